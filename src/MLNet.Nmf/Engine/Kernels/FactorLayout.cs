@@ -1,0 +1,15 @@
+namespace MLNet.Nmf.Engine.Kernels;
+
+/// <summary>
+/// How the engine stores a factor: a row-major <c>rows x k</c> array followed by
+/// <see cref="Padding"/> spare floats, so that a SIMD kernel may read a whole vector past the end of
+/// any row without leaving the array. The spare floats are never written.
+/// </summary>
+internal static class FactorLayout
+{
+    /// <summary>Spare floats after the last row (one Vector256 of float).</summary>
+    public const int Padding = 8;
+
+    /// <summary>Allocates a zeroed, padded <c>rows x k</c> factor.</summary>
+    public static float[] Allocate(int rows, int k) => new float[checked(rows * k + Padding)];
+}

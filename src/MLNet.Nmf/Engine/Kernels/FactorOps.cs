@@ -1,0 +1,88 @@
+using MLNet.Nmf.Engine.Parallelism;
+
+namespace MLNet.Nmf.Engine.Kernels;
+
+/// <summary>Whole-factor operations built on the kernels, parallel over a fixed partition and deterministic.</summary>
+internal static unsafe class FactorOps
+{
+    /// <summary>Rows per block for factor-wide reductions (fixed: results must not depend on threads).</summary>
+    private const int RowsPerBlock = 1024;
+
+    /// <summary>AᵀA (k x k, row-major) of a padded rows x k factor; blocks are added in order, in double.</summary>
+    public static double[] Gram(float[] a, int rows, int k, int degree)
+    {
+        int stride = (k + 7) & ~7;
+        var blocks = BlockPartition.Even(rows, RowsPerBlock);
+        var partial = new float[blocks.BlockCount * k * stride];
+        BlockRunner.For(blocks.BlockCount, degree, block =>
+        {
+            int start = blocks.Start(block);
+            fixed (float* pa = a, pg = partial)
+                VectorKernels.AccumulateGram(pa + (long)start * k, blocks.End(block) - start, k, pg + (long)block * k * stride, stride);
+        });
+        var gram = new double[k * k];
+        for (int b = 0; b < blocks.BlockCount; b++)
+            for (int s = 0; s < k; s++)
+                for (int t = 0; t < k; t++)
+                    gram[s * k + t] += partial[(b * k + s) * stride + t];
+        return gram;
+    }
+
+    /// <summary>Σ_i a[i, t] for each column t, in double.</summary>
+    public static double[] ColumnSums(ReadOnlySpan<float> a, int rows, int k)
+    {
+        var sums = new double[k];
+        for (int i = 0; i < rows; i++)
+            for (int t = 0; t < k; t++)
+                sums[t] += a[i * k + t];
+        return sums;
+    }
+
+    /// <summary>Σ a ∘ b over the first <paramref name="count"/> entries, in double.</summary>
+    public static double ElementwiseDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int count)
+    {
+        double s = 0;
+        for (int i = 0; i < count; i++)
+            s += (double)a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>Σ_st a[s, t] · b[s, t] of two k x k matrices.</summary>
+    public static double FrobeniusInner(double[] a, double[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++)
+            s += a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>Converts a k x k double matrix to float, adding <paramref name="diagonal"/> on the diagonal.</summary>
+    public static float[] ToFloat(double[] gram, int k, double diagonal)
+    {
+        var g = new float[k * k + FactorLayout.Padding];
+        for (int s = 0; s < k; s++)
+            for (int t = 0; t < k; t++)
+                g[s * k + t] = (float)(gram[s * k + t] + (s == t ? diagonal : 0));
+        return g;
+    }
+
+    /// <summary>Transposes a k x n row-major matrix into a padded n x k factor.</summary>
+    public static float[] TransposeToFactor(ReadOnlySpan<float> h, int k, int n)
+    {
+        var ht = FactorLayout.Allocate(n, k);
+        for (int t = 0; t < k; t++)
+            for (int j = 0; j < n; j++)
+                ht[j * k + t] = h[t * n + j];
+        return ht;
+    }
+
+    /// <summary>Transposes a padded n x k factor into a k x n row-major array.</summary>
+    public static float[] TransposeFromFactor(ReadOnlySpan<float> ht, int n, int k)
+    {
+        var h = new float[k * n];
+        for (int j = 0; j < n; j++)
+            for (int t = 0; t < k; t++)
+                h[t * n + j] = ht[j * k + t];
+        return h;
+    }
+}

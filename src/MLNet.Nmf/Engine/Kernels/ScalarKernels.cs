@@ -1,0 +1,56 @@
+namespace MLNet.Nmf.Engine.Kernels;
+
+/// <summary>
+/// Plain scalar references for every kernel in <see cref="VectorKernels"/>. They define what each
+/// kernel computes; tests hold the fast versions to them for every length from 0 to 256.
+/// </summary>
+internal static class ScalarKernels
+{
+    /// <summary>Σ x[i] y[i].</summary>
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        float s = 0f;
+        for (int i = 0; i < x.Length; i++)
+            s += x[i] * y[i];
+        return s;
+    }
+
+    /// <summary>output[t] = Σ_p values[p] * factor[indices[p] * k + t], t in [0, k).</summary>
+    public static void SparseRowTimesFactor(ReadOnlySpan<int> indices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> factor, int k, Span<float> output)
+    {
+        for (int t = 0; t < k; t++)
+        {
+            float acc = 0f;
+            for (int p = 0; p < indices.Length; p++)
+                acc = MathF.FusedMultiplyAdd(values[p], factor[indices[p] * k + t], acc);
+            output[t] = acc;
+        }
+    }
+
+    /// <summary>output[i * k + t] = Σ_j m[i * c + j] * bt[t * c + j] for i in [0, rows), t in [0, k).</summary>
+    public static void DenseTimesTransposed(ReadOnlySpan<float> m, int rows, int c,
+        ReadOnlySpan<float> bt, int k, Span<float> output)
+    {
+        for (int i = 0; i < rows; i++)
+            for (int t = 0; t < k; t++)
+                output[i * k + t] = Dot(m.Slice(i * c, c), bt.Slice(t * c, c));
+    }
+
+    /// <summary>gram[s * k + t] += Σ_i a[i * k + s] * a[i * k + t] over the rows of <paramref name="a"/>.</summary>
+    public static void AccumulateGram(ReadOnlySpan<float> a, int rows, int k, Span<float> gram)
+    {
+        for (int i = 0; i < rows; i++)
+            for (int s = 0; s < k; s++)
+                for (int t = 0; t < k; t++)
+                    gram[s * k + t] += a[i * k + s] * a[i * k + t];
+    }
+
+    /// <summary>output[p] = Σ_t a[t] * factor[indices[p] * k + t]: the model's value at each stored column of one row.</summary>
+    public static void GatherRowDots(ReadOnlySpan<float> a, ReadOnlySpan<int> indices,
+        ReadOnlySpan<float> factor, int k, Span<float> output)
+    {
+        for (int p = 0; p < indices.Length; p++)
+            output[p] = Dot(a.Slice(0, k), factor.Slice(indices[p] * k, k));
+    }
+}

@@ -1,0 +1,267 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace MLNet.Nmf.Engine.Kernels;
+
+/// <summary>
+/// The engine's fused SIMD kernels (Vector256, FMA). Each has a plain reference of the same name in
+/// <see cref="ScalarKernels"/>. Arguments are trusted: callers validate once at the edge.
+/// </summary>
+/// <remarks>
+/// Kernels that read factor rows may read up to one vector past a row's end; factors are allocated
+/// with <see cref="FactorLayout.Padding"/> spare floats so such reads stay inside the array, and the
+/// extra lanes never reach an output.
+/// </remarks>
+internal static unsafe class VectorKernels
+{
+    private const int W = 8; // floats per Vector256
+
+    /// <summary>Σ x[i] y[i], vectorized.</summary>
+    public static float Dot(float* x, float* y, int n)
+    {
+        var a0 = Vector256<float>.Zero;
+        var a1 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 2 * W <= n; i += 2 * W)
+        {
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + i), Vector256.Load(y + i), a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + i + W), Vector256.Load(y + i + W), a1);
+        }
+        if (i + W <= n)
+        {
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + i), Vector256.Load(y + i), a0);
+            i += W;
+        }
+        float s = Vector256.Sum(a0 + a1);
+        for (; i < n; i++)
+            s = MathF.FusedMultiplyAdd(x[i], y[i], s);
+        return s;
+    }
+
+    /// <summary>Σ x[i] y[i] over spans.</summary>
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        fixed (float* px = x, py = y)
+            return Dot(px, py, x.Length);
+    }
+
+    /// <summary>
+    /// output[t] = Σ_p values[p] * factor[indices[p] * k + t] for t in [0, k): one row of a CSR
+    /// matrix times a padded row-major factor. Lane for lane the same FMA sequence as the scalar
+    /// reference, so the two agree exactly.
+    /// </summary>
+    public static void SparseRowTimesFactor(int* indices, float* values, int count, float* factor, int k, float* output)
+    {
+        for (int t0 = 0; t0 < k; t0 += 4 * W)
+        {
+            int width = Math.Min(4 * W, k - t0);
+            int vectors = (width + W - 1) / W;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            float* b = factor + t0;
+            switch (vectors)
+            {
+                case 1:
+                    for (int p = 0; p < count; p++)
+                    {
+                        var x = Vector256.Create(values[p]);
+                        float* r = b + (long)indices[p] * k;
+                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
+                    }
+                    break;
+                case 2:
+                    for (int p = 0; p < count; p++)
+                    {
+                        var x = Vector256.Create(values[p]);
+                        float* r = b + (long)indices[p] * k;
+                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
+                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
+                    }
+                    break;
+                case 3:
+                    for (int p = 0; p < count; p++)
+                    {
+                        var x = Vector256.Create(values[p]);
+                        float* r = b + (long)indices[p] * k;
+                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
+                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
+                        a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 2 * W), a2);
+                    }
+                    break;
+                default:
+                    for (int p = 0; p < count; p++)
+                    {
+                        var x = Vector256.Create(values[p]);
+                        float* r = b + (long)indices[p] * k;
+                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
+                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
+                        a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 2 * W), a2);
+                        a3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 3 * W), a3);
+                    }
+                    break;
+            }
+            StorePrefix(a0, output + t0, width);
+            StorePrefix(a1, output + t0 + W, width - W);
+            StorePrefix(a2, output + t0 + 2 * W, width - 2 * W);
+            StorePrefix(a3, output + t0 + 3 * W, width - 3 * W);
+        }
+    }
+
+    /// <summary>Writes the first <paramref name="count"/> lanes (0..8; fewer than 1 writes nothing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePrefix(Vector256<float> v, float* destination, int count)
+    {
+        if (count >= W)
+        {
+            v.Store(destination);
+        }
+        else if (count > 0)
+        {
+            float* tmp = stackalloc float[W];
+            v.Store(tmp);
+            for (int i = 0; i < count; i++)
+                destination[i] = tmp[i];
+        }
+    }
+
+    /// <summary>
+    /// output[i * k + t] = Σ_j m[i * c + j] * bt[t * c + j]: a block of dense rows times the
+    /// transpose of a k x c matrix, in 4 x 3 register tiles.
+    /// </summary>
+    public static void DenseTimesTransposed(float* m, int rows, int c, float* bt, int k, float* output)
+    {
+        int i = 0;
+        for (; i + 4 <= rows; i += 4)
+        {
+            float* m0 = m + (long)i * c;
+            int t = 0;
+            for (; t + 3 <= k; t += 3)
+                Tile4x3(m0, c, bt + (long)t * c, output + (long)i * k + t, k);
+            for (; t < k; t++)
+                Tile4x1(m0, c, bt + (long)t * c, output + (long)i * k + t, k);
+        }
+        for (; i < rows; i++)
+            for (int t = 0; t < k; t++)
+                output[(long)i * k + t] = Dot(m + (long)i * c, bt + (long)t * c, c);
+    }
+
+    private static void Tile4x3(float* m0, int c, float* b0, float* o, int k)
+    {
+        float* m1 = m0 + c, m2 = m1 + c, m3 = m2 + c;
+        float* b1 = b0 + c, b2 = b1 + c;
+        Vector256<float> s00 = default, s01 = default, s02 = default;
+        Vector256<float> s10 = default, s11 = default, s12 = default;
+        Vector256<float> s20 = default, s21 = default, s22 = default;
+        Vector256<float> s30 = default, s31 = default, s32 = default;
+        int j = 0;
+        for (; j + W <= c; j += W)
+        {
+            var v0 = Vector256.Load(b0 + j);
+            var v1 = Vector256.Load(b1 + j);
+            var v2 = Vector256.Load(b2 + j);
+            var x = Vector256.Load(m0 + j);
+            s00 = Vector256.FusedMultiplyAdd(x, v0, s00); s01 = Vector256.FusedMultiplyAdd(x, v1, s01); s02 = Vector256.FusedMultiplyAdd(x, v2, s02);
+            x = Vector256.Load(m1 + j);
+            s10 = Vector256.FusedMultiplyAdd(x, v0, s10); s11 = Vector256.FusedMultiplyAdd(x, v1, s11); s12 = Vector256.FusedMultiplyAdd(x, v2, s12);
+            x = Vector256.Load(m2 + j);
+            s20 = Vector256.FusedMultiplyAdd(x, v0, s20); s21 = Vector256.FusedMultiplyAdd(x, v1, s21); s22 = Vector256.FusedMultiplyAdd(x, v2, s22);
+            x = Vector256.Load(m3 + j);
+            s30 = Vector256.FusedMultiplyAdd(x, v0, s30); s31 = Vector256.FusedMultiplyAdd(x, v1, s31); s32 = Vector256.FusedMultiplyAdd(x, v2, s32);
+        }
+        float r00 = Vector256.Sum(s00), r01 = Vector256.Sum(s01), r02 = Vector256.Sum(s02);
+        float r10 = Vector256.Sum(s10), r11 = Vector256.Sum(s11), r12 = Vector256.Sum(s12);
+        float r20 = Vector256.Sum(s20), r21 = Vector256.Sum(s21), r22 = Vector256.Sum(s22);
+        float r30 = Vector256.Sum(s30), r31 = Vector256.Sum(s31), r32 = Vector256.Sum(s32);
+        for (; j < c; j++)
+        {
+            float y0 = b0[j], y1 = b1[j], y2 = b2[j];
+            r00 += m0[j] * y0; r01 += m0[j] * y1; r02 += m0[j] * y2;
+            r10 += m1[j] * y0; r11 += m1[j] * y1; r12 += m1[j] * y2;
+            r20 += m2[j] * y0; r21 += m2[j] * y1; r22 += m2[j] * y2;
+            r30 += m3[j] * y0; r31 += m3[j] * y1; r32 += m3[j] * y2;
+        }
+        o[0] = r00; o[1] = r01; o[2] = r02;
+        o[k] = r10; o[k + 1] = r11; o[k + 2] = r12;
+        o[2 * k] = r20; o[2 * k + 1] = r21; o[2 * k + 2] = r22;
+        o[3 * k] = r30; o[3 * k + 1] = r31; o[3 * k + 2] = r32;
+    }
+
+    private static void Tile4x1(float* m0, int c, float* b0, float* o, int k)
+    {
+        o[0] = Dot(m0, b0, c);
+        o[k] = Dot(m0 + c, b0, c);
+        o[2 * k] = Dot(m0 + 2 * c, b0, c);
+        o[3 * k] = Dot(m0 + 3 * c, b0, c);
+    }
+
+    /// <summary>
+    /// gram[s * stride + t] += Σ_i a[i * k + s] * a[i * k + t] for s, t in [0, k): the Gram matrix
+    /// AᵀA of a block of rows of a padded row-major factor. <paramref name="stride"/> is
+    /// <paramref name="k"/> rounded up to a multiple of 8; lanes past k are scratch.
+    /// </summary>
+    public static void AccumulateGram(float* a, int rows, int k, float* gram, int stride)
+    {
+        int vectors = stride / W;
+        int i = 0;
+        for (; i + 4 <= rows; i += 4)
+        {
+            float* r0 = a + (long)i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+            for (int s = 0; s < k; s++)
+            {
+                var x0 = Vector256.Create(r0[s]);
+                var x1 = Vector256.Create(r1[s]);
+                var x2 = Vector256.Create(r2[s]);
+                var x3 = Vector256.Create(r3[s]);
+                float* g = gram + s * stride;
+                for (int v = 0; v < vectors; v++)
+                {
+                    int o = v * W;
+                    var acc = Vector256.Load(g + o);
+                    acc = Vector256.FusedMultiplyAdd(x0, Vector256.Load(r0 + o), acc);
+                    acc = Vector256.FusedMultiplyAdd(x1, Vector256.Load(r1 + o), acc);
+                    acc = Vector256.FusedMultiplyAdd(x2, Vector256.Load(r2 + o), acc);
+                    acc = Vector256.FusedMultiplyAdd(x3, Vector256.Load(r3 + o), acc);
+                    acc.Store(g + o);
+                }
+            }
+        }
+        for (; i < rows; i++)
+        {
+            float* r0 = a + (long)i * k;
+            for (int s = 0; s < k; s++)
+            {
+                var x0 = Vector256.Create(r0[s]);
+                float* g = gram + s * stride;
+                for (int v = 0; v < vectors; v++)
+                {
+                    int o = v * W;
+                    Vector256.FusedMultiplyAdd(x0, Vector256.Load(r0 + o), Vector256.Load(g + o)).Store(g + o);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// output[p] = Σ_t aPadded[t] * factor[indices[p] * k + t]: the model's value (row of A times row of B)
+    /// at each stored column of one row. <paramref name="aPadded"/> must be padded with zeros to a multiple
+    /// of 8 floats.
+    /// </summary>
+    public static void GatherRowDots(float* aPadded, int* indices, int count, float* factor, int k, float* output)
+    {
+        if (k <= W)
+        {
+            var a = Vector256.Load(aPadded);
+            for (int p = 0; p < count; p++)
+                output[p] = Vector256.Sum(a * Vector256.Load(factor + (long)indices[p] * k));
+            return;
+        }
+        int vectors = (k + W - 1) / W;
+        for (int p = 0; p < count; p++)
+        {
+            float* r = factor + (long)indices[p] * k;
+            var acc = Vector256.Load(aPadded) * Vector256.Load(r);
+            for (int v = 1; v < vectors; v++)
+                acc = Vector256.FusedMultiplyAdd(Vector256.Load(aPadded + v * W), Vector256.Load(r + v * W), acc);
+            output[p] = Vector256.Sum(acc);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using MLNet.Nmf.Engine.Kernels;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Parallelism;
+
+namespace MLNet.Nmf.Engine.Losses;
+
+/// <summary>
+/// Beta-divergences d_β(X, WH) of a fitted model, accumulated in double, with WH evaluated only where
+/// it is needed: at the stored entries of X plus a closed form for the rest (β = 1, 2); other β need
+/// every entry of WH, which is formed one row at a time.
+/// </summary>
+internal static unsafe class Divergence
+{
+    /// <summary>‖X − WH‖²_F: Σ_stored (x − y)² + (Σ_all y² − Σ_stored y²), with Σ_all y² = ⟨WᵀW, HHᵀ⟩ in double.</summary>
+    public static double SquaredError(DataOperand x, float[] w, float[] ht, int k, int degree)
+    {
+        var (stored, storedModel) = SumOverStored(x, w, ht, k, degree, static (v, y) => ((double)v - y) * ((double)v - y), static (_, y) => (double)y * y);
+        if (!x.HasImplicitZeros)
+            return stored;
+        double all = 0;
+        double[] gw = GramDouble(w, x.Rows, k, degree), gh = GramDouble(ht, x.Columns, k, degree);
+        for (int i = 0; i < gw.Length; i++)
+            all += gw[i] * gh[i];
+        return stored + Math.Max(all - storedModel, 0);
+    }
+
+    /// <summary>The beta-divergence (½‖X − WH‖²_F for β = 2), following scikit-learn's <c>_beta_divergence</c>.</summary>
+    public static double Beta(DataOperand x, float[] w, float[] ht, int k, double beta, int degree)
+    {
+        if (beta == 2)
+            return 0.5 * SquaredError(x, w, ht, k, degree);
+        if (beta == 1)
+        {
+            var (stored, _) = SumOverStored(x, w, ht, k, degree,
+                static (v, y) => v > KlTerms.Epsilon ? v * Math.Log(v / (double)MathF.Max(y, KlTerms.Epsilon)) - v : 0.0,
+                static (_, _) => 0.0);
+            double[] ws = FactorOps.ColumnSums(w, x.Rows, k), hs = FactorOps.ColumnSums(ht, x.Columns, k);
+            for (int t = 0; t < k; t++)
+                stored += ws[t] * hs[t];
+            return stored;
+        }
+        return EveryEntry(x, w, ht, k, beta, degree);
+    }
+
+    /// <summary>Σ f(x, y) and Σ g(x, y) over the stored entries, y = (WH) at that entry.</summary>
+    private static (double F, double G) SumOverStored(DataOperand x, float[] w, float[] ht, int k, int degree,
+        Func<float, float, double> f, Func<float, float, double> g)
+    {
+        var blocks = x.Blocks;
+        var partialF = new double[blocks.BlockCount];
+        var partialG = new double[blocks.BlockCount];
+        BlockRunner.For(blocks.BlockCount, degree, block =>
+        {
+            double sf = 0, sg = 0;
+            fixed (float* pw = w, ph = ht)
+            {
+                for (int i = blocks.Start(block); i < blocks.End(block); i++)
+                {
+                    x.GetRow(i, out var indices, out var values);
+                    for (int p = 0; p < indices.Length; p++)
+                    {
+                        float y = VectorKernels.Dot(pw + (long)i * k, ph + (long)indices[p] * k, k);
+                        sf += f(values[p], y);
+                        sg += g(values[p], y);
+                    }
+                }
+            }
+            partialF[block] = sf;
+            partialG[block] = sg;
+        });
+        double tf = 0, tg = 0;
+        for (int b = 0; b < blocks.BlockCount; b++)
+        {
+            tf += partialF[b];
+            tg += partialG[b];
+        }
+        return (tf, tg);
+    }
+
+    /// <summary>Σ over every entry of d_β(x | y), rows of WH formed one at a time.</summary>
+    private static double EveryEntry(DataOperand x, float[] w, float[] ht, int k, double beta, int degree)
+    {
+        var blocks = x.Blocks;
+        var partial = new double[blocks.BlockCount];
+        int n = x.Columns;
+        BlockRunner.For(blocks.BlockCount, degree, block =>
+        {
+            var dense = new float[n];
+            double s = 0;
+            fixed (float* pw = w, ph = ht)
+            {
+                for (int i = blocks.Start(block); i < blocks.End(block); i++)
+                {
+                    Array.Clear(dense);
+                    x.GetRow(i, out var indices, out var values);
+                    for (int p = 0; p < indices.Length; p++)
+                        dense[indices[p]] = values[p];
+                    for (int j = 0; j < n; j++)
+                    {
+                        double y = Math.Max(VectorKernels.Dot(pw + (long)i * k, ph + (long)j * k, k), KlTerms.Epsilon);
+                        s += Pointwise(dense[j], y, beta);
+                    }
+                }
+            }
+            partial[block] = s;
+        });
+        double total = 0;
+        foreach (double v in partial)
+            total += v;
+        return total;
+    }
+
+    /// <summary>d_β(x | y) for one entry.</summary>
+    internal static double Pointwise(double x, double y, double beta)
+    {
+        if (beta == 0)
+            return x / y - Math.Log(x / y) - 1;
+        if (beta == 1)
+            return x > 0 ? x * Math.Log(x / y) - x + y : y;
+        return (Math.Pow(x, beta) + (beta - 1) * Math.Pow(y, beta) - beta * x * Math.Pow(y, beta - 1)) / (beta * (beta - 1));
+    }
+
+    /// <summary>AᵀA in double, blocks added in order.</summary>
+    private static double[] GramDouble(float[] a, int rows, int k, int degree)
+    {
+        var blocks = BlockPartition.Even(rows, 2048);
+        var partial = new double[blocks.BlockCount][];
+        BlockRunner.For(blocks.BlockCount, degree, block =>
+        {
+            var g = new double[k * k];
+            for (int i = blocks.Start(block); i < blocks.End(block); i++)
+            {
+                int o = i * k;
+                for (int s = 0; s < k; s++)
+                {
+                    double v = a[o + s];
+                    for (int t = s; t < k; t++)
+                        g[s * k + t] += v * a[o + t];
+                }
+            }
+            partial[block] = g;
+        });
+        var gram = new double[k * k];
+        foreach (var g in partial)
+            for (int i = 0; i < g.Length; i++)
+                gram[i] += g[i];
+        for (int s = 0; s < k; s++)
+            for (int t = 0; t < s; t++)
+                gram[s * k + t] = gram[t * k + s];
+        return gram;
+    }
+}

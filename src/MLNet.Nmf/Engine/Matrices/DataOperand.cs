@@ -1,0 +1,185 @@
+using MLNet.Nmf.Engine.Kernels;
+using MLNet.Nmf.Engine.Parallelism;
+
+namespace MLNet.Nmf.Engine.Matrices;
+
+/// <summary>
+/// The data matrix as the solvers see it: products with a factor, row access and a transposed twin.
+/// One update routine serves W and H through the transposed problem (Xᵀ ≈ Hᵀ Wᵀ), as in
+/// scikit-learn's <c>_nmf.py</c>, so everything here is written once for "rows of M times B".
+/// </summary>
+internal abstract class DataOperand
+{
+    private DataOperand? _transposed;
+
+    protected DataOperand(int rows, int columns)
+    {
+        Rows = rows;
+        Columns = columns;
+    }
+
+    public int Rows { get; }
+
+    public int Columns { get; }
+
+    /// <summary>Number of stored values (nnz, or Rows * Columns when dense).</summary>
+    public abstract long StoredCount { get; }
+
+    /// <summary>True when every entry is stored (so no implicit zeros exist).</summary>
+    public abstract bool HasImplicitZeros { get; }
+
+    /// <summary>Fixed partition of the rows used by every row-parallel step.</summary>
+    public abstract BlockPartition Blocks { get; }
+
+    /// <summary>The transpose, built on first use and cached (CSC for sparse data).</summary>
+    public DataOperand Transposed => _transposed ??= CreateTransposed();
+
+    /// <summary>Σ x² in double precision.</summary>
+    public double SquaredNorm { get; protected init; }
+
+    /// <summary>Σ x in double precision.</summary>
+    public double Sum { get; protected init; }
+
+    /// <summary>Smallest stored value (0 when there are implicit zeros).</summary>
+    public float MinValue { get; protected init; }
+
+    /// <summary>output (Rows x k) = M · B, with B a padded row-major Columns x k factor.</summary>
+    public abstract void Multiply(float[] b, int k, float[] output, int degree);
+
+    /// <summary>The stored columns and values of one row (all columns when dense).</summary>
+    public abstract void GetRow(int row, out ReadOnlySpan<int> indices, out ReadOnlySpan<float> values);
+
+    protected abstract DataOperand CreateTransposed();
+
+    public static DataOperand Create(INmfMatrix matrix) => matrix switch
+    {
+        CsrMatrix csr => new SparseOperand(csr),
+        DenseMatrix dense => new DenseOperand(dense),
+        null => throw new ArgumentNullException(nameof(matrix)),
+        _ => throw new ArgumentException($"Unsupported matrix type {matrix.GetType().Name}; use DenseMatrix or CsrMatrix.", nameof(matrix)),
+    };
+
+    protected static void Statistics(ReadOnlySpan<float> values, out double sum, out double squared, out float min)
+    {
+        double s = 0, q = 0;
+        float mn = float.PositiveInfinity;
+        foreach (float v in values)
+        {
+            s += v;
+            q += (double)v * v;
+            if (v < mn) mn = v;
+        }
+        sum = s;
+        squared = q;
+        min = values.IsEmpty ? 0f : mn;
+    }
+}
+
+/// <summary>A CSR matrix as a <see cref="DataOperand"/>.</summary>
+internal sealed class SparseOperand : DataOperand
+{
+    private readonly CsrMatrix _matrix;
+
+    public SparseOperand(CsrMatrix matrix)
+        : base(matrix.Rows, matrix.Columns)
+    {
+        _matrix = matrix;
+        Blocks = BlockPartition.ByWork(matrix.RowPointers, rowCost: 16, targetBlocks: 256);
+        Statistics(matrix.Values, out double sum, out double squared, out float min);
+        Sum = sum;
+        SquaredNorm = squared;
+        MinValue = HasImplicitZeros ? 0f : min;
+    }
+
+    public CsrMatrix Matrix => _matrix;
+
+    public override long StoredCount => _matrix.NonZeroCount;
+
+    public override bool HasImplicitZeros => (long)Rows * Columns != _matrix.NonZeroCount;
+
+    public override BlockPartition Blocks { get; }
+
+    public override unsafe void Multiply(float[] b, int k, float[] output, int degree)
+    {
+        var ptr = _matrix.RawRowPointers;
+        var idx = _matrix.RawColumnIndices;
+        var val = _matrix.RawValues;
+        var blocks = Blocks;
+        BlockRunner.For(blocks.BlockCount, degree, block =>
+        {
+            fixed (int* pi = idx)
+            fixed (float* pv = val, pb = b, po = output)
+            {
+                for (int i = blocks.Start(block); i < blocks.End(block); i++)
+                {
+                    int start = ptr[i];
+                    VectorKernels.SparseRowTimesFactor(pi + start, pv + start, ptr[i + 1] - start, pb, k, po + (long)i * k);
+                }
+            }
+        });
+    }
+
+    public override void GetRow(int row, out ReadOnlySpan<int> indices, out ReadOnlySpan<float> values)
+    {
+        indices = _matrix.RowIndices(row);
+        values = _matrix.RowValues(row);
+    }
+
+    protected override DataOperand CreateTransposed() => new SparseOperand(_matrix.Transpose());
+}
+
+/// <summary>A dense row-major matrix as a <see cref="DataOperand"/>.</summary>
+internal sealed class DenseOperand : DataOperand
+{
+    private readonly DenseMatrix _matrix;
+    private int[]? _allColumns;
+    private float[]? _transposedFactor;
+
+    public DenseOperand(DenseMatrix matrix)
+        : base(matrix.Rows, matrix.Columns)
+    {
+        _matrix = matrix;
+        // About 64 KiB of data per block, at least 4 rows so the 4-row tiles stay full.
+        int rowsPerBlock = Math.Max(4, (16384 / Math.Max(1, matrix.Columns)) & ~3);
+        Blocks = BlockPartition.Even(matrix.Rows, rowsPerBlock);
+        Statistics(matrix.Values, out double sum, out double squared, out float min);
+        Sum = sum;
+        SquaredNorm = squared;
+        MinValue = min;
+    }
+
+    public DenseMatrix Matrix => _matrix;
+
+    public override long StoredCount => (long)Rows * Columns;
+
+    public override bool HasImplicitZeros => false;
+
+    public override BlockPartition Blocks { get; }
+
+    public override unsafe void Multiply(float[] b, int k, float[] output, int degree)
+    {
+        int c = Columns;
+        // Bᵀ (k x c) so that every output entry is a contiguous dot product.
+        var bt = _transposedFactor is { } cached && cached.Length >= k * c ? cached : (_transposedFactor = new float[k * c]);
+        for (int j = 0; j < c; j++)
+            for (int t = 0; t < k; t++)
+                bt[t * c + j] = b[j * k + t];
+        var m = _matrix.RawValues;
+        var blocks = Blocks;
+        BlockRunner.For(blocks.BlockCount, degree, block =>
+        {
+            int start = blocks.Start(block);
+            fixed (float* pm = m, pb = bt, po = output)
+                VectorKernels.DenseTimesTransposed(pm + (long)start * c, blocks.End(block) - start, c, pb, k, po + (long)start * k);
+        });
+    }
+
+    public override void GetRow(int row, out ReadOnlySpan<int> indices, out ReadOnlySpan<float> values)
+    {
+        var all = _allColumns ??= Enumerable.Range(0, Columns).ToArray();
+        indices = all;
+        values = _matrix.Row(row);
+    }
+
+    protected override DataOperand CreateTransposed() => new DenseOperand(_matrix.Transpose());
+}

@@ -1,0 +1,83 @@
+using MLNet.Nmf.Engine.Initialization;
+using MLNet.Nmf.Engine.Losses;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Projection;
+using MLNet.Nmf.Engine.Solvers;
+
+namespace MLNet.Nmf.Engine;
+
+/// <summary>
+/// Non-negative matrix factorization X (m x n) ≈ W (m x k) · H (k x n), with W, H ≥ 0.
+/// Rows of X are samples; <b>H holds the k components</b> and <b>W the features of each row</b>
+/// (scikit-learn's convention; some papers swap the names).
+/// </summary>
+/// <remarks>
+/// The engine knows nothing of ML.NET: it takes a <see cref="DenseMatrix"/> or <see cref="CsrMatrix"/>
+/// and options and returns an <see cref="NmfResult"/>. Results depend on the seed only, never on
+/// <see cref="NmfFitOptions.DegreeOfParallelism"/>: work is split into blocks fixed by the data and
+/// partial sums are added in block order.
+/// </remarks>
+public static class NmfEngine
+{
+    /// <summary>Fits W and H to <paramref name="x"/>.</summary>
+    /// <param name="x">The data, finite and non-negative (checked when the matrix was built).</param>
+    /// <param name="options">The settings; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException">The options do not fit the data or each other (e.g. NNDSVD with rank &gt; min(m, n),
+    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X).</exception>
+    public static NmfResult Fit(INmfMatrix x, NmfFitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        options ??= new NmfFitOptions();
+        var data = DataOperand.Create(x);
+        var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
+        OptionsValidator.Validate(options, data, init);
+
+        int k = options.Rank;
+        var random = new SeededRandom((ulong)(uint)options.Seed);
+        int degree = Math.Max(1, options.DegreeOfParallelism);
+        var (w, ht) = Initializer.Create(data, options, init, random, degree);
+        var state = new FitState(data, w, ht, k, options);
+
+        SolverOutcome outcome = options.Solver switch
+        {
+            NmfSolver.CoordinateDescent => CoordinateDescentSolver.Run(state),
+            NmfSolver.MultiplicativeUpdate => MultiplicativeUpdateSolver.Run(state),
+            _ => CoordinateDescentKLSolver.Run(state),
+        };
+
+        double beta = options.EffectiveBeta;
+        var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        float[] features = projector.ProjectAll(data, degree);
+
+        double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
+        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);
+        double objective = divergence
+            + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
+            + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
+        double relativeError = data.SquaredNorm > 0 ? Math.Sqrt(squaredError / data.SquaredNorm) : 0;
+
+        return new NmfResult(
+            new DenseMatrix(data.Rows, k, features.AsSpan(0, data.Rows * k).ToArray(), validate: false),
+            new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
+            outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector);
+    }
+
+    /// <summary>
+    /// A projector for components learned elsewhere (e.g. loaded from a saved model): rows are projected
+    /// exactly as <see cref="Fit"/> projects its training rows.
+    /// </summary>
+    /// <param name="components">H (k x n), non-negative.</param>
+    /// <param name="beta">2 for Frobenius, 1 for Kullback-Leibler, or another beta.</param>
+    /// <param name="penalty">The scaled penalties on the features (see <see cref="Penalty.For"/>).</param>
+    /// <param name="tolerance">Relative tolerance of the per-row solve.</param>
+    /// <param name="maxIterations">Maximum sweeps per row.</param>
+    public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty,
+        double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        int k = components.Rows, n = components.Columns;
+        var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
+        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations);
+    }
+}

@@ -1,0 +1,99 @@
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.Engine;
+
+/// <summary>
+/// Settings of one factorization X (m x n) ≈ W (m x k) · H (k x n). <b>H holds the components</b>
+/// (one row per component, one column per feature) and <b>W holds the per-row features</b>, as in
+/// scikit-learn (<c>components_</c> = H, <c>fit_transform</c> = W); parts of the literature swap the names.
+/// </summary>
+/// <remarks>
+/// The objective, with scikit-learn's scaling of the penalties by the number of features n and samples m:
+/// <code>
+/// d_β(X, WH) + α_W ρ n ‖W‖₁ + ½ α_W (1 − ρ) n ‖W‖²_F + α_H ρ m ‖H‖₁ + ½ α_H (1 − ρ) m ‖H‖²_F
+/// </code>
+/// where ρ is <see cref="L1Ratio"/> and d₂(X, Y) = ½‖X − Y‖²_F.
+/// </remarks>
+public sealed record NmfFitOptions
+{
+    /// <summary>The default value of every option, declared once.</summary>
+    public static class Defaults
+    {
+        /// <summary>Default <see cref="Rank"/>.</summary>
+        public const int Rank = 10;
+        /// <summary>Default <see cref="MaxIterations"/>.</summary>
+        public const int MaxIterations = 200;
+        /// <summary>Default <see cref="Tolerance"/>.</summary>
+        public const double Tolerance = 1e-4;
+        /// <summary>Default <see cref="Seed"/>.</summary>
+        public const int Seed = 0;
+        /// <summary>Default <see cref="ProjectionTolerance"/>.</summary>
+        public const double ProjectionTolerance = 1e-6;
+        /// <summary>Default <see cref="ProjectionMaxIterations"/>.</summary>
+        public const int ProjectionMaxIterations = 500;
+    }
+
+    /// <summary>Number of components k (at least 1).</summary>
+    public int Rank { get; init; } = Defaults.Rank;
+
+    /// <summary>The algorithm.</summary>
+    public NmfSolver Solver { get; init; } = NmfSolver.CoordinateDescent;
+
+    /// <summary>The divergence minimized.</summary>
+    public NmfLoss Loss { get; init; } = NmfLoss.Frobenius;
+
+    /// <summary>The beta of the beta-divergence when <see cref="Loss"/> is <see cref="NmfLoss.Beta"/>.</summary>
+    public double Beta { get; init; } = 2.0;
+
+    /// <summary>How W and H start.</summary>
+    public NmfInitialization Initialization { get; init; } = NmfInitialization.Auto;
+
+    /// <summary>Maximum number of outer iterations (one update of W and one of H each).</summary>
+    public int MaxIterations { get; init; } = Defaults.MaxIterations;
+
+    /// <summary>
+    /// Stopping tolerance, relative to the first iteration: the projected-gradient violation for the
+    /// coordinate-descent solvers, the loss decrease over 10 iterations for multiplicative updates.
+    /// 0 runs exactly <see cref="MaxIterations"/> iterations.
+    /// </summary>
+    public double Tolerance { get; init; } = Defaults.Tolerance;
+
+    /// <summary>Regularization strength on W (scikit-learn's <c>alpha_W</c>), &gt;= 0.</summary>
+    public double AlphaW { get; init; }
+
+    /// <summary>Regularization strength on H (<c>alpha_H</c>); null means the same as <see cref="AlphaW"/>.</summary>
+    public double? AlphaH { get; init; }
+
+    /// <summary>Share of L1 in the penalties, in [0, 1] (<c>l1_ratio</c>).</summary>
+    public double L1Ratio { get; init; }
+
+    /// <summary>Seed of every random choice (random and NNDSVD initialisation, shuffled order).</summary>
+    public int Seed { get; init; } = Defaults.Seed;
+
+    /// <summary>Visit the coordinates of the CD solvers in a seeded random order each update instead of cyclically.</summary>
+    public bool Shuffle { get; init; }
+
+    /// <summary>Threads used; the result does not depend on it. Default: the processor count.</summary>
+    public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Starting W (m x k) when <see cref="Initialization"/> is <see cref="NmfInitialization.Custom"/>.</summary>
+    public DenseMatrix? InitialW { get; init; }
+
+    /// <summary>Starting H (k x n) when <see cref="Initialization"/> is <see cref="NmfInitialization.Custom"/>.</summary>
+    public DenseMatrix? InitialH { get; init; }
+
+    /// <summary>Relative tolerance of the per-row projection (Transform, and the final W of Fit).</summary>
+    public double ProjectionTolerance { get; init; } = Defaults.ProjectionTolerance;
+
+    /// <summary>Maximum sweeps of the per-row projection.</summary>
+    public int ProjectionMaxIterations { get; init; } = Defaults.ProjectionMaxIterations;
+
+    /// <summary>The beta of the divergence: 2, 1, 0, or <see cref="Beta"/>.</summary>
+    public double EffectiveBeta => Loss switch
+    {
+        NmfLoss.Frobenius => 2.0,
+        NmfLoss.KullbackLeibler => 1.0,
+        NmfLoss.ItakuraSaito => 0.0,
+        _ => Beta,
+    };
+}

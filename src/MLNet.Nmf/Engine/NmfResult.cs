@@ -1,0 +1,51 @@
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Projection;
+
+namespace MLNet.Nmf.Engine;
+
+/// <summary>
+/// The outcome of <see cref="NmfEngine.Fit"/>: X (m x n) ≈ W (m x k) · H (k x n), with H the components.
+/// </summary>
+public sealed class NmfResult
+{
+    internal NmfResult(DenseMatrix w, DenseMatrix h, int iterations, bool converged, double[] lossHistory,
+        double relativeError, double divergence, double objective, NmfProjector projector)
+    {
+        W = w;
+        H = h;
+        Iterations = iterations;
+        Converged = converged;
+        LossHistory = lossHistory;
+        RelativeError = relativeError;
+        Divergence = divergence;
+        Objective = objective;
+        Projector = projector;
+    }
+
+    /// <summary>The per-row features W (m x k): each training row projected onto <see cref="H"/>.</summary>
+    public DenseMatrix W { get; }
+
+    /// <summary>The components H (k x n), like scikit-learn's <c>components_</c>.</summary>
+    public DenseMatrix H { get; }
+
+    /// <summary>Outer iterations run (<c>n_iter_</c>).</summary>
+    public int Iterations { get; }
+
+    /// <summary>True when the tolerance stopped the fit before <see cref="NmfFitOptions.MaxIterations"/>.</summary>
+    public bool Converged { get; }
+
+    /// <summary>The objective (divergence plus penalties) at the start of each iteration, then after the last one.</summary>
+    public IReadOnlyList<double> LossHistory { get; }
+
+    /// <summary>‖X − WH‖_F / ‖X‖_F for the returned W and H, in double precision.</summary>
+    public double RelativeError { get; }
+
+    /// <summary>The beta-divergence d_β(X, WH) of the returned factors (½‖X − WH‖² for Frobenius).</summary>
+    public double Divergence { get; }
+
+    /// <summary>The final objective: <see cref="Divergence"/> plus the penalties.</summary>
+    public double Objective { get; }
+
+    /// <summary>Projects new rows onto <see cref="H"/> exactly as the fit computed <see cref="W"/>.</summary>
+    public NmfProjector Projector { get; }
+}

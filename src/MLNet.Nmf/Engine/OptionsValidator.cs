@@ -1,0 +1,75 @@
+using System.Globalization;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.Engine;
+
+/// <summary>Checks <see cref="NmfFitOptions"/> against the data once, before any work; messages name the option.</summary>
+internal static class OptionsValidator
+{
+    public static void Validate(NmfFitOptions o, DataOperand x, NmfInitialization init)
+    {
+        if (o.Rank < 1)
+            throw new ArgumentOutOfRangeException(nameof(o.Rank), o.Rank, "Rank must be at least 1.");
+        if (o.MaxIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(o.MaxIterations), o.MaxIterations, "MaxIterations must be at least 1.");
+        if (!(o.Tolerance >= 0) || double.IsInfinity(o.Tolerance))
+            throw new ArgumentOutOfRangeException(nameof(o.Tolerance), o.Tolerance, "Tolerance must be a finite number >= 0 (0 runs every iteration).");
+        if (!(o.AlphaW >= 0) || double.IsInfinity(o.AlphaW))
+            throw new ArgumentOutOfRangeException(nameof(o.AlphaW), o.AlphaW, "AlphaW must be a finite number >= 0.");
+        if (o.AlphaH is double ah && (!(ah >= 0) || double.IsInfinity(ah)))
+            throw new ArgumentOutOfRangeException(nameof(o.AlphaH), ah, "AlphaH must be a finite number >= 0, or null for the same as AlphaW.");
+        if (!(o.L1Ratio >= 0 && o.L1Ratio <= 1))
+            throw new ArgumentOutOfRangeException(nameof(o.L1Ratio), o.L1Ratio, "L1Ratio must be in [0, 1].");
+        if (o.DegreeOfParallelism < 1)
+            throw new ArgumentOutOfRangeException(nameof(o.DegreeOfParallelism), o.DegreeOfParallelism, "DegreeOfParallelism must be at least 1.");
+        if (!(o.ProjectionTolerance >= 0) || double.IsInfinity(o.ProjectionTolerance))
+            throw new ArgumentOutOfRangeException(nameof(o.ProjectionTolerance), o.ProjectionTolerance, "ProjectionTolerance must be a finite number >= 0.");
+        if (o.ProjectionMaxIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(o.ProjectionMaxIterations), o.ProjectionMaxIterations, "ProjectionMaxIterations must be at least 1.");
+        if (!double.IsFinite(o.Beta))
+            throw new ArgumentOutOfRangeException(nameof(o.Beta), o.Beta, "Beta must be a finite number.");
+        if (!Enum.IsDefined(o.Solver))
+            throw new ArgumentOutOfRangeException(nameof(o.Solver), o.Solver, "Unknown solver.");
+        if (!Enum.IsDefined(o.Loss))
+            throw new ArgumentOutOfRangeException(nameof(o.Loss), o.Loss, "Unknown loss.");
+        if (!Enum.IsDefined(o.Initialization))
+            throw new ArgumentOutOfRangeException(nameof(o.Initialization), o.Initialization, "Unknown initialization.");
+
+        double beta = o.EffectiveBeta;
+        if (o.Solver == NmfSolver.CoordinateDescent && beta != 2)
+            throw new ArgumentException(Invariant($"Solver CoordinateDescent minimizes the Frobenius loss only, but Loss is {o.Loss} (beta = {beta}). Use MultiplicativeUpdate, or CoordinateDescentKL for Kullback-Leibler."), nameof(o.Solver));
+        if (o.Solver == NmfSolver.CoordinateDescentKL && beta != 1)
+            throw new ArgumentException(Invariant($"Solver CoordinateDescentKL minimizes the Kullback-Leibler divergence only, but Loss is {o.Loss} (beta = {beta}). Set Loss = KullbackLeibler."), nameof(o.Solver));
+        if (o.Solver == NmfSolver.MultiplicativeUpdate && beta <= 0 && x.MinValue <= 0)
+            throw new ArgumentException(Invariant($"With beta = {beta} <= 0 the multiplicative updates diverge on zeros, and X contains zeros. Add a small positive value to X, or use a beta > 0 (e.g. Loss = KullbackLeibler)."), nameof(o.Beta));
+        if (x.Sum <= 0)
+            throw new ArgumentException("X is all zeros: there is nothing to factorize.", "x");
+
+        bool svd = init is NmfInitialization.Nndsvd or NmfInitialization.Nndsvda or NmfInitialization.Nndsvdar;
+        if (svd && o.Rank > Math.Min(x.Rows, x.Columns))
+            throw new ArgumentException(Invariant($"Initialization {init} needs Rank <= min(rows, columns) = {Math.Min(x.Rows, x.Columns)}, but Rank is {o.Rank}. Lower the rank or use Initialization = Random."), nameof(o.Initialization));
+        if (init == NmfInitialization.Custom)
+        {
+            CheckCustom(o.InitialW, nameof(o.InitialW), x.Rows, o.Rank);
+            CheckCustom(o.InitialH, nameof(o.InitialH), o.Rank, x.Columns);
+        }
+    }
+
+    private static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)
+    {
+        if (m is null)
+            throw new ArgumentException($"Initialization Custom needs {name} ({rows} x {columns}).", name);
+        if (m.Rows != rows || m.Columns != columns)
+            throw new ArgumentException($"{name} must be {rows} x {columns} but is {m.Rows} x {m.Columns}.", name);
+        int bad = MatrixChecks.FirstInvalid(m.Values);
+        if (bad >= 0)
+            throw MatrixChecks.InvalidValue(name, bad / columns, bad % columns, m.Values[bad]);
+        bool anyPositive = false;
+        foreach (float v in m.Values)
+            if (v > 0) { anyPositive = true; break; }
+        if (!anyPositive)
+            throw new ArgumentException($"{name} is all zeros; a custom start needs at least one positive value (all-zero factors never move).", name);
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

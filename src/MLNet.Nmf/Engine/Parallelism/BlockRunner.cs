@@ -1,0 +1,21 @@
+namespace MLNet.Nmf.Engine.Parallelism;
+
+/// <summary>Runs a body once per block, on up to <c>degree</c> threads.</summary>
+internal static class BlockRunner
+{
+    /// <summary>Calls <paramref name="body"/> for each block in <c>[0, blockCount)</c>.</summary>
+    /// <remarks>
+    /// Blocks write disjoint outputs (or their own partial-result slots), so the order in which threads
+    /// take blocks does not change any result.
+    /// </remarks>
+    public static void For(int blockCount, int degree, Action<int> body)
+    {
+        if (degree <= 1 || blockCount <= 1)
+        {
+            for (int b = 0; b < blockCount; b++)
+                body(b);
+            return;
+        }
+        Parallel.For(0, blockCount, new ParallelOptions { MaxDegreeOfParallelism = degree }, body);
+    }
+}

@@ -1,0 +1,234 @@
+using MLNet.Nmf.Engine.Kernels;
+using MLNet.Nmf.Engine.Losses;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Parallelism;
+using MLNet.Nmf.Engine.Solvers;
+
+namespace MLNet.Nmf.Engine.Projection;
+
+/// <summary>
+/// Projects rows x (1 x n) onto fixed components H (k x n): the features w (1 x k) that minimize the
+/// model's own objective with H held fixed,
+/// <code>min_{w ≥ 0} d_β(x, wH) + L1‖w‖₁ + ½ L2‖w‖²</code>
+/// (L1, L2 = the fit's scaled W penalties). Frobenius: coordinate descent on the k x k Gram matrix
+/// HHᵀ + L2·I; Kullback-Leibler: the Newton coordinate descent of <see cref="KlCoordinateRow"/>; other β:
+/// row-wise multiplicative updates. Each row starts from the same point and sweeps until the total
+/// change is below the tolerance, so the result depends only on the row and H: Fit computes its W with
+/// this very code, which is why Fit's features and a later projection of the same rows agree.
+/// </summary>
+/// <remarks>Immutable and safe to share across threads; give each thread its own <see cref="ProjectionWorkspace"/>.</remarks>
+public sealed unsafe class NmfProjector
+{
+    private readonly float[] _ht;     // n x k, padded
+    private readonly float[] _gram;   // k x k, HHᵀ + L2 I (Frobenius)
+    private readonly double[] _hSums; // Σ_j H[t, j] (KL)
+    private readonly int[] _order;
+    private readonly int[] _allColumns;
+
+    internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations)
+    {
+        _ht = ht;
+        Features = features;
+        Rank = rank;
+        Beta = beta;
+        Penalty = penalty;
+        Tolerance = tolerance;
+        MaxIterations = maxIterations;
+        _gram = FactorOps.ToFloat(FactorOps.Gram(ht, features, rank, 1), rank, penalty.L2);
+        _hSums = FactorOps.ColumnSums(ht, features, rank);
+        _order = Enumerable.Range(0, rank).ToArray();
+        _allColumns = Enumerable.Range(0, features).ToArray();
+    }
+
+    /// <summary>Number of input features n.</summary>
+    public int Features { get; }
+
+    /// <summary>Number of components k (length of a projected row).</summary>
+    public int Rank { get; }
+
+    /// <summary>The beta of the divergence the projection minimizes.</summary>
+    public double Beta { get; }
+
+    /// <summary>The scaled L1 and L2 weights on the features.</summary>
+    public Penalty Penalty { get; }
+
+    /// <summary>Relative change below which a row's sweeps stop.</summary>
+    public double Tolerance { get; }
+
+    /// <summary>Maximum sweeps per row.</summary>
+    public int MaxIterations { get; }
+
+    /// <summary>Fresh scratch memory for one thread.</summary>
+    public ProjectionWorkspace CreateWorkspace() => new(Rank);
+
+    /// <summary>Projects a sparse row given by its sorted column indices and non-negative values.</summary>
+    /// <remarks>Inputs are trusted: check them first (the ML.NET transformer does).</remarks>
+    public void Project(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
+    {
+        if (features.Length < Rank)
+            throw new ArgumentException($"The output span has {features.Length} slots but the model has rank {Rank}.", nameof(features));
+        fixed (int* pi = indices)
+        fixed (float* pv = values, pf = features)
+        fixed (float* pht = _ht, pg = _gram)
+        fixed (double* ps = _hSums)
+        {
+            if (Beta == 2)
+                ProjectFrobenius(pi, pv, indices.Length, pf, workspace, pht, pg);
+            else if (Beta == 1)
+                ProjectKl(pi, pv, indices.Length, pf, workspace, pht, ps);
+            else
+                ProjectGeneralBeta(indices, values, features, pht);
+        }
+    }
+
+    /// <summary>Projects a dense row of <see cref="Features"/> values (the same result as its sparse form).</summary>
+    public void Project(ReadOnlySpan<float> row, Span<float> features, ProjectionWorkspace workspace)
+    {
+        if (row.Length != Features)
+            throw new ArgumentException($"The row has {row.Length} values but the components have {Features} features.", nameof(row));
+        Project(_allColumns, row, features, workspace);
+    }
+
+    /// <summary>Projects every row of <paramref name="matrix"/>; returns W (m x k).</summary>
+    public DenseMatrix Transform(INmfMatrix matrix, int degreeOfParallelism = 0)
+    {
+        var data = DataOperand.Create(matrix);
+        if (data.Columns != Features)
+            throw new ArgumentException($"The matrix has {data.Columns} columns but the components have {Features} features.", nameof(matrix));
+        var w = ProjectAll(data, degreeOfParallelism <= 0 ? Environment.ProcessorCount : degreeOfParallelism);
+        return new DenseMatrix(data.Rows, Rank, w.AsSpan(0, data.Rows * Rank).ToArray(), validate: false);
+    }
+
+    /// <summary>Projects every row into a padded m x k factor.</summary>
+    internal float[] ProjectAll(DataOperand data, int degree)
+    {
+        var w = FactorLayout.Allocate(data.Rows, Rank);
+        var blocks = data.Blocks;
+        BlockRunner.For(blocks.BlockCount, degree, block =>
+        {
+            var workspace = CreateWorkspace();
+            for (int i = blocks.Start(block); i < blocks.End(block); i++)
+            {
+                data.GetRow(i, out var indices, out var values);
+                Project(indices, values, w.AsSpan(i * Rank, Rank), workspace);
+            }
+        });
+        return w;
+    }
+
+    private void ProjectFrobenius(int* indices, float* values, int count, float* features, ProjectionWorkspace ws, float* ht, float* gram)
+    {
+        int k = Rank;
+        float* a = ws.FeaturesPointer, previous = ws.Previous, product = ws.Product;
+        VectorKernels.SparseRowTimesFactor(indices, values, count, ht, k, product);
+        for (int t = 0; t < k; t++)
+            a[t] = 0f;
+        float l1 = (float)Penalty.L1;
+        for (int sweep = 0; sweep < MaxIterations; sweep++)
+        {
+            for (int t = 0; t < k; t++)
+                previous[t] = a[t];
+            CoordinateDescentSolver.UpdateRow(a, product, gram, l1, k, _order);
+            if (Converged(a, previous, k))
+                break;
+        }
+        for (int t = 0; t < k; t++)
+            features[t] = a[t];
+    }
+
+    private void ProjectKl(int* indices, float* values, int count, float* features, ProjectionWorkspace ws, float* ht, double* hSums)
+    {
+        int k = Rank;
+        float* a = ws.FeaturesPointer;
+        double mass = 0;
+        for (int p = 0; p < count; p++)
+            mass += values[p];
+        // Start where the row's total is reproduced: Σ_t a_t · Σ_j H[t, j] = Σ_j x_j.
+        for (int t = 0; t < k; t++)
+            a[t] = hSums[t] > 0 ? (float)(mass / (k * hSums[t])) : 0f;
+        var scratch = ws.Row;
+        var modelSpan = scratch.Model(count);
+        fixed (float* model = modelSpan)
+        {
+            scratch.LoadRow(a);
+            VectorKernels.GatherRowDots(scratch.PaddedRow, indices, count, ht, k, model);
+            KlCoordinateRow.FloorModel(model, count);
+            for (int sweep = 0; sweep < MaxIterations; sweep++)
+            {
+                double change = 0;
+                KlCoordinateRow.Sweep(a, indices, values, count, ht, k, hSums, Penalty.L1, Penalty.L2, model, _order, ref change);
+                double size = 0;
+                for (int t = 0; t < k; t++)
+                    size += a[t];
+                if (change <= Tolerance * size)
+                    break;
+            }
+        }
+        for (int t = 0; t < k; t++)
+            features[t] = a[t];
+    }
+
+    private void ProjectGeneralBeta(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, float* ht)
+    {
+        // Row-wise multiplicative updates, as scikit-learn's transform for solver='mu'. Rare: allocates.
+        int k = Rank, n = Features;
+        double beta = Beta, gamma = beta < 1 ? 1.0 / (2.0 - beta) : beta > 2 ? 1.0 / (beta - 1.0) : 1.0;
+        var x = new float[n];
+        for (int p = 0; p < indices.Length; p++)
+            x[indices[p]] = values[p];
+        double mass = 0;
+        foreach (float v in values) mass += v;
+        var a = new double[k];
+        for (int t = 0; t < k; t++)
+            a[t] = _hSums[t] > 0 ? mass / (k * _hSums[t]) : 0;
+        var numerator = new double[k];
+        var denominator = new double[k];
+        for (int iteration = 0; iteration < MaxIterations; iteration++)
+        {
+            Array.Clear(numerator);
+            Array.Clear(denominator);
+            for (int j = 0; j < n; j++)
+            {
+                double y = 0;
+                for (int t = 0; t < k; t++) y += a[t] * ht[(long)j * k + t];
+                y = Math.Max(y, KlTerms.Epsilon);
+                double yb1 = Math.Pow(y, beta - 1), xyb2 = x[j] * Math.Pow(y, beta - 2);
+                for (int t = 0; t < k; t++)
+                {
+                    double h = ht[(long)j * k + t];
+                    denominator[t] += yb1 * h;
+                    numerator[t] += xyb2 * h;
+                }
+            }
+            double change = 0, size = 0;
+            for (int t = 0; t < k; t++)
+            {
+                double d = denominator[t] + Penalty.L1 + Penalty.L2 * a[t];
+                double delta = numerator[t] / (d == 0 ? KlTerms.Epsilon : d);
+                if (gamma != 1) delta = Math.Pow(delta, gamma);
+                double next = a[t] * delta;
+                change += Math.Abs(next - a[t]);
+                size += next;
+                a[t] = next;
+            }
+            if (change <= Tolerance * size)
+                break;
+        }
+        for (int t = 0; t < k; t++)
+            features[t] = (float)a[t];
+    }
+
+    private bool Converged(float* a, float* previous, int k)
+    {
+        double change = 0, size = 0;
+        for (int t = 0; t < k; t++)
+        {
+            change += Math.Abs(a[t] - previous[t]);
+            size += a[t];
+        }
+        return change <= Tolerance * size;
+    }
+
+    /// <summary>The components H (k x n), row-major.</summary>
+    public float[] CopyComponents() => FactorOps.TransposeFromFactor(_ht, Features, Rank);
+}

@@ -1,0 +1,30 @@
+using System.Runtime.CompilerServices;
+using MLNet.Nmf.Engine.Kernels;
+
+namespace MLNet.Nmf.Engine.Projection;
+
+/// <summary>
+/// Scratch memory for projecting rows with one <see cref="NmfProjector"/>. Not thread-safe: give each
+/// thread (each ML.NET cursor) its own. After the first row of a given length, projecting allocates nothing.
+/// </summary>
+public sealed unsafe class ProjectionWorkspace
+{
+    private readonly float[] _previous;
+    private readonly float[] _product;
+
+    internal ProjectionWorkspace(int k)
+    {
+        Rank = k;
+        Row = new KlRowScratch(k);
+        _previous = GC.AllocateArray<float>(k + FactorLayout.Padding, pinned: true);
+        _product = GC.AllocateArray<float>(k + FactorLayout.Padding, pinned: true);
+        Features = GC.AllocateArray<float>(k + FactorLayout.Padding, pinned: true);
+    }
+
+    internal int Rank { get; }
+    internal KlRowScratch Row { get; }
+    internal float[] Features { get; }
+    internal float* FeaturesPointer => (float*)Unsafe.AsPointer(ref Features[0]);
+    internal float* Previous => (float*)Unsafe.AsPointer(ref _previous[0]);
+    internal float* Product => (float*)Unsafe.AsPointer(ref _product[0]);
+}

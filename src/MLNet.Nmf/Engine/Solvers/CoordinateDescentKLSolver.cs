@@ -1,0 +1,90 @@
+using MLNet.Nmf.Engine.Kernels;
+using MLNet.Nmf.Engine.Losses;
+using MLNet.Nmf.Engine.Parallelism;
+
+namespace MLNet.Nmf.Engine.Solvers;
+
+/// <summary>
+/// Cyclic coordinate descent for the generalized KL divergence (Hsieh &amp; Dhillon, KDD 2011): each
+/// iteration sweeps the coordinates of every row of W (given H), then of every row of Hᵀ (given W)
+/// through the transposed problem, with a few projected Newton steps per coordinate
+/// (<see cref="KlCoordinateRow"/>). Stops like <see cref="CoordinateDescentSolver"/>: when the summed
+/// projected-gradient violation falls below <c>tolerance</c> times the first iteration's.
+/// </summary>
+internal static unsafe class CoordinateDescentKLSolver
+{
+    public static SolverOutcome Run(FitState state)
+    {
+        var options = state.Options;
+        var history = new List<double>(options.MaxIterations + 1);
+        double firstViolation = 0;
+        int iteration = 0;
+        bool converged = false;
+        while (iteration < options.MaxIterations)
+        {
+            double penalty = state.PenaltyValue();
+            var (violationW, divergence) = UpdateSide(state, updateW: true);
+            history.Add(divergence + penalty);
+            var (violationH, _) = UpdateSide(state, updateW: false);
+            double violation = violationW + violationH;
+            iteration++;
+            if (iteration == 1)
+                firstViolation = violation;
+            if (firstViolation == 0 || violation / firstViolation <= options.Tolerance)
+            {
+                converged = true;
+                break;
+            }
+        }
+        history.Add(Divergence.Beta(state.X, state.W, state.Ht, state.Rank, 1.0, state.Degree) + state.PenaltyValue());
+        return new SolverOutcome(iteration, converged, history.ToArray());
+    }
+
+    /// <summary>One sweep over every row of A. Returns the violation and the divergence before the sweep.</summary>
+    private static (double Violation, double Divergence) UpdateSide(FitState state, bool updateW)
+    {
+        var (data, a, b, penalty, blocks) = state.Side(updateW);
+        int k = state.Rank;
+        double[] bSums = FactorOps.ColumnSums(b, data.Columns, k);
+        double[] aSums = FactorOps.ColumnSums(a, data.Rows, k);
+        int[] order = state.Order();
+        var violations = new double[blocks.BlockCount];
+        var divergences = new double[blocks.BlockCount];
+        BlockRunner.For(blocks.BlockCount, state.Degree, block =>
+        {
+            var scratch = new KlRowScratch(k);
+            double violation = 0, divergence = 0, change = 0;
+            fixed (float* pa = a, pb = b)
+            fixed (double* sums = bSums)
+            {
+                for (int i = blocks.Start(block); i < blocks.End(block); i++)
+                {
+                    data.GetRow(i, out var indices, out var values);
+                    float* row = pa + (long)i * k;
+                    var model = scratch.Model(indices.Length);
+                    scratch.LoadRow(row);
+                    fixed (int* pi = indices)
+                    fixed (float* pv = values, pm = model)
+                    {
+                        VectorKernels.GatherRowDots(scratch.PaddedRow, pi, indices.Length, pb, k, pm);
+                        divergence += KlTerms.StoredPart(values, model);
+                        KlCoordinateRow.FloorModel(pm, indices.Length);
+                        violation += KlCoordinateRow.Sweep(row, pi, pv, indices.Length, pb, k, sums,
+                            penalty.L1, penalty.L2, pm, order, ref change);
+                    }
+                }
+            }
+            violations[block] = violation;
+            divergences[block] = divergence;
+        });
+        double totalViolation = 0, totalDivergence = 0;
+        for (int block = 0; block < blocks.BlockCount; block++)
+        {
+            totalViolation += violations[block];
+            totalDivergence += divergences[block];
+        }
+        for (int t = 0; t < k; t++)
+            totalDivergence += aSums[t] * bSums[t];
+        return (totalViolation, totalDivergence);
+    }
+}

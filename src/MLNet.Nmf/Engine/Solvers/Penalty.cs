@@ -1,0 +1,30 @@
+namespace MLNet.Nmf.Engine.Solvers;
+
+/// <summary>
+/// The L1 and L2 weights on one factor, already scaled the way scikit-learn scales them
+/// (<c>_compute_regularization</c>): W's by the number of features, H's by the number of samples.
+/// </summary>
+public readonly record struct Penalty(double L1, double L2)
+{
+    /// <summary>L1 ‖A‖₁ + ½ L2 ‖A‖²_F for a factor.</summary>
+    internal double Evaluate(ReadOnlySpan<float> factor)
+    {
+        if (L1 == 0 && L2 == 0)
+            return 0;
+        double sum = 0, squares = 0;
+        foreach (float v in factor)
+        {
+            sum += v;
+            squares += (double)v * v;
+        }
+        return L1 * sum + 0.5 * L2 * squares;
+    }
+
+    /// <summary>The penalties on W and H of an m x n problem.</summary>
+    public static (Penalty W, Penalty H) For(NmfFitOptions options, int rows, int columns)
+    {
+        double alphaW = options.AlphaW, alphaH = options.AlphaH ?? options.AlphaW, rho = options.L1Ratio;
+        return (new Penalty(columns * alphaW * rho, columns * alphaW * (1 - rho)),
+                new Penalty(rows * alphaH * rho, rows * alphaH * (1 - rho)));
+    }
+}
