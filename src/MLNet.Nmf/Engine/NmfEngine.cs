@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using MLNet.Nmf.Engine.Initialization;
 using MLNet.Nmf.Engine.Losses;
 using MLNet.Nmf.Engine.Matrices;
@@ -36,8 +38,13 @@ public static class NmfEngine
         int k = options.Rank;
         var random = new SeededRandom((ulong)(uint)options.Seed);
         int degree = Math.Max(1, options.DegreeOfParallelism);
+        var clock = Stopwatch.StartNew();
         var (w, ht) = Initializer.Create(data, options, init, random, degree);
         var state = new FitState(data, w, ht, k, options);
+        _ = data.Transposed; // built once here so that the solver's time is the iterations' alone
+        var initTime = clock.Elapsed;
+        options.Log?.Invoke(Invariant($"NMF: {data.Rows} x {data.Columns} ({data.StoredCount} stored), rank {k}, {options.Solver}, {options.Loss}, init {init} in {initTime.TotalSeconds:F3} s."));
+        clock.Restart();
 
         SolverOutcome outcome = options.Solver switch
         {
@@ -46,6 +53,9 @@ public static class NmfEngine
             _ => CoordinateDescentKLSolver.Run(state),
         };
 
+        var solverTime = clock.Elapsed;
+        options.Log?.Invoke(Invariant($"NMF: {outcome.Iterations} iterations in {solverTime.TotalSeconds:F3} s, {(outcome.Converged ? "converged" : "stopped at MaxIterations without converging")}; objective {outcome.LossHistory[0]:G6} -> {outcome.LossHistory[^1]:G6}."));
+        clock.Restart();
         double beta = options.EffectiveBeta;
         var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
         float[] features = projector.ProjectAll(data, degree);
@@ -56,11 +66,14 @@ public static class NmfEngine
             + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
             + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
         double relativeError = data.SquaredNorm > 0 ? Math.Sqrt(squaredError / data.SquaredNorm) : 0;
+        var projectionTime = clock.Elapsed;
+        options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error {relativeError:F6}, divergence {divergence:G8}."));
 
         return new NmfResult(
             new DenseMatrix(data.Rows, k, features.AsSpan(0, data.Rows * k).ToArray(), validate: false),
             new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
-            outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector);
+            outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
+            new NmfTimings(initTime, solverTime, projectionTime));
     }
 
     /// <summary>
@@ -80,4 +93,6 @@ public static class NmfEngine
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
         return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations);
     }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -9,7 +9,7 @@ namespace MLNet.Nmf.Engine;
 public sealed class NmfResult
 {
     internal NmfResult(DenseMatrix w, DenseMatrix h, int iterations, bool converged, double[] lossHistory,
-        double relativeError, double divergence, double objective, NmfProjector projector)
+        double relativeError, double divergence, double objective, NmfProjector projector, NmfTimings timings)
     {
         W = w;
         H = h;
@@ -20,6 +20,7 @@ public sealed class NmfResult
         Divergence = divergence;
         Objective = objective;
         Projector = projector;
+        Timings = timings;
     }
 
     /// <summary>The per-row features W (m x k): each training row projected onto <see cref="H"/>.</summary>
@@ -48,4 +49,13 @@ public sealed class NmfResult
 
     /// <summary>Projects new rows onto <see cref="H"/> exactly as the fit computed <see cref="W"/>.</summary>
     public NmfProjector Projector { get; }
+
+    /// <summary>Where the fit's time went.</summary>
+    public NmfTimings Timings { get; }
 }
+
+/// <summary>Wall-clock time of the stages of a fit.</summary>
+/// <param name="Initialization">Starting W and H (and building Xᵀ).</param>
+/// <param name="Solver">The iterations.</param>
+/// <param name="Projection">The final projection of the training rows and the error evaluation.</param>
+public sealed record NmfTimings(TimeSpan Initialization, TimeSpan Solver, TimeSpan Projection);

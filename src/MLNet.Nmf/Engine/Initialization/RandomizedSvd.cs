@@ -47,7 +47,7 @@ internal static class RandomizedSvd
                 scaled[r * k + c] = s[c] > 0 ? vectors[r * l + c] / s[c] : 0;
             }
         }
-        return (MultiplySmall(y, m, l, plain, k), s, MultiplySmall(z, n, l, scaled, k));
+        return (MultiplySmall(y, m, l, plain, k, degree), s, MultiplySmall(z, n, l, scaled, k, degree));
     }
 
     /// <summary>Replaces the columns of A (rows x l) by an orthonormal basis of their span (eigen-decomposition of AᵀA).</summary>
@@ -62,28 +62,28 @@ internal static class RandomizedSvd
             for (int r = 0; r < l; r++)
                 map[r * l + c] = vectors[r * l + c] * scale;
         }
-        var q = MultiplySmall(a, rows, l, map, l);
+        var q = MultiplySmall(a, rows, l, map, l, degree);
         Array.Copy(q, a, rows * l);
     }
 
     /// <summary>A (rows x l, padded float) times M (l x c, double) into a padded rows x c factor.</summary>
-    private static float[] MultiplySmall(float[] a, int rows, int l, double[] m, int c)
+    private static unsafe float[] MultiplySmall(float[] a, int rows, int l, double[] m, int c, int degree)
     {
         var result = FactorLayout.Allocate(rows, c);
-        var acc = new double[c];
-        for (int i = 0; i < rows; i++)
+        var mf = FactorLayout.Allocate(l, c);
+        for (int i = 0; i < l * c; i++)
+            mf[i] = (float)m[i];
+        var columns = Enumerable.Range(0, l).ToArray();
+        var blocks = Parallelism.BlockPartition.Even(rows, 1024);
+        Parallelism.BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            Array.Clear(acc);
-            for (int r = 0; r < l; r++)
+            fixed (float* pa = a, pm = mf, pr = result)
+            fixed (int* pc = columns)
             {
-                double v = a[i * l + r];
-                if (v == 0) continue;
-                for (int j = 0; j < c; j++)
-                    acc[j] += v * m[r * c + j];
+                for (int i = blocks.Start(block); i < blocks.End(block); i++)
+                    VectorKernels.SparseRowTimesFactor(pc, pa + (long)i * l, l, pm, c, pr + (long)i * c);
             }
-            for (int j = 0; j < c; j++)
-                result[i * c + j] = (float)acc[j];
-        }
+        });
         return result;
     }
 }

@@ -53,4 +53,23 @@ internal static class ScalarKernels
         for (int p = 0; p < indices.Length; p++)
             output[p] = Dot(a.Slice(0, k), factor.Slice(indices[p] * k, k));
     }
+
+    /// <summary>One HALS sweep over a single row a (k), product p (k): for t in order, a_t ← max(0, a_t − (l1 − p_t + Σ_u G[t,u] a_u) / G[t,t]).</summary>
+    public static double CoordinateSweep(Span<float> a, ReadOnlySpan<float> p, ReadOnlySpan<float> gram, float l1, int k, ReadOnlySpan<int> order)
+    {
+        double violation = 0;
+        for (int s = 0; s < k; s++)
+        {
+            int t = order[s];
+            float grad = l1 - p[t];
+            for (int u = 0; u < k; u++)
+                grad = MathF.FusedMultiplyAdd(gram[t * k + u], a[u], grad);
+            float current = a[t];
+            violation += MathF.Abs(current == 0f ? MathF.Min(grad, 0f) : grad);
+            float hess = gram[t * k + t];
+            if (hess != 0f)
+                a[t] = MathF.Max(current - grad / hess, 0f);
+        }
+        return violation;
+    }
 }

@@ -264,4 +264,58 @@ internal static unsafe class VectorKernels
             output[p] = Vector256.Sum(acc);
         }
     }
+
+    /// <summary>Copies <paramref name="count"/> (≤ 8) rows of a k-wide factor into k lane vectors (lane r = row r); missing rows are 0.</summary>
+    public static void ToLanes(float* rows, int count, int k, float* lanes)
+    {
+        for (int t = 0; t < k; t++)
+        {
+            float* l = lanes + t * W;
+            for (int r = 0; r < W; r++)
+                l[r] = r < count ? rows[r * k + t] : 0f;
+        }
+    }
+
+    /// <summary>The inverse of <see cref="ToLanes"/> for the first <paramref name="count"/> rows.</summary>
+    public static void FromLanes(float* lanes, int count, int k, float* rows)
+    {
+        for (int t = 0; t < k; t++)
+            for (int r = 0; r < count; r++)
+                rows[r * k + t] = lanes[t * W + r];
+    }
+
+    /// <summary>
+    /// One HALS coordinate sweep over eight rows held in lanes (see <see cref="ToLanes"/>):
+    /// for t in order, g = l1 − p_t + Σ_u G[t, u] a_u; a_t ← max(0, a_t − g / G[t, t]).
+    /// Returns Σ|projected gradient| over the first <paramref name="count"/> lanes.
+    /// </summary>
+    public static double CoordinateSweep8(float* a, float* p, float* gram, float l1, int k, int* order, int count, int sweeps = 1)
+    {
+        double first = CoordinateSweep8Once(a, p, gram, l1, k, order, count);
+        for (int sweep = 1; sweep < sweeps; sweep++)
+            CoordinateSweep8Once(a, p, gram, l1, k, order, count);
+        return first;
+    }
+
+    private static double CoordinateSweep8Once(float* a, float* p, float* gram, float l1, int k, int* order, int count)
+    {
+        var live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count)).AsSingle();
+        var violation = Vector256<float>.Zero;
+        var l1v = Vector256.Create(l1);
+        for (int s = 0; s < k; s++)
+        {
+            int t = order[s];
+            float* g = gram + t * k;
+            var grad = l1v - Vector256.Load(p + t * W);
+            for (int u = 0; u < k; u++)
+                grad = Vector256.FusedMultiplyAdd(Vector256.Create(g[u]), Vector256.Load(a + u * W), grad);
+            var current = Vector256.Load(a + t * W);
+            var projected = Vector256.ConditionalSelect(Vector256.Equals(current, Vector256<float>.Zero), Vector256.Min(grad, Vector256<float>.Zero), grad);
+            violation += Vector256.Abs(projected) & live;
+            float hess = g[t];
+            if (hess != 0f)
+                Vector256.Max(current - grad / Vector256.Create(hess), Vector256<float>.Zero).Store(a + t * W);
+        }
+        return Vector256.Sum(violation);
+    }
 }

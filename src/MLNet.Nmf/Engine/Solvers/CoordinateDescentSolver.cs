@@ -9,7 +9,8 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// scikit-learn's <c>_fit_coordinate_descent</c>: each update of a factor A (given the other, B) visits
 /// every coordinate once, using the Gram matrix BᵀB + L2·I and the product MB − L1, so the
 /// per-coordinate step is exact. Stops when the summed projected-gradient violation falls below
-/// <c>tolerance</c> times the first iteration's.
+/// <c>tolerance</c> times the first iteration's. With <see cref="NmfFitOptions.InnerIterations"/> = 1 it
+/// is scikit-learn's <c>solver='cd'</c> step for step.
 /// </summary>
 internal static unsafe class CoordinateDescentSolver
 {
@@ -54,24 +55,38 @@ internal static unsafe class CoordinateDescentSolver
         int k = state.Rank;
         data.Multiply(b, k, product, state.Degree);
         float[] gram = FactorOps.ToFloat(otherGram, k, penalty.L2);
-        return UpdateFactor(a, product, gram, (float)penalty.L1, k, state.Order(), blocks, state.Degree);
+        return UpdateFactor(a, product, gram, (float)penalty.L1, k, state.Order(), blocks, state.Degree, state.Options.InnerIterations);
     }
 
     /// <summary>
     /// For every row a of A: for each coordinate t in <paramref name="order"/>,
     /// a_t ← max(0, a_t − (a·G_t − p_t + l1) / G_tt). Returns Σ|projected gradient| before the steps.
+    /// Rows are independent, so eight of them are updated at once, one per SIMD lane
+    /// (<see cref="VectorKernels.CoordinateSweep8"/>). With <paramref name="sweeps"/> &gt; 1 the same
+    /// products are reused for further sweeps (accelerated HALS, Gillis &amp; Glineur 2012): they cost
+    /// k² per row, much less than a product with X, and reach a lower loss per iteration.
     /// </summary>
     internal static double UpdateFactor(float[] a, float[] product, float[] gram, float l1, int k, int[] order,
-        BlockPartition blocks, int degree)
+        BlockPartition blocks, int degree, int sweeps)
     {
         var partial = new double[blocks.BlockCount];
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             double violation = 0;
+            float* lanesA = stackalloc float[k * 8];
+            float* lanesP = stackalloc float[k * 8];
             fixed (float* pa = a, pp = product, pg = gram)
+            fixed (int* po = order)
             {
-                for (int i = blocks.Start(block); i < blocks.End(block); i++)
-                    violation += UpdateRow(pa + (long)i * k, pp + (long)i * k, pg, l1, k, order);
+                int end = blocks.End(block);
+                for (int i = blocks.Start(block); i < end; i += 8)
+                {
+                    int count = Math.Min(8, end - i);
+                    VectorKernels.ToLanes(pa + (long)i * k, count, k, lanesA);
+                    VectorKernels.ToLanes(pp + (long)i * k, count, k, lanesP);
+                    violation += VectorKernels.CoordinateSweep8(lanesA, lanesP, pg, l1, k, po, count, sweeps);
+                    VectorKernels.FromLanes(lanesA, count, k, pa + (long)i * k);
+                }
             }
             partial[block] = violation;
         });
@@ -81,21 +96,11 @@ internal static unsafe class CoordinateDescentSolver
         return total;
     }
 
-    /// <summary>One coordinate sweep over a single row; the building block of fit and projection.</summary>
-    internal static double UpdateRow(float* row, float* product, float* gram, float l1, int k, int[] order)
-    {
-        double violation = 0;
-        for (int s = 0; s < order.Length; s++)
-        {
-            int t = order[s];
-            float grad = VectorKernels.Dot(row, gram + t * k, k) - product[t] + l1;
-            float current = row[t];
-            float projected = current == 0f ? MathF.Min(grad, 0f) : grad;
-            violation += MathF.Abs(projected);
-            float hess = gram[t * k + t];
-            if (hess != 0f)
-                row[t] = MathF.Max(current - grad / hess, 0f);
-        }
-        return violation;
-    }
+    /// <summary>
+    /// One coordinate sweep over a single row, the same arithmetic lane for lane as
+    /// <see cref="VectorKernels.CoordinateSweep8"/>; the projection of new rows uses it.
+    /// </summary>
+    internal static double UpdateRow(float* row, float* product, float* gram, float l1, int k, int[] order) =>
+        ScalarKernels.CoordinateSweep(new Span<float>(row, k), new ReadOnlySpan<float>(product, k),
+            new ReadOnlySpan<float>(gram, k * k), l1, k, order);
 }
