@@ -17,6 +17,7 @@ internal static unsafe class VectorKernels
     private const int W = 8; // floats per Vector256
 
     /// <summary>Σ x[i] y[i], vectorized.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* x, float* y, int n)
     {
         var a0 = Vector256<float>.Zero;
@@ -39,6 +40,7 @@ internal static unsafe class VectorKernels
     }
 
     /// <summary>Σ x[i] y[i] over spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         fixed (float* px = x, py = y)
@@ -50,6 +52,7 @@ internal static unsafe class VectorKernels
     /// matrix times a padded row-major factor. Lane for lane the same FMA sequence as the scalar
     /// reference, so the two agree exactly.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SparseRowTimesFactor(int* indices, float* values, int count, float* factor, int k, float* output)
     {
         for (int t0 = 0; t0 < k; t0 += 4 * W)
@@ -127,6 +130,7 @@ internal static unsafe class VectorKernels
     /// output[i * k + t] = Σ_j m[i * c + j] * bt[t * c + j]: a block of dense rows times the
     /// transpose of a k x c matrix, in 4 x 3 register tiles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DenseTimesTransposed(float* m, int rows, int c, float* bt, int k, float* output)
     {
         int i = 0;
@@ -198,6 +202,7 @@ internal static unsafe class VectorKernels
     /// AᵀA of a block of rows of a padded row-major factor. <paramref name="stride"/> is
     /// <paramref name="k"/> rounded up to a multiple of 8; lanes past k are scratch.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateGram(float* a, int rows, int k, float* gram, int stride)
     {
         int vectors = stride / W;
@@ -245,6 +250,7 @@ internal static unsafe class VectorKernels
     /// at each stored column of one row. <paramref name="aPadded"/> must be padded with zeros to a multiple
     /// of 8 floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GatherRowDots(float* aPadded, int* indices, int count, float* factor, int k, float* output)
     {
         if (k <= W)
@@ -266,6 +272,7 @@ internal static unsafe class VectorKernels
     }
 
     /// <summary>Copies <paramref name="count"/> (≤ 8) rows of a k-wide factor into k lane vectors (lane r = row r); missing rows are 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToLanes(float* rows, int count, int k, float* lanes)
     {
         for (int t = 0; t < k; t++)
@@ -277,6 +284,7 @@ internal static unsafe class VectorKernels
     }
 
     /// <summary>The inverse of <see cref="ToLanes"/> for the first <paramref name="count"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FromLanes(float* lanes, int count, int k, float* rows)
     {
         for (int t = 0; t < k; t++)
@@ -289,6 +297,7 @@ internal static unsafe class VectorKernels
     /// for t in order, g = l1 − p_t + Σ_u G[t, u] a_u; a_t ← max(0, a_t − g / G[t, t]).
     /// Returns Σ|projected gradient| over the first <paramref name="count"/> lanes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double CoordinateSweep8(float* a, float* p, float* gram, float l1, int k, int* order, int count, int sweeps = 1)
     {
         double first = CoordinateSweep8Once(a, p, gram, l1, k, order, count);

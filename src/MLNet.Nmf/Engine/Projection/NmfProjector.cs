@@ -146,23 +146,17 @@ public sealed unsafe class NmfProjector
         // Start where the row's total is reproduced: Σ_t a_t · Σ_j H[t, j] = Σ_j x_j.
         for (int t = 0; t < k; t++)
             a[t] = hSums[t] > 0 ? (float)(mass / (k * hSums[t])) : 0f;
-        var scratch = ws.Row;
-        var modelSpan = scratch.Model(count);
-        fixed (float* model = modelSpan)
+        var row = ws.Kl;
+        KlCoordinateRow.Gather(row, a, indices, values, count, ht, k);
+        for (int sweep = 0; sweep < MaxIterations; sweep++)
         {
-            scratch.LoadRow(a);
-            VectorKernels.GatherRowDots(scratch.PaddedRow, indices, count, ht, k, model);
-            KlCoordinateRow.FloorModel(model, count);
-            for (int sweep = 0; sweep < MaxIterations; sweep++)
-            {
-                double change = 0;
-                KlCoordinateRow.Sweep(a, indices, values, count, ht, k, hSums, Penalty.L1, Penalty.L2, model, _order, ref change);
-                double size = 0;
-                for (int t = 0; t < k; t++)
-                    size += a[t];
-                if (change <= Tolerance * size)
-                    break;
-            }
+            double change = 0;
+            KlCoordinateRow.Sweep(row, a, k, hSums, Penalty.L1, Penalty.L2, _order, Tolerance, ref change);
+            double size = 0;
+            for (int t = 0; t < k; t++)
+                size += a[t];
+            if (change <= Tolerance * size)
+                break;
         }
         for (int t = 0; t < k; t++)
             features[t] = a[t];

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using MLNet.Nmf.Engine.Kernels;
+using MLNet.Nmf.Engine.Solvers;
 
 namespace MLNet.Nmf.Engine.Projection;
 
@@ -15,14 +16,14 @@ public sealed unsafe class ProjectionWorkspace
     internal ProjectionWorkspace(int k)
     {
         Rank = k;
-        Row = new KlRowScratch(k);
+        Kl = new KlRow();
         _previous = GC.AllocateArray<float>(k + FactorLayout.Padding, pinned: true);
         _product = GC.AllocateArray<float>(k + FactorLayout.Padding, pinned: true);
         Features = GC.AllocateArray<float>(k + FactorLayout.Padding, pinned: true);
     }
 
     internal int Rank { get; }
-    internal KlRowScratch Row { get; }
+    internal KlRow Kl { get; }
     internal float[] Features { get; }
     internal float* FeaturesPointer => (float*)Unsafe.AsPointer(ref Features[0]);
     internal float* Previous => (float*)Unsafe.AsPointer(ref _previous[0]);

@@ -13,6 +13,9 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// </summary>
 internal static unsafe class CoordinateDescentKLSolver
 {
+    /// <summary>Relative step size below which a coordinate's Newton steps stop during the fit.</summary>
+    private const double NewtonTolerance = 1e-3;
+
     public static SolverOutcome Run(FitState state)
     {
         var options = state.Options;
@@ -52,7 +55,7 @@ internal static unsafe class CoordinateDescentKLSolver
         var divergences = new double[blocks.BlockCount];
         BlockRunner.For(blocks.BlockCount, state.Degree, block =>
         {
-            var scratch = new KlRowScratch(k);
+            var gathered = new KlRow();
             double violation = 0, divergence = 0, change = 0;
             fixed (float* pa = a, pb = b)
             fixed (double* sums = bSums)
@@ -61,16 +64,14 @@ internal static unsafe class CoordinateDescentKLSolver
                 {
                     data.GetRow(i, out var indices, out var values);
                     float* row = pa + (long)i * k;
-                    var model = scratch.Model(indices.Length);
-                    scratch.LoadRow(row);
                     fixed (int* pi = indices)
-                    fixed (float* pv = values, pm = model)
+                    fixed (float* pv = values)
                     {
-                        VectorKernels.GatherRowDots(scratch.PaddedRow, pi, indices.Length, pb, k, pm);
-                        divergence += KlTerms.StoredPart(values, model);
-                        KlCoordinateRow.FloorModel(pm, indices.Length);
-                        violation += KlCoordinateRow.Sweep(row, pi, pv, indices.Length, pb, k, sums,
-                            penalty.L1, penalty.L2, pm, order, ref change);
+                        KlCoordinateRow.Gather(gathered, row, pi, pv, indices.Length, pb, k);
+                        if (updateW)
+                            divergence += KlCoordinateRow.StoredDivergence(gathered);
+                        violation += KlCoordinateRow.Sweep(gathered, row, k, sums, penalty.L1, penalty.L2, order,
+                            NewtonTolerance, ref change);
                     }
                 }
             }

@@ -1,20 +1,30 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MLNet.Nmf.Engine.Losses;
 
 namespace MLNet.Nmf.Engine.Solvers;
 
 /// <summary>
-/// One sweep of cyclic coordinate descent on a single row a of A for
+/// Cyclic coordinate descent on a single row a of A for
 /// Σ_j [(aB)_j − x_j log (aB)_j] + L1‖a‖₁ + ½ L2‖a‖², with projected Newton steps on each coordinate
 /// (Hsieh &amp; Dhillon, "Fast coordinate descent methods with variable selection for non-negative
 /// matrix factorization", KDD 2011). Only the row's stored entries enter the sums: the zeros of x
 /// contribute the constant Σ_j b_jt, passed in as <c>columnSums</c>.
 /// </summary>
+/// <remarks>
+/// The caller gathers the row into a <see cref="KlRow"/>: x, the model value (aB)_j and the k factor
+/// values b_jt of each stored entry, stored column by column and padded to a multiple of 8 entries
+/// (x = 0, b = 0, model = 1 in the padding), so every loop here is whole Vector256s.
+/// </remarks>
 internal static unsafe class KlCoordinateRow
 {
+    private const int W = 8;
+
     /// <summary>Newton steps per coordinate at most; the 1-D problem is convex and converges in a few.</summary>
     public const int MaxNewtonSteps = 8;
 
     /// <summary>Floors the model values at ε so that x / model stays finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FloorModel(float* model, int count)
     {
         for (int p = 0; p < count; p++)
@@ -22,49 +32,109 @@ internal static unsafe class KlCoordinateRow
     }
 
     /// <summary>
-    /// Updates <paramref name="row"/> in place. <paramref name="model"/> must hold (aB)_j at each stored
-    /// entry on entry and holds it for the new a on exit. Returns the summed projected-gradient violation
-    /// and adds |Δa| to <paramref name="change"/>.
+    /// Copies x and the factor rows of the stored columns into <paramref name="row"/>'s padded buffers
+    /// and computes the model values from the current a.
     /// </summary>
-    public static double Sweep(float* row, int* indices, float* values, int count, float* b, int k,
-        double* columnSums, double l1, double l2, float* model, int[] order, ref double change)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Gather(KlRow row, float* a, int* indices, float* values, int count, float* b, int k)
     {
+        row.Prepare(count, k);
+        int padded = row.Padded;
+        float* x = row.X, model = row.Model, columns = row.Columns;
+        for (int p = 0; p < count; p++)
+        {
+            x[p] = values[p];
+            float* src = b + (long)indices[p] * k;
+            for (int t = 0; t < k; t++)
+                columns[t * padded + p] = src[t];
+        }
+        for (int p = count; p < padded; p++)
+        {
+            x[p] = 0f;
+            for (int t = 0; t < k; t++)
+                columns[t * padded + p] = 0f;
+        }
+        // model = Σ_t a_t · column_t, eight entries at a time; padding lanes get 1 (x = 0 there).
+        var floor = Vector256.Create(KlTerms.Epsilon);
+        for (int p = 0; p < padded; p += W)
+        {
+            var m = Vector256<float>.Zero;
+            for (int t = 0; t < k; t++)
+                m = Vector256.FusedMultiplyAdd(Vector256.Create(a[t]), Vector256.Load(columns + t * padded + p), m);
+            Vector256.Max(m, floor).Store(model + p);
+        }
+        for (int p = count; p < padded; p++)
+            model[p] = 1f;
+    }
+
+    /// <summary>
+    /// Σ x log(x / model) − x over the gathered entries with x &gt; ε: the stored part of the KL
+    /// divergence (see <see cref="KlTerms.StoredPart"/>), vectorized.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double StoredDivergence(KlRow row)
+    {
+        float* x = row.X, model = row.Model;
+        var epsilon = Vector256.Create(KlTerms.Epsilon);
+        var sum = Vector256<float>.Zero;
+        for (int p = 0; p < row.Padded; p += W)
+        {
+            var xv = Vector256.Load(x + p);
+            var live = Vector256.GreaterThan(xv, epsilon);
+            var safeX = Vector256.ConditionalSelect(live, xv, Vector256<float>.One);
+            var term = xv * (Vector256.Log(safeX) - Vector256.Log(Vector256.Load(model + p))) - xv;
+            sum += term & live;
+        }
+        return Vector256.Sum(sum);
+    }
+
+    /// <summary>
+    /// One sweep over the coordinates of a (in <paramref name="order"/>); the model values are kept in
+    /// step with a. Returns the summed projected-gradient violation at the start of each coordinate and
+    /// adds Σ|Δa| to <paramref name="change"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Sweep(KlRow row, float* a, int k, double* columnSums, double l1, double l2, int[] order,
+        double newtonTolerance, ref double change)
+    {
+        int padded = row.Padded;
+        float* x = row.X, model = row.Model;
+        var floor = Vector256.Create(KlTerms.Epsilon);
         double violation = 0;
         for (int s = 0; s < order.Length; s++)
         {
             int t = order[s];
-            double a = row[t];
-            double start = a;
+            float* bt = row.Columns + t * padded;
+            double value = a[t], start = value;
             for (int step = 0; step < MaxNewtonSteps; step++)
             {
-                double gradient = columnSums[t] + l1 + l2 * a, hessian = l2;
-                for (int p = 0; p < count; p++)
+                var g = Vector256<float>.Zero;
+                var h = Vector256<float>.Zero;
+                for (int p = 0; p < padded; p += W)
                 {
-                    float bj = b[(long)indices[p] * k + t];
-                    if (bj == 0f)
-                        continue;
-                    double q = values[p] / (double)model[p];
-                    gradient -= q * bj;
-                    hessian += q * bj * bj / model[p];
+                    var b = Vector256.Load(bt + p);
+                    var r = Vector256<float>.One / Vector256.Load(model + p);
+                    var qb = Vector256.Load(x + p) * r * b;
+                    g += qb;
+                    h = Vector256.FusedMultiplyAdd(qb * r, b, h);
                 }
+                double gradient = columnSums[t] + l1 + l2 * value - Vector256.Sum(g);
+                double hessian = l2 + Vector256.Sum(h);
                 if (step == 0)
-                    violation += Math.Abs(a == 0 ? Math.Min(gradient, 0) : gradient);
-                double next = hessian > 0 ? Math.Max(0, a - gradient / hessian) : gradient > 0 ? 0 : a;
-                float delta = (float)next - (float)a;
+                    violation += Math.Abs(value == 0 ? Math.Min(gradient, 0) : gradient);
+                double next = hessian > 0 ? Math.Max(0, value - gradient / hessian) : gradient > 0 ? 0 : value;
+                float delta = (float)next - (float)value;
                 if (delta == 0f)
                     break;
-                for (int p = 0; p < count; p++)
-                {
-                    float bj = b[(long)indices[p] * k + t];
-                    if (bj != 0f)
-                        model[p] = MathF.Max(model[p] + delta * bj, KlTerms.Epsilon);
-                }
-                a = (float)next;
-                if (Math.Abs(delta) <= 1e-6 * a)
+                var d = Vector256.Create(delta);
+                for (int p = 0; p < padded; p += W)
+                    Vector256.Max(Vector256.FusedMultiplyAdd(d, Vector256.Load(bt + p), Vector256.Load(model + p)), floor).Store(model + p);
+                value = (float)next;
+                if (Math.Abs(delta) <= newtonTolerance * value)
                     break;
             }
-            row[t] = (float)a;
-            change += Math.Abs(a - start);
+            a[t] = (float)value;
+            change += Math.Abs(value - start);
         }
         return violation;
     }
