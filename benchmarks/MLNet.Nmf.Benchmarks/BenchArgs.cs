@@ -1,0 +1,96 @@
+using System.Globalization;
+using MLNet.Nmf.Engine;
+
+namespace MLNet.Nmf.Benchmarks;
+
+/// <summary>The command line: <c>fit|transform|predict --csr FILE | --dense FILE --rank K ...</c>.</summary>
+internal sealed record BenchArgs
+{
+    public string Command { get; init; } = "fit";
+    public string? Csr { get; init; }
+    public string? Dense { get; init; }
+    public int Rank { get; init; } = 10;
+    public int Iterations { get; init; } = 200;
+    public double Tolerance { get; init; }
+    public NmfSolver Solver { get; init; } = NmfSolver.CoordinateDescent;
+    public NmfLoss Loss { get; init; } = NmfLoss.Frobenius;
+    public NmfInitialization Init { get; init; } = NmfInitialization.Nndsvda;
+    public int Runs { get; init; } = 3;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int Seed { get; init; }
+    public int Inner { get; init; } = NmfFitOptions.Defaults.InnerIterations;
+    public bool Pipeline { get; init; }
+    public int PredictRows { get; init; } = 20000;
+
+    public static BenchArgs Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+            throw new ArgumentException(Usage);
+        var result = new BenchArgs { Command = args[0] };
+        for (int i = 1; i < args.Length; i++)
+        {
+            string key = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{key} needs a value.\n{Usage}");
+            int Int() => int.Parse(Value(), CultureInfo.InvariantCulture);
+            result = key switch
+            {
+                "--csr" => result with { Csr = Value() },
+                "--dense" => result with { Dense = Value() },
+                "--rank" => result with { Rank = Int() },
+                "--iterations" => result with { Iterations = Int() },
+                "--tol" => result with { Tolerance = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--solver" => result with { Solver = Value() switch
+                {
+                    "cd" => NmfSolver.CoordinateDescent,
+                    "mu" => NmfSolver.MultiplicativeUpdate,
+                    "ccd-kl" => NmfSolver.CoordinateDescentKL,
+                    var s => throw new ArgumentException($"--solver {s}: use cd, mu or ccd-kl."),
+                } },
+                "--loss" => result with { Loss = Value() switch
+                {
+                    "frobenius" or "fro" => NmfLoss.Frobenius,
+                    "kl" => NmfLoss.KullbackLeibler,
+                    var s => throw new ArgumentException($"--loss {s}: use frobenius or kl."),
+                } },
+                "--init" => result with { Init = Value() switch
+                {
+                    "random" => NmfInitialization.Random,
+                    "nndsvd" => NmfInitialization.Nndsvd,
+                    "nndsvda" => NmfInitialization.Nndsvda,
+                    "nndsvdar" => NmfInitialization.Nndsvdar,
+                    var s => throw new ArgumentException($"--init {s}: use random, nndsvd, nndsvda or nndsvdar."),
+                } },
+                "--runs" => result with { Runs = Int() },
+                "--threads" => result with { Threads = Int() },
+                "--seed" => result with { Seed = Int() },
+                "--inner" => result with { Inner = Int() },
+                "--predict-rows" => result with { PredictRows = Int() },
+                "--pipeline" => result with { Pipeline = true },
+                _ => throw new ArgumentException($"Unknown option {key}.\n{Usage}"),
+            };
+        }
+        if ((result.Csr is null) == (result.Dense is null))
+            throw new ArgumentException($"Give exactly one of --csr FILE or --dense FILE.\n{Usage}");
+        if (result.Runs < 1)
+            throw new ArgumentException("--runs must be at least 1.");
+        return result;
+    }
+
+    public NmfFitOptions ToOptions() => new()
+    {
+        Rank = Rank,
+        MaxIterations = Iterations,
+        Tolerance = Tolerance,
+        Solver = Solver,
+        Loss = Loss,
+        Initialization = Init,
+        Seed = Seed,
+        DegreeOfParallelism = Threads,
+        InnerIterations = Inner,
+    };
+
+    public const string Usage =
+        "usage: MLNet.Nmf.Benchmarks fit|transform|predict (--csr FILE | --dense FILE) [--rank K] [--iterations N] [--tol T]\n" +
+        "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
+        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N]";
+}

@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.Benchmarks;
+
+/// <summary>Loads the shared benchmark formats (../shared/bench/README.md) byte for byte.</summary>
+internal static class BenchData
+{
+    /// <summary>CSR: FILE.csr (int64 indptr ‖ int32 indices ‖ float32 data) with FILE.json beside it.</summary>
+    public static (CsrMatrix Matrix, string Name) ReadCsr(string path)
+    {
+        string stem = StripExtension(path, ".csr");
+        var header = JsonDocument.Parse(File.ReadAllText(stem + ".json")).RootElement;
+        int rows = header.GetProperty("rows").GetInt32(), cols = header.GetProperty("cols").GetInt32();
+        int nnz = header.GetProperty("nnz").GetInt32();
+        byte[] bytes = File.ReadAllBytes(stem + ".csr");
+        long[] indptr = MemoryMarshal.Cast<byte, long>(bytes.AsSpan(0, (rows + 1) * 8)).ToArray();
+        int[] indices = MemoryMarshal.Cast<byte, int>(bytes.AsSpan((rows + 1) * 8, nnz * 4)).ToArray();
+        float[] data = MemoryMarshal.Cast<byte, float>(bytes.AsSpan((rows + 1) * 8 + nnz * 4, nnz * 4)).ToArray();
+        var pointers = new int[rows + 1];
+        for (int i = 0; i <= rows; i++)
+            pointers[i] = checked((int)indptr[i]);
+        return (new CsrMatrix(rows, cols, pointers, indices, data), Path.GetFileName(stem));
+    }
+
+    /// <summary>Dense: FILE.f32 (row-major float32) with FILE.json giving m and n (make_synthetic.py).</summary>
+    public static (DenseMatrix Matrix, string Name) ReadDense(string path)
+    {
+        string stem = StripExtension(path, ".f32");
+        var header = JsonDocument.Parse(File.ReadAllText(stem + ".json")).RootElement;
+        int m = header.GetProperty("m").GetInt32(), n = header.GetProperty("n").GetInt32();
+        byte[] bytes = File.ReadAllBytes(stem + ".f32");
+        float[] data = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, m * n * 4)).ToArray();
+        return (new DenseMatrix(m, n, data), Path.GetFileName(stem));
+    }
+
+    private static string StripExtension(string path, string extension) =>
+        path.EndsWith(extension, StringComparison.Ordinal) || path.EndsWith(".json", StringComparison.Ordinal)
+            ? Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path))
+            : path;
+}

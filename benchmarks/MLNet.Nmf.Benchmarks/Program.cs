@@ -1,0 +1,41 @@
+using MLNet.Nmf.Benchmarks;
+using MLNet.Nmf.Engine.Matrices;
+
+// MLNet.Nmf benchmark CLI: one JSON line per command. See docs/benchmarks.md.
+BenchArgs a;
+try
+{
+    a = BenchArgs.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+INmfMatrix x;
+string dataset;
+if (a.Csr is not null)
+    (x, dataset) = BenchData.ReadCsr(a.Csr);
+else
+    (x, dataset) = BenchData.ReadDense(a.Dense!);
+
+switch (a.Command)
+{
+    case "fit" when a.Pipeline:
+        PipelineBench.Fit(a, x, dataset);
+        break;
+    case "fit":
+        EngineBench.Fit(a, x, dataset);
+        break;
+    case "transform":
+        EngineBench.Transform(a, x, dataset);
+        break;
+    case "predict":
+        PipelineBench.Predict(a, x, dataset);
+        break;
+    default:
+        Console.Error.WriteLine($"Unknown command '{a.Command}'.\n{BenchArgs.Usage}");
+        return 2;
+}
+return 0;

@@ -1,0 +1,44 @@
+using MLNet.Nmf;
+using MLNet.Nmf.Engine;
+
+namespace Microsoft.ML;
+
+/// <summary>
+/// Adds <see cref="NonNegativeMatrixFactorization(TransformsCatalog, string, string?, int, int?)"/> to
+/// <c>mlContext.Transforms</c>, as ML.NET's PCA catalog does.
+/// </summary>
+public static class NmfCatalog
+{
+    /// <summary>
+    /// Learns <paramref name="rank"/> non-negative components from a known-size vector of Single and
+    /// appends, for each row, its non-negative projection onto them (a topic vector after FeaturizeText).
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="outputColumnName">The new column: a known-size vector of Single of length <paramref name="rank"/>.</param>
+    /// <param name="inputColumnName">The input column (non-negative known-size vector of Single); null for <paramref name="outputColumnName"/>.</param>
+    /// <param name="rank">Number of components.</param>
+    /// <param name="seed">Seed; null uses the MLContext's.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is below 1.</exception>
+    public static NmfEstimator NonNegativeMatrixFactorization(this TransformsCatalog catalog, string outputColumnName,
+        string? inputColumnName = null, int rank = NmfOptions.Defaults.Rank, int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return NonNegativeMatrixFactorization(catalog, new NmfOptions
+        {
+            OutputColumnName = outputColumnName,
+            InputColumnName = inputColumnName,
+            Rank = rank,
+            Seed = seed,
+        });
+    }
+
+    /// <summary>NMF with every setting in <paramref name="options"/>.</summary>
+    /// <exception cref="ArgumentException">A column name is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public static NmfEstimator NonNegativeMatrixFactorization(this TransformsCatalog catalog, NmfOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new NmfEstimator(MLNet.Nmf.MLNetInterop.Interop.EnvironmentOf(catalog), options);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.DataReading;
+
+/// <summary>
+/// Reads one known-size Single vector column of an <see cref="IDataView"/> into the engine's storage in
+/// a single cursor pass: CSR when any row arrives as a sparse VBuffer (what FeaturizeText emits), dense
+/// otherwise. Sparse data is never densified. Values are checked on the way in.
+/// </summary>
+internal static class DataViewMatrixReader
+{
+    public static (INmfMatrix Matrix, string[]? SlotNames) Read(IDataView data, string columnName, int size)
+    {
+        var column = data.Schema[columnName];
+        var rowPointers = new List<int> { 0 };
+        var indices = new List<int>();
+        var values = new List<float>();
+        bool anySparse = false;
+        long row = 0;
+        using (var cursor = data.GetRowCursor(new[] { column }))
+        {
+            var getter = cursor.GetGetter<VBuffer<float>>(column);
+            var buffer = default(VBuffer<float>);
+            while (cursor.MoveNext())
+            {
+                getter(ref buffer);
+                if (buffer.Length != size)
+                    throw new InvalidOperationException(Invariant($"Column '{columnName}' has {buffer.Length} slots at row {row}, but its type declares {size}."));
+                var v = buffer.GetValues();
+                if (buffer.IsDense)
+                {
+                    for (int j = 0; j < v.Length; j++)
+                    {
+                        Check(columnName, row, j, v[j]);
+                        if (v[j] != 0f)
+                        {
+                            indices.Add(j);
+                            values.Add(v[j]);
+                        }
+                    }
+                }
+                else
+                {
+                    anySparse = true;
+                    var idx = buffer.GetIndices();
+                    for (int p = 0; p < v.Length; p++)
+                    {
+                        Check(columnName, row, idx[p], v[p]);
+                        if (v[p] != 0f)
+                        {
+                            indices.Add(idx[p]);
+                            values.Add(v[p]);
+                        }
+                    }
+                }
+                if (indices.Count < 0 || indices.Count == int.MaxValue)
+                    throw new InvalidOperationException($"Column '{columnName}' has more than {int.MaxValue} non-zero values; NMF supports up to that many.");
+                rowPointers.Add(indices.Count);
+                row++;
+            }
+        }
+        if (row == 0)
+            throw new InvalidOperationException($"The training data has no rows in column '{columnName}'; NMF needs at least one row.");
+        if (row > int.MaxValue)
+            throw new InvalidOperationException($"The training data has {row} rows; NMF supports up to {int.MaxValue}.");
+        if (indices.Count == 0)
+            throw new InvalidOperationException($"Column '{columnName}' is all zeros in the training data; there is nothing to factorize.");
+
+        var csr = new CsrMatrix((int)row, size, rowPointers.ToArray(), indices.ToArray(), values.ToArray());
+        INmfMatrix matrix = anySparse ? csr : csr.ToDense();
+        return (matrix, ReadSlotNames(column, size));
+    }
+
+    /// <summary>Throws when a value is negative, NaN or infinite, naming the column, row, slot and value.</summary>
+    public static void Check(string columnName, long row, int slot, float value)
+    {
+        if (value >= 0f && value != float.PositiveInfinity)
+            return;
+        string what = float.IsNaN(value) ? "NaN" : float.IsInfinity(value) ? "an infinite value" : "a negative value";
+        throw new InvalidOperationException(Invariant(
+            $"Column '{columnName}' has {what} ({value}) at row {row}, slot {slot}; NMF needs finite, non-negative input. Clean, clip or shift the values (e.g. with a normalizer) before this transform."));
+    }
+
+    private static string[]? ReadSlotNames(DataViewSchema.Column column, int size)
+    {
+        if (column.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.SlotNames) is not { } slotColumn)
+            return null;
+        if (slotColumn.Type is not VectorDataViewType { ItemType: TextDataViewType } || slotColumn.Type.GetValueCount() != size)
+            return null;
+        var names = default(VBuffer<ReadOnlyMemory<char>>);
+        column.GetSlotNames(ref names);
+        var result = new string[size];
+        int i = 0;
+        foreach (var name in names.DenseValues())
+            result[i++] = name.ToString();
+        return result;
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,125 @@
+using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Projection;
+using MLNet.Nmf.Engine.Solvers;
+
+namespace MLNet.Nmf;
+
+/// <summary>
+/// What an <see cref="NmfTransformer"/> learned, read-only: the components H (rank x features), the
+/// fit's outcome, and the input's slot names when it had them (FeaturizeText's terms), which make the
+/// components readable as topics.
+/// </summary>
+public sealed class NmfModelParameters
+{
+    private readonly float[] _components;
+    private readonly double[] _lossHistory;
+    private readonly string[]? _slotNames;
+
+    internal NmfModelParameters(int rank, int featureCount, float[] components, NmfSolver solver, NmfLoss loss, double beta,
+        Penalty penalty, double projectionTolerance, int projectionMaxIterations,
+        int iterations, bool converged, double reconstructionError, double divergence, double[] lossHistory, string[]? slotNames)
+    {
+        Rank = rank;
+        FeatureCount = featureCount;
+        _components = components;
+        Solver = solver;
+        Loss = loss;
+        Beta = beta;
+        Penalty = penalty;
+        ProjectionTolerance = projectionTolerance;
+        ProjectionMaxIterations = projectionMaxIterations;
+        Iterations = iterations;
+        Converged = converged;
+        ReconstructionError = reconstructionError;
+        Divergence = divergence;
+        _lossHistory = lossHistory;
+        _slotNames = slotNames;
+        Projector = NmfEngine.CreateProjector(new DenseMatrix(rank, featureCount, components), beta, penalty, projectionTolerance, projectionMaxIterations);
+    }
+
+    /// <summary>Number of components k (length of the output vector).</summary>
+    public int Rank { get; }
+
+    /// <summary>Number of input features n.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>The components H, k x n, row-major: component t is <c>Components.Slice(t * FeatureCount, FeatureCount)</c>.</summary>
+    public ReadOnlyMemory<float> Components => _components;
+
+    /// <summary>Component t (one row of H).</summary>
+    public ReadOnlySpan<float> GetComponent(int component)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(component);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(component, Rank);
+        return _components.AsSpan(component * FeatureCount, FeatureCount);
+    }
+
+    /// <summary>The solver that fitted the model.</summary>
+    public NmfSolver Solver { get; }
+
+    /// <summary>The divergence it minimized.</summary>
+    public NmfLoss Loss { get; }
+
+    /// <summary>The beta of that divergence (2 Frobenius, 1 KL, 0 Itakura-Saito).</summary>
+    public double Beta { get; }
+
+    /// <summary>Outer iterations run.</summary>
+    public int Iterations { get; }
+
+    /// <summary>True when the tolerance stopped the fit before the iteration limit.</summary>
+    public bool Converged { get; }
+
+    /// <summary>‖X − WH‖_F / ‖X‖_F on the training data.</summary>
+    public double ReconstructionError { get; }
+
+    /// <summary>d_β(X, WH) on the training data.</summary>
+    public double Divergence { get; }
+
+    /// <summary>The objective at the start and after each iteration.</summary>
+    public IReadOnlyList<double> LossHistory => _lossHistory;
+
+    /// <summary>The input column's slot names (e.g. the terms of FeaturizeText), or null when it had none.</summary>
+    public IReadOnlyList<string>? SlotNames => _slotNames;
+
+    internal Penalty Penalty { get; }
+    internal double ProjectionTolerance { get; }
+    internal int ProjectionMaxIterations { get; }
+    internal NmfProjector Projector { get; }
+    internal float[] RawComponents => _components;
+
+    /// <summary>
+    /// The <paramref name="count"/> input slots with the largest weight in a component, largest first:
+    /// a topic's top terms after FeaturizeText. Slots are named "Slot{index}" when the input had no names.
+    /// </summary>
+    public IReadOnlyList<(string Slot, float Weight)> GetTopSlots(int component, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        GetComponent(component); // checks the index
+        int offset = component * FeatureCount;
+        return Enumerable.Range(0, FeatureCount)
+            .OrderByDescending(j => _components[offset + j]).ThenBy(j => j)
+            .Take(count)
+            .Select(j => (_slotNames?[j] ?? $"Slot{j}", _components[offset + j]))
+            .ToArray();
+    }
+
+    /// <summary>Reconstructs a row from its features: x̂ = w · H (the inverse transform).</summary>
+    /// <exception cref="ArgumentException">The features do not have <see cref="Rank"/> values.</exception>
+    public float[] Reconstruct(ReadOnlySpan<float> features)
+    {
+        if (features.Length != Rank)
+            throw new ArgumentException($"Expected {Rank} features (the rank) but got {features.Length}.", nameof(features));
+        var row = new float[FeatureCount];
+        for (int t = 0; t < Rank; t++)
+        {
+            float w = features[t];
+            if (w == 0f)
+                continue;
+            var h = GetComponent(t);
+            for (int j = 0; j < row.Length; j++)
+                row[j] += w * h[j];
+        }
+        return row;
+    }
+}

@@ -1,0 +1,98 @@
+using MLNet.Nmf.Engine;
+
+namespace MLNet.Nmf;
+
+/// <summary>
+/// Settings of <see cref="NmfEstimator"/>. The factorization is X (rows x features) ≈ W · H where
+/// <b>H (rank x features) holds the learned components</b> and <b>W holds each row's features</b>,
+/// the non-negative vector the transformer appends (scikit-learn's convention).
+/// </summary>
+/// <remarks>
+/// Objective (scikit-learn's scaling of the penalties by the number of features n and rows m):
+/// <code>
+/// d_β(X, WH) + α_W ρ n ‖W‖₁ + ½ α_W (1 − ρ) n ‖W‖²_F + α_H ρ m ‖H‖₁ + ½ α_H (1 − ρ) m ‖H‖²_F
+/// </code>
+/// with ρ = <see cref="L1Ratio"/> and d₂(X, Y) = ½‖X − Y‖²_F.
+/// </remarks>
+public sealed class NmfOptions
+{
+    /// <summary>The defaults, declared once (the engine's).</summary>
+    public static class Defaults
+    {
+        /// <summary>Default <see cref="Rank"/>.</summary>
+        public const int Rank = NmfFitOptions.Defaults.Rank;
+        /// <summary>Default <see cref="MaximumIterations"/>.</summary>
+        public const int MaximumIterations = NmfFitOptions.Defaults.MaxIterations;
+        /// <summary>Default <see cref="Tolerance"/>.</summary>
+        public const double Tolerance = NmfFitOptions.Defaults.Tolerance;
+        /// <summary>Default <see cref="InnerIterations"/>.</summary>
+        public const int InnerIterations = NmfFitOptions.Defaults.InnerIterations;
+    }
+
+    /// <summary>Name of the appended column (known-size vector of Single, length <see cref="Rank"/>).</summary>
+    public string OutputColumnName { get; set; } = "";
+
+    /// <summary>Name of the input column (known-size vector of Single, non-negative); null means <see cref="OutputColumnName"/>.</summary>
+    public string? InputColumnName { get; set; }
+
+    /// <summary>Number of components k.</summary>
+    public int Rank { get; set; } = Defaults.Rank;
+
+    /// <summary>The algorithm.</summary>
+    public NmfSolver Solver { get; set; } = NmfSolver.CoordinateDescent;
+
+    /// <summary>The divergence minimized.</summary>
+    public NmfLoss Loss { get; set; } = NmfLoss.Frobenius;
+
+    /// <summary>The beta when <see cref="Loss"/> is <see cref="NmfLoss.Beta"/>.</summary>
+    public double Beta { get; set; } = 2.0;
+
+    /// <summary>How W and H start.</summary>
+    public NmfInitialization Initialization { get; set; } = NmfInitialization.Auto;
+
+    /// <summary>Maximum outer iterations.</summary>
+    public int MaximumIterations { get; set; } = Defaults.MaximumIterations;
+
+    /// <summary>Stopping tolerance relative to the first iteration (0 runs every iteration).</summary>
+    public double Tolerance { get; set; } = Defaults.Tolerance;
+
+    /// <summary>Coordinate sweeps per factor update for <see cref="NmfSolver.CoordinateDescent"/> (1 = scikit-learn's cd).</summary>
+    public int InnerIterations { get; set; } = Defaults.InnerIterations;
+
+    /// <summary>Regularization strength on W (<c>alpha_W</c>).</summary>
+    public double AlphaW { get; set; }
+
+    /// <summary>Regularization strength on H (<c>alpha_H</c>); null = same as <see cref="AlphaW"/>.</summary>
+    public double? AlphaH { get; set; }
+
+    /// <summary>Share of L1 in the penalties, in [0, 1].</summary>
+    public double L1Ratio { get; set; }
+
+    /// <summary>Visit coordinates in a seeded random order.</summary>
+    public bool Shuffle { get; set; }
+
+    /// <summary>Seed; null uses the MLContext's seed (or 0 when it has none).</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Threads used; results do not depend on it. Null = processor count.</summary>
+    public int? DegreeOfParallelism { get; set; }
+
+    internal NmfFitOptions ToEngine(int seed, Action<string>? log) => new()
+    {
+        Rank = Rank,
+        Solver = Solver,
+        Loss = Loss,
+        Beta = Beta,
+        Initialization = Initialization,
+        MaxIterations = MaximumIterations,
+        Tolerance = Tolerance,
+        InnerIterations = InnerIterations,
+        AlphaW = AlphaW,
+        AlphaH = AlphaH,
+        L1Ratio = L1Ratio,
+        Shuffle = Shuffle,
+        Seed = seed,
+        DegreeOfParallelism = DegreeOfParallelism ?? Environment.ProcessorCount,
+        Log = log,
+    };
+}
