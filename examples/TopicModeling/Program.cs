@@ -54,7 +54,7 @@ Console.WriteLine($"  on the raw tf-idf ({nmf.Model.FeatureCount} terms): accura
 
 // 3. "More like this": cosine similarity of topic vectors.
 var documents = ml.Data.CreateEnumerable<PackageTopics>(topicModel.Transform(data), reuseRowObject: false).ToArray();
-var query = documents.FirstOrDefault(d => d.Package == "audacity") ?? documents[0];
+var query = documents.FirstOrDefault(d => d.Package == "amsynth") ?? documents[0];
 Console.WriteLine();
 Console.WriteLine($"Packages most like '{query.Package}' ({query.Section}):");
 foreach (var match in documents.Where(d => d.Package != query.Package)
