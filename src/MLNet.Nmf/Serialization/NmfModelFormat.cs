@@ -19,8 +19,8 @@ namespace MLNet.Nmf.Serialization;
 /// </remarks>
 internal static class NmfModelFormat
 {
-    public const uint Magic = 0x504D464E;      // "NMFP"
-    public const uint EndMagic = 0x4E4D4650;   // "PFMN"
+    public const uint Magic = 0x50464D4E;      // bytes "NMFP"
+    public const uint EndMagic = 0x4E4D4650;   // bytes "PFMN"
     public const int CurrentVersion = 1;
 
     public static void Write(BinaryWriter writer, NmfModelParameters model)

@@ -44,7 +44,7 @@ public class MatrixValidationTests
     {
         var act = () => new CsrMatrix(2, 3, new[] { 0, 1, 2 }, new[] { 0 }, new[] { 1f });
         act.Should().Throw<ArgumentException>().WithMessage("*RowPointers[2] = 2 stored values, but ColumnIndices has 1*");
-        var decreasing = () => new CsrMatrix(2, 3, new[] { 0, 2, 1 }, new[] { 0, 1 }, new[] { 1f, 1f });
+        var decreasing = () => new CsrMatrix(2, 3, new[] { 0, 2, 1 }, new[] { 0 }, new[] { 1f });
         decreasing.Should().Throw<ArgumentException>().WithMessage("*non-decreasing*");
     }
 

@@ -1,0 +1,112 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Text;
+using MLNet.Nmf;
+
+// usage: MLNet.Nmf.ModelRunner fit-save <variant> <data> <model.zip> <outputs.bin>
+//        MLNet.Nmf.ModelRunner load-predict <variant> <data> <model.zip> <outputs.bin>
+// Variants place the NMF transformer at different positions of a chain (or leave it out); the
+// outputs file holds every float of the variant's output columns, row by row, from Transform and
+// then from a PredictionEngine, so two processes can be compared byte for byte.
+if (args.Length != 5)
+{
+    Console.Error.WriteLine("usage: MLNet.Nmf.ModelRunner fit-save|load-predict <variant> <data> <model.zip> <outputs.bin>");
+    return 2;
+}
+string command = args[0], variant = args[1], dataPath = args[2], modelPath = args[3], outputPath = args[4];
+var ml = new MLContext(seed: 3);
+bool text = variant.StartsWith("text", StringComparison.Ordinal);
+IDataView data = text
+    ? ml.Data.LoadFromTextFile<TextRow>(dataPath, separatorChar: '\t', hasHeader: true, allowQuoting: false)
+    : ml.Data.LoadFromTextFile<DigitRow>(dataPath, separatorChar: ',', hasHeader: true);
+
+ITransformer model;
+if (command == "fit-save")
+{
+    model = Pipeline(ml, variant).Fit(data);
+    ml.Model.Save(model, data.Schema, modelPath);
+}
+else if (command == "load-predict")
+{
+    model = ml.Model.Load(modelPath, out _);
+}
+else
+{
+    Console.Error.WriteLine($"unknown command {command}");
+    return 2;
+}
+
+var outputs = OutputColumns(variant);
+using var writer = new BinaryWriter(File.Create(outputPath));
+var transformed = model.Transform(data);
+foreach (var column in outputs)
+{
+    foreach (var row in transformed.GetColumn<VBuffer<float>>(column))
+        foreach (var v in row.DenseValues())
+            writer.Write(v);
+}
+if (text)
+{
+    var engine = ml.Model.CreatePredictionEngine<TextRow, TextOutput>(model);
+    foreach (var row in ml.Data.CreateEnumerable<TextRow>(data, reuseRowObject: false).Take(50))
+    {
+        var prediction = engine.Predict(row);
+        foreach (var v in variant == "text-featurize-only" ? prediction.Features : prediction.Topics)
+            writer.Write(v);
+    }
+}
+Console.WriteLine($"{command} {variant}: wrote {writer.BaseStream.Length} bytes");
+return 0;
+
+static IEstimator<ITransformer> Pipeline(MLContext ml, string variant)
+{
+    var featurize = ml.Transforms.Text.FeaturizeText("Features", new TextFeaturizingEstimator.Options
+    {
+        CharFeatureExtractor = null,
+        WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = 1, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf },
+    }, nameof(TextRow.Description));
+    var nmf = ml.Transforms.NonNegativeMatrixFactorization("Topics", "Features", rank: 6);
+    return variant switch
+    {
+        "text-nmf-last" => featurize.Append(nmf),
+        "text-nmf-middle" => featurize.Append(nmf)
+            .Append(ml.Transforms.Conversion.MapValueToKey("Label", nameof(TextRow.Section)))
+            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Topics", maximumNumberOfIterations: 20))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedSection", "PredictedLabel")),
+        "text-featurize-only" => featurize,
+        "digits-nmf-first" => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
+            {
+                OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = 8,
+                Solver = MLNet.Nmf.Engine.NmfSolver.CoordinateDescentKL, Loss = MLNet.Nmf.Engine.NmfLoss.KullbackLeibler,
+            })
+            .Append(ml.Transforms.NormalizeMinMax("Scaled", "Topics")),
+        _ => throw new ArgumentException($"unknown variant {variant}"),
+    };
+}
+
+static string[] OutputColumns(string variant) => variant switch
+{
+    "text-nmf-middle" => new[] { "Topics", "Score" },
+    "text-featurize-only" => new[] { "Features" },
+    "digits-nmf-first" => new[] { "Topics", "Scaled" },
+    _ => new[] { "Topics" },
+};
+
+internal sealed class TextRow
+{
+    [LoadColumn(0)] public string Package { get; set; } = "";
+    [LoadColumn(1)] public string Section { get; set; } = "";
+    [LoadColumn(2)] public string Description { get; set; } = "";
+}
+
+internal sealed class TextOutput
+{
+    public float[] Topics { get; set; } = Array.Empty<float>();
+    public float[] Features { get; set; } = Array.Empty<float>();
+}
+
+internal sealed class DigitRow
+{
+    [LoadColumn(0, 63), VectorType(64)] public float[] Pixels { get; set; } = Array.Empty<float>();
+    [LoadColumn(64)] public float Label { get; set; }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.Nmf.Tests.MLNet;
+
+public class SaveLoadTests
+{
+    private static string RunnerPath()
+    {
+        // The runner is built beside this project (ProjectReference, not referenced as an assembly).
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        string root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
+        string path = Path.Combine(root, "MLNet.Nmf.ModelRunner", "bin", configuration, "net10.0", "MLNet.Nmf.ModelRunner.dll");
+        File.Exists(path).Should().BeTrue($"the model runner must be built at {path}");
+        return path;
+    }
+
+    private static void Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(RunnerPath());
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        process.ExitCode.Should().Be(0, output);
+    }
+
+    [Theory]
+    [InlineData("text-nmf-last", "debian-small.tsv")]
+    [InlineData("text-nmf-middle", "debian-small.tsv")]
+    [InlineData("text-featurize-only", "debian-small.tsv")]
+    [InlineData("digits-nmf-first", "digits-300.csv")]
+    public void SaveInOneProcess_LoadInAnother_GivesBitIdenticalOutputs(string variant, string dataFile)
+    {
+        string dir = Directory.CreateTempSubdirectory("nmf-saveload-").FullName;
+        string model = Path.Combine(dir, "model.zip"), saved = Path.Combine(dir, "saved.bin"), loaded = Path.Combine(dir, "loaded.bin");
+        string data = TestData.DataPath(dataFile);
+
+        Run("fit-save", variant, data, model, saved);
+        Run("load-predict", variant, data, model, loaded);
+
+        var a = File.ReadAllBytes(saved);
+        a.Length.Should().BeGreaterThan(1000);
+        File.ReadAllBytes(loaded).Should().Equal(a);
+    }
+
+    [Fact]
+    public void LoadInThisProcess_WithoutRegistration_MatchesTheProcessThatSaved()
+    {
+        string dir = Directory.CreateTempSubdirectory("nmf-saveload-").FullName;
+        string model = Path.Combine(dir, "model.zip"), saved = Path.Combine(dir, "saved.bin");
+        Run("fit-save", "text-nmf-last", TestData.DataPath("debian-small.tsv"), model, saved);
+
+        var ml = new MLContext();
+        var loaded = ml.Model.Load(model, out var schema);
+        schema.GetColumnOrNull("Description").Should().NotBeNull();
+        var topics = loaded.Transform(TextFixture.Load(ml)).GetColumn<VBuffer<float>>("Topics").SelectMany(v => v.DenseValues()).ToArray();
+        var expected = File.ReadAllBytes(saved);
+        var actual = topics.SelectMany(BitConverter.GetBytes).ToArray();
+        actual.Should().Equal(expected.Take(actual.Length));
+    }
+
+    private static (MLContext Ml, string Path, IDataView Data) SavedModel()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TextFixture.Load(ml);
+        var model = TextFixture.Featurize(ml).Append(ml.Transforms.NonNegativeMatrixFactorization("Topics", "Features", rank: 4)).Fit(data);
+        string path = Path.Combine(Directory.CreateTempSubdirectory("nmf-corrupt-").FullName, "model.zip");
+        ml.Model.Save(model, data.Schema, path);
+        return (ml, path, data);
+    }
+
+    /// <summary>Rewrites the NMF transformer's model stream inside the zip.</summary>
+    private static void EditNmfEntry(string zipPath, Func<byte[], byte[]> edit)
+    {
+        using var zip = ZipFile.Open(zipPath, ZipArchiveMode.Update);
+        foreach (var entry in zip.Entries.ToArray())
+        {
+            using var buffer = new MemoryStream();
+            using (var s = entry.Open()) s.CopyTo(buffer);
+            var bytes = buffer.ToArray();
+            if (IndexOf(bytes, "NMFP"u8.ToArray()) < 0)
+                continue;
+            string name = entry.FullName;
+            entry.Delete();
+            using var s2 = zip.CreateEntry(name).Open();
+            s2.Write(edit(bytes));
+            return;
+        }
+        throw new InvalidOperationException("No NMF payload found in the zip.");
+    }
+
+    private static int IndexOf(byte[] haystack, byte[] needle)
+    {
+        for (int i = 0; i + needle.Length <= haystack.Length; i++)
+            if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle)) return i;
+        return -1;
+    }
+
+    [Fact]
+    public void Load_NegativeComponent_IsRejected_NamingTheComponent()
+    {
+        var (ml, path, _) = SavedModel();
+        EditNmfEntry(path, bytes =>
+        {
+            int at = IndexOf(bytes, "NMFP"u8.ToArray());
+            int firstComponent = at + 4 + 4 * 4 + 4 * 8 + 4 + 4; // magic, version, rank, n, solver, loss, 4 doubles, sweeps
+            BitConverter.GetBytes(-1f).CopyTo(bytes, firstComponent);
+            return bytes;
+        });
+        var act = () => ml.Model.Load(path, out _);
+        act.Should().Throw<Exception>().Where(e => Flatten(e).Contains("Component 0, feature 0 holds -1"));
+    }
+
+    [Fact]
+    public void Load_ForeignMarkerOrTruncatedPayload_IsRejected()
+    {
+        var (ml, path, _) = SavedModel();
+        EditNmfEntry(path, bytes =>
+        {
+            int at = IndexOf(bytes, "NMFP"u8.ToArray());
+            bytes[at] = (byte)'X';
+            return bytes;
+        });
+        var act = () => ml.Model.Load(path, out _);
+        act.Should().Throw<Exception>().Where(e => Flatten(e).Contains("not an MLNet.Nmf model"));
+
+        (ml, path, _) = SavedModel();
+        EditNmfEntry(path, bytes => bytes.AsSpan(0, IndexOf(bytes, "NMFP"u8.ToArray()) + 40).ToArray());
+        var truncated = () => ml.Model.Load(path, out _);
+        truncated.Should().Throw<Exception>();
+    }
+
+    [Fact]
+    public void Load_TruncatedZipFile_Throws()
+    {
+        var (ml, path, _) = SavedModel();
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length / 2).ToArray());
+        var act = () => ml.Model.Load(path, out _);
+        act.Should().Throw<Exception>();
+    }
+
+    private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
+}
