@@ -56,7 +56,7 @@ public sealed class NmfOptions
     /// <summary>Stopping tolerance relative to the first iteration (0 runs every iteration).</summary>
     public double Tolerance { get; set; } = Defaults.Tolerance;
 
-    /// <summary>Coordinate sweeps per factor update for <see cref="NmfSolver.CoordinateDescent"/> (1 = scikit-learn's cd).</summary>
+    /// <summary>Coordinate sweeps per factor update for <see cref="NmfSolver.CoordinateDescent"/> (1 = scikit-learn's cd; 0 = chosen by rank).</summary>
     public int InnerIterations { get; set; } = Defaults.InnerIterations;
 
     /// <summary>Regularization strength on W (<c>alpha_W</c>).</summary>

@@ -12,8 +12,8 @@ internal static class OptionsValidator
             throw new ArgumentOutOfRangeException(nameof(o.Rank), o.Rank, "Rank must be at least 1.");
         if (o.MaxIterations < 1)
             throw new ArgumentOutOfRangeException(nameof(o.MaxIterations), o.MaxIterations, "MaxIterations must be at least 1.");
-        if (o.InnerIterations < 1)
-            throw new ArgumentOutOfRangeException(nameof(o.InnerIterations), o.InnerIterations, "InnerIterations must be at least 1.");
+        if (o.InnerIterations < 0)
+            throw new ArgumentOutOfRangeException(nameof(o.InnerIterations), o.InnerIterations, "InnerIterations must be at least 1, or 0 to choose by rank.");
         if (!(o.Tolerance >= 0) || double.IsInfinity(o.Tolerance))
             throw new ArgumentOutOfRangeException(nameof(o.Tolerance), o.Tolerance, "Tolerance must be a finite number >= 0 (0 runs every iteration).");
         if (!(o.AlphaW >= 0) || double.IsInfinity(o.AlphaW))

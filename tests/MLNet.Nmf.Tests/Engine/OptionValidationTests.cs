@@ -36,7 +36,7 @@ public class OptionValidationTests
         Fit(new NmfFitOptions { Tolerance = double.NaN }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("Tolerance");
         Fit(new NmfFitOptions { AlphaH = -1 }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("AlphaH");
         Fit(new NmfFitOptions { DegreeOfParallelism = 0 }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("DegreeOfParallelism");
-        Fit(new NmfFitOptions { InnerIterations = 0 }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("InnerIterations");
+        Fit(new NmfFitOptions { InnerIterations = -1 }).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("InnerIterations");
     }
 
     [Fact]

@@ -54,19 +54,33 @@ internal static class ScalarKernels
             output[p] = Dot(a.Slice(0, k), factor.Slice(indices[p] * k, k));
     }
 
-    /// <summary>One HALS sweep over a single row a (k), product p (k): for t in order, a_t ← max(0, a_t − (l1 − p_t + Σ_u G[t,u] a_u) / G[t,t]).</summary>
+    /// <summary>
+    /// One HALS sweep over a single row a (k), product p (k): for t in order,
+    /// a_t ← max(0, a_t − (Σ_u G[t,u] a_u + l1 − p_t) / G[t,t]), the sum taken as four interleaved
+    /// partial sums (u mod 4), exactly as the vector kernel does.
+    /// </summary>
     public static double CoordinateSweep(Span<float> a, ReadOnlySpan<float> p, ReadOnlySpan<float> gram, float l1, int k, ReadOnlySpan<int> order)
     {
         double violation = 0;
         for (int s = 0; s < k; s++)
         {
             int t = order[s];
-            float grad = l1 - p[t];
-            for (int u = 0; u < k; u++)
-                grad = MathF.FusedMultiplyAdd(gram[t * k + u], a[u], grad);
+            var g = gram.Slice(t * k, k);
+            float g0 = 0f, g1 = 0f, g2 = 0f, g3 = 0f;
+            int u = 0;
+            for (; u + 4 <= k; u += 4)
+            {
+                g0 = MathF.FusedMultiplyAdd(g[u], a[u], g0);
+                g1 = MathF.FusedMultiplyAdd(g[u + 1], a[u + 1], g1);
+                g2 = MathF.FusedMultiplyAdd(g[u + 2], a[u + 2], g2);
+                g3 = MathF.FusedMultiplyAdd(g[u + 3], a[u + 3], g3);
+            }
+            for (; u < k; u++)
+                g0 = MathF.FusedMultiplyAdd(g[u], a[u], g0);
+            float grad = ((g0 + g1) + (g2 + g3)) + (l1 - p[t]);
             float current = a[t];
             violation += MathF.Abs(current == 0f ? MathF.Min(grad, 0f) : grad);
-            float hess = gram[t * k + t];
+            float hess = g[t];
             if (hess != 0f)
                 a[t] = MathF.Max(current - grad / hess, 0f);
         }

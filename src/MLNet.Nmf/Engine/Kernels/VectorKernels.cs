@@ -315,9 +315,20 @@ internal static unsafe class VectorKernels
         {
             int t = order[s];
             float* g = gram + t * k;
-            var grad = l1v - Vector256.Load(p + t * W);
-            for (int u = 0; u < k; u++)
-                grad = Vector256.FusedMultiplyAdd(Vector256.Create(g[u]), Vector256.Load(a + u * W), grad);
+            // Four independent FMA chains (u mod 4) hide the FMA latency; ScalarKernels.CoordinateSweep
+            // adds in the same order, so the two agree exactly.
+            Vector256<float> g0 = default, g1 = default, g2 = default, g3 = default;
+            int u = 0;
+            for (; u + 4 <= k; u += 4)
+            {
+                g0 = Vector256.FusedMultiplyAdd(Vector256.Create(g[u]), Vector256.Load(a + u * W), g0);
+                g1 = Vector256.FusedMultiplyAdd(Vector256.Create(g[u + 1]), Vector256.Load(a + (u + 1) * W), g1);
+                g2 = Vector256.FusedMultiplyAdd(Vector256.Create(g[u + 2]), Vector256.Load(a + (u + 2) * W), g2);
+                g3 = Vector256.FusedMultiplyAdd(Vector256.Create(g[u + 3]), Vector256.Load(a + (u + 3) * W), g3);
+            }
+            for (; u < k; u++)
+                g0 = Vector256.FusedMultiplyAdd(Vector256.Create(g[u]), Vector256.Load(a + u * W), g0);
+            var grad = ((g0 + g1) + (g2 + g3)) + (l1v - Vector256.Load(p + t * W));
             var current = Vector256.Load(a + t * W);
             var projected = Vector256.ConditionalSelect(Vector256.Equals(current, Vector256<float>.Zero), Vector256.Min(grad, Vector256<float>.Zero), grad);
             violation += Vector256.Abs(projected) & live;

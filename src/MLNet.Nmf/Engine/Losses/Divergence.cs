@@ -14,7 +14,7 @@ internal static unsafe class Divergence
     /// <summary>‖X − WH‖²_F: Σ_stored (x − y)² + (Σ_all y² − Σ_stored y²), with Σ_all y² = ⟨WᵀW, HHᵀ⟩ in double.</summary>
     public static double SquaredError(DataOperand x, float[] w, float[] ht, int k, int degree)
     {
-        var (stored, storedModel) = SumOverStored(x, w, ht, k, degree, static (v, y) => ((double)v - y) * ((double)v - y), static (_, y) => (double)y * y);
+        var (stored, storedModel) = SumOverStored(x, w, ht, k, degree, kullbackLeibler: false);
         if (!x.HasImplicitZeros)
             return stored;
         double all = 0;
@@ -31,9 +31,7 @@ internal static unsafe class Divergence
             return 0.5 * SquaredError(x, w, ht, k, degree);
         if (beta == 1)
         {
-            var (stored, _) = SumOverStored(x, w, ht, k, degree,
-                static (v, y) => v > KlTerms.Epsilon ? v * Math.Log(v / (double)MathF.Max(y, KlTerms.Epsilon)) - v : 0.0,
-                static (_, _) => 0.0);
+            var (stored, _) = SumOverStored(x, w, ht, k, degree, kullbackLeibler: true);
             double[] ws = FactorOps.ColumnSums(w, x.Rows, k), hs = FactorOps.ColumnSums(ht, x.Columns, k);
             for (int t = 0; t < k; t++)
                 stored += ws[t] * hs[t];
@@ -42,9 +40,11 @@ internal static unsafe class Divergence
         return EveryEntry(x, w, ht, k, beta, degree);
     }
 
-    /// <summary>Σ f(x, y) and Σ g(x, y) over the stored entries, y = (WH) at that entry.</summary>
-    private static (double F, double G) SumOverStored(DataOperand x, float[] w, float[] ht, int k, int degree,
-        Func<float, float, double> f, Func<float, float, double> g)
+    /// <summary>
+    /// Over the stored entries, with y = (WH) at the entry: Σ (x − y)² and Σ y² (Frobenius), or
+    /// Σ x log(x / y) − x over x &gt; ε (KL; second sum unused).
+    /// </summary>
+    private static (double First, double Second) SumOverStored(DataOperand x, float[] w, float[] ht, int k, int degree, bool kullbackLeibler)
     {
         var blocks = x.Blocks;
         var partialF = new double[blocks.BlockCount];
@@ -52,16 +52,33 @@ internal static unsafe class Divergence
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             double sf = 0, sg = 0;
-            fixed (float* pw = w, ph = ht)
+            var row = new float[((k + 7) & ~7) + FactorLayout.Padding];
+            var model = Array.Empty<float>();
+            fixed (float* pw = w, ph = ht, pr = row)
             {
                 for (int i = blocks.Start(block); i < blocks.End(block); i++)
                 {
                     x.GetRow(i, out var indices, out var values);
+                    if (model.Length < indices.Length)
+                        model = new float[Math.Max(indices.Length, 2 * model.Length)];
+                    for (int t = 0; t < k; t++)
+                        pr[t] = pw[(long)i * k + t];
+                    fixed (int* pi = indices)
+                    fixed (float* pm = model)
+                        VectorKernels.GatherRowDots(pr, pi, indices.Length, ph, k, pm);
                     for (int p = 0; p < indices.Length; p++)
                     {
-                        float y = VectorKernels.Dot(pw + (long)i * k, ph + (long)indices[p] * k, k);
-                        sf += f(values[p], y);
-                        sg += g(values[p], y);
+                        double v = values[p], y = model[p];
+                        if (kullbackLeibler)
+                        {
+                            if (v > KlTerms.Epsilon)
+                                sf += v * Math.Log(v / Math.Max(y, KlTerms.Epsilon)) - v;
+                        }
+                        else
+                        {
+                            sf += (v - y) * (v - y);
+                            sg += y * y;
+                        }
                     }
                 }
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MLNet.Nmf.Engine.Kernels;
 using MLNet.Nmf.Engine.Losses;
 using MLNet.Nmf.Engine.Parallelism;
@@ -29,13 +30,19 @@ internal static unsafe class CoordinateDescentSolver
         while (iteration < options.MaxIterations)
         {
             double violation = UpdateSide(state, updateW: true, htGram, product);
+            long start = Stopwatch.GetTimestamp();
             double[] wGram = FactorOps.Gram(state.W, state.Rows, k, state.Degree);
+            StageClock.Add("Gram matrices", start);
             violation += UpdateSide(state, updateW: false, wGram, product);
             iteration++;
 
             // The product buffer now holds XᵀW for the W just used: the objective is nearly free.
+            start = Stopwatch.GetTimestamp();
             htGram = FactorOps.Gram(state.Ht, state.Columns, k, state.Degree);
+            StageClock.Add("Gram matrices", start);
+            start = Stopwatch.GetTimestamp();
             history.Add(FrobeniusObjective.FromProducts(state, product, wGram, htGram));
+            StageClock.Add("objective", start);
 
             if (iteration == 1)
                 firstViolation = violation;
@@ -53,9 +60,14 @@ internal static unsafe class CoordinateDescentSolver
     {
         var (data, a, b, penalty, blocks) = state.Side(updateW);
         int k = state.Rank;
+        long start = Stopwatch.GetTimestamp();
         data.Multiply(b, k, product, state.Degree);
+        StageClock.Add(updateW ? "product X·Hᵀ" : "product Xᵀ·W", start);
+        start = Stopwatch.GetTimestamp();
         float[] gram = FactorOps.ToFloat(otherGram, k, penalty.L2);
-        return UpdateFactor(a, product, gram, (float)penalty.L1, k, state.Order(), blocks, state.Degree, state.Options.InnerIterations);
+        double violation = UpdateFactor(a, product, gram, (float)penalty.L1, k, state.Order(), blocks, state.Degree, state.Options.EffectiveInnerIterations);
+        StageClock.Add(updateW ? "HALS sweeps W" : "HALS sweeps H", start);
+        return violation;
     }
 
     /// <summary>
