@@ -58,7 +58,7 @@ public static class NmfEngine
         clock.Restart();
         double beta = options.EffectiveBeta;
         var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
-        float[] features = projector.ProjectAll(data, degree);
+        float[] features = projector.ProjectAll(data, degree, into: state.W); // the solver's W is done with
 
         double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
         double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);

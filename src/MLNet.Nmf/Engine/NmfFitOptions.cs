@@ -64,8 +64,9 @@ public sealed record NmfFitOptions
     /// Coordinate sweeps per factor update of <see cref="NmfSolver.CoordinateDescent"/>, all reusing one
     /// product with X (accelerated HALS; Gillis &amp; Glineur 2012). 1 is scikit-learn's <c>cd</c>; more
     /// sweeps cost little next to the product and reach a lower loss in fewer iterations. 0 (the
-    /// default) picks by rank, since a sweep costs k² per row against k per stored value for the
-    /// product: 4 for k ≤ 16, 3 for k ≤ 32, else 2.
+    /// default) follows Gillis &amp; Glineur: at most 1 + ρ sweeps (50 at most), where ρ = 1 + (non-zeros of X + k·other
+    /// dimension) / (k·rows + rows) is what a product costs in sweeps, and a block of rows stops early
+    /// once a sweep moves it by less than 1 % of the first sweep.
     /// </summary>
     public int InnerIterations { get; init; } = Defaults.InnerIterations;
 
@@ -102,8 +103,15 @@ public sealed record NmfFitOptions
     /// <summary>Receives progress and outcome messages (initialisation, iterations, convergence); null for none.</summary>
     public Action<string>? Log { get; init; }
 
-    /// <summary>The sweeps per update actually used: <see cref="InnerIterations"/>, or the rank's default when it is 0.</summary>
-    public int EffectiveInnerIterations => InnerIterations > 0 ? InnerIterations : Rank <= 16 ? 4 : Rank <= 32 ? 3 : 2;
+    /// <summary>The most sweeps per update of a factor with <paramref name="rows"/> rows, the other having <paramref name="otherRows"/>
+    /// (it counts non-zeros, so dense and CSR forms of the same data get the same sweeps).</summary>
+    public int InnerIterationsFor(long nonZeros, int rows, int otherRows)
+    {
+        if (InnerIterations > 0)
+            return InnerIterations;
+        double rho = 1 + (nonZeros + (double)Rank * otherRows) / ((double)Rank * rows + rows);
+        return (int)Math.Clamp(Math.Floor(1 + rho), 1, 50);
+    }
 
     /// <summary>The beta of the divergence: 2, 1, 0, or <see cref="Beta"/>.</summary>
     public double EffectiveBeta => Loss switch

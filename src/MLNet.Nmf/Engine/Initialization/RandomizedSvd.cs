@@ -22,16 +22,17 @@ internal static class RandomizedSvd
         for (int i = 0; i < n * l; i++)
             omega[i] = (float)random.NextGaussian();
         var y = FactorLayout.Allocate(m, l);
-        var z = FactorLayout.Allocate(n, l);
+        var z = omega; // n x l, reused once Ω has been applied
+        var scratch = FactorLayout.Allocate(Math.Max(m, n), l);
         x.Multiply(omega, l, y, degree);
         for (int q = 0; q < powerIterations; q++)
         {
-            Orthonormalize(y, m, l, degree);
+            Orthonormalize(y, m, l, degree, scratch);
             x.Transposed.Multiply(y, l, z, degree);
-            Orthonormalize(z, n, l, degree);
+            Orthonormalize(z, n, l, degree, scratch);
             x.Multiply(z, l, y, degree);
         }
-        Orthonormalize(y, m, l, degree); // Q (m x l)
+        Orthonormalize(y, m, l, degree, scratch); // Q (m x l)
         x.Transposed.Multiply(y, l, z, degree); // Bᵀ = XᵀQ (n x l)
 
         var (values, vectors) = SymmetricEigen.Decompose(FactorOps.Gram(z, n, l, degree), l); // BBᵀ = Uᵦ Λ Uᵦᵀ
@@ -47,11 +48,15 @@ internal static class RandomizedSvd
                 scaled[r * k + c] = s[c] > 0 ? vectors[r * l + c] / s[c] : 0;
             }
         }
-        return (MultiplySmall(y, m, l, plain, k, degree), s, MultiplySmall(z, n, l, scaled, k, degree));
+        var u = FactorLayout.Allocate(m, k);
+        var v = FactorLayout.Allocate(n, k);
+        MultiplySmall(y, m, l, plain, k, degree, u);
+        MultiplySmall(z, n, l, scaled, k, degree, v);
+        return (u, s, v);
     }
 
     /// <summary>Replaces the columns of A (rows x l) by an orthonormal basis of their span (eigen-decomposition of AᵀA).</summary>
-    private static void Orthonormalize(float[] a, int rows, int l, int degree)
+    private static void Orthonormalize(float[] a, int rows, int l, int degree, float[] scratch)
     {
         var (values, vectors) = SymmetricEigen.Decompose(FactorOps.Gram(a, rows, l, degree), l);
         double floor = Math.Max(values[0], 0) * 1e-12;
@@ -62,14 +67,13 @@ internal static class RandomizedSvd
             for (int r = 0; r < l; r++)
                 map[r * l + c] = vectors[r * l + c] * scale;
         }
-        var q = MultiplySmall(a, rows, l, map, l, degree);
-        Array.Copy(q, a, rows * l);
+        MultiplySmall(a, rows, l, map, l, degree, scratch);
+        Array.Copy(scratch, a, rows * l);
     }
 
-    /// <summary>A (rows x l, padded float) times M (l x c, double) into a padded rows x c factor.</summary>
-    private static unsafe float[] MultiplySmall(float[] a, int rows, int l, double[] m, int c, int degree)
+    /// <summary>A (rows x l, padded float) times M (l x c, double) into <paramref name="result"/> (rows x c).</summary>
+    private static unsafe void MultiplySmall(float[] a, int rows, int l, double[] m, int c, int degree, float[] result)
     {
-        var result = FactorLayout.Allocate(rows, c);
         var mf = FactorLayout.Allocate(l, c);
         for (int i = 0; i < l * c; i++)
             mf[i] = (float)m[i];
@@ -84,6 +88,5 @@ internal static class RandomizedSvd
                     VectorKernels.SparseRowTimesFactor(pc, pa + (long)i * l, l, pm, c, pr + (long)i * c);
             }
         });
-        return result;
     }
 }

@@ -41,14 +41,15 @@ internal static unsafe class Divergence
     }
 
     /// <summary>
-    /// Over the stored entries, with y = (WH) at the entry: Σ (x − y)² and Σ y² (Frobenius), or
-    /// Σ x log(x / y) − x over x &gt; ε (KL; second sum unused).
+    /// Over the stored entries, with y = (WH) at the entry: Σ (x − y)² and Σ y² (Frobenius; y in double
+    /// when X has implicit zeros), or Σ x log(x / y) − x over x &gt; ε (KL; second sum unused).
     /// </summary>
     private static (double First, double Second) SumOverStored(DataOperand x, float[] w, float[] ht, int k, int degree, bool kullbackLeibler)
     {
         var blocks = x.Blocks;
         var partialF = new double[blocks.BlockCount];
         var partialG = new double[blocks.BlockCount];
+        bool doubleModel = !kullbackLeibler && x.HasImplicitZeros;
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             double sf = 0, sg = 0;
@@ -59,6 +60,23 @@ internal static unsafe class Divergence
                 for (int i = blocks.Start(block); i < blocks.End(block); i++)
                 {
                     x.GetRow(i, out var indices, out var values);
+                    if (doubleModel)
+                    {
+                        // y in double: SquaredError subtracts Σ_stored y² from the exact Σ_all y², and float y
+                        // (~1e-7 relative) would leave noise far above a near-exact fit's error.
+                        float* wi = pw + (long)i * k;
+                        for (int p = 0; p < indices.Length; p++)
+                        {
+                            float* hj = ph + (long)indices[p] * k;
+                            double y = 0;
+                            for (int t = 0; t < k; t++)
+                                y += (double)wi[t] * hj[t];
+                            double v = values[p];
+                            sf += (v - y) * (v - y);
+                            sg += y * y;
+                        }
+                        continue;
+                    }
                     if (model.Length < indices.Length)
                         model = new float[Math.Max(indices.Length, 2 * model.Length)];
                     for (int t = 0; t < k; t++)
@@ -69,15 +87,14 @@ internal static unsafe class Divergence
                     for (int p = 0; p < indices.Length; p++)
                     {
                         double v = values[p], y = model[p];
-                        if (kullbackLeibler)
-                        {
-                            if (v > KlTerms.Epsilon)
-                                sf += v * Math.Log(v / Math.Max(y, KlTerms.Epsilon)) - v;
-                        }
-                        else
+                        if (!kullbackLeibler)
                         {
                             sf += (v - y) * (v - y);
                             sg += y * y;
+                        }
+                        else if (v > KlTerms.Epsilon)
+                        {
+                            sf += v * Math.Log(v / Math.Max(y, KlTerms.Epsilon)) - v;
                         }
                     }
                 }

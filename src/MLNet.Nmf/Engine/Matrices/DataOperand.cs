@@ -40,6 +40,9 @@ internal abstract class DataOperand
     /// <summary>Σ x in double precision.</summary>
     public double Sum { get; protected init; }
 
+    /// <summary>Number of non-zero values, the same for a matrix in dense and in CSR form.</summary>
+    public long NonZeroCount { get; protected init; }
+
     /// <summary>Smallest stored value (0 when there are implicit zeros).</summary>
     public float MinValue { get; protected init; }
 
@@ -59,19 +62,22 @@ internal abstract class DataOperand
         _ => throw new ArgumentException($"Unsupported matrix type {matrix.GetType().Name}; use DenseMatrix or CsrMatrix.", nameof(matrix)),
     };
 
-    protected static void Statistics(ReadOnlySpan<float> values, out double sum, out double squared, out float min)
+    protected static void Statistics(ReadOnlySpan<float> values, out double sum, out double squared, out float min, out long nonZeros)
     {
         double s = 0, q = 0;
         float mn = float.PositiveInfinity;
+        long nz = 0;
         foreach (float v in values)
         {
             s += v;
             q += (double)v * v;
             if (v < mn) mn = v;
+            if (v != 0f) nz++;
         }
         sum = s;
         squared = q;
         min = values.IsEmpty ? 0f : mn;
+        nonZeros = nz;
     }
 }
 
@@ -85,10 +91,11 @@ internal sealed class SparseOperand : DataOperand
     {
         _matrix = matrix;
         Blocks = BlockPartition.ByWork(matrix.RowPointers, rowCost: 16, targetBlocks: 256);
-        Statistics(matrix.Values, out double sum, out double squared, out float min);
+        Statistics(matrix.Values, out double sum, out double squared, out float min, out long nonZeros);
         Sum = sum;
         SquaredNorm = squared;
         MinValue = HasImplicitZeros ? 0f : min;
+        NonZeroCount = nonZeros;
     }
 
     public CsrMatrix Matrix => _matrix;
@@ -142,10 +149,11 @@ internal sealed class DenseOperand : DataOperand
         // About 64 KiB of data per block, at least 4 rows so the 4-row tiles stay full.
         int rowsPerBlock = Math.Max(4, (16384 / Math.Max(1, matrix.Columns)) & ~3);
         Blocks = BlockPartition.Even(matrix.Rows, rowsPerBlock);
-        Statistics(matrix.Values, out double sum, out double squared, out float min);
+        Statistics(matrix.Values, out double sum, out double squared, out float min, out long nonZeros);
         Sum = sum;
         SquaredNorm = squared;
         MinValue = min;
+        NonZeroCount = nonZeros;
     }
 
     public DenseMatrix Matrix => _matrix;

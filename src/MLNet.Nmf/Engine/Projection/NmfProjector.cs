@@ -99,10 +99,10 @@ public sealed unsafe class NmfProjector
         return new DenseMatrix(data.Rows, Rank, w.AsSpan(0, data.Rows * Rank).ToArray(), validate: false);
     }
 
-    /// <summary>Projects every row into a padded m x k factor.</summary>
-    internal float[] ProjectAll(DataOperand data, int degree)
+    /// <summary>Projects every row into a padded m x k factor (<paramref name="into"/> when given: its old values are not read).</summary>
+    internal float[] ProjectAll(DataOperand data, int degree, float[]? into = null)
     {
-        var w = FactorLayout.Allocate(data.Rows, Rank);
+        var w = into ?? FactorLayout.Allocate(data.Rows, Rank);
         var blocks = data.Blocks;
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {

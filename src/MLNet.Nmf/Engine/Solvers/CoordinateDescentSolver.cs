@@ -65,7 +65,7 @@ internal static unsafe class CoordinateDescentSolver
         StageClock.Add(updateW ? "product X·Hᵀ" : "product Xᵀ·W", start);
         start = Stopwatch.GetTimestamp();
         float[] gram = FactorOps.ToFloat(otherGram, k, penalty.L2);
-        double violation = UpdateFactor(a, product, gram, (float)penalty.L1, k, state.Order(), blocks, state.Degree, state.Options.EffectiveInnerIterations);
+        double violation = UpdateFactor(a, product, gram, (float)penalty.L1, k, state.Order(), blocks, state.Degree, state.Options.InnerIterationsFor(data.NonZeroCount, data.Rows, data.Columns));
         StageClock.Add(updateW ? "HALS sweeps W" : "HALS sweeps H", start);
         return violation;
     }

@@ -89,6 +89,40 @@ internal static unsafe class KlCoordinateRow
     }
 
     /// <summary>
+    /// A Newton step to the left can overshoot the minimizer (the step lands left of it, and far left
+    /// when a model value is almost entirely this coordinate's); halve it until the coordinate's
+    /// objective does not increase, so every step is a descent step.
+    /// </summary>
+    private static double Backtrack(KlRow row, float* bt, double linear, double l2, double value, double next)
+    {
+        for (int halving = 0; halving < 30; halving++)
+        {
+            double delta = next - value;
+            // Δf = (Σ_j b_j + L1)·δ + ½L2((a+δ)² − a²) − Σ_p x_p log(1 + δ b_p / model_p)
+            double change = linear * delta + 0.5 * l2 * (2 * value * delta + delta * delta) - LogGain(row, bt, (float)delta);
+            if (change <= 0)
+                return next;
+            next = 0.5 * (value + next);
+        }
+        return value;
+    }
+
+    /// <summary>Σ_p x_p log(1 + δ b_p / model_p) over the gathered entries.</summary>
+    private static double LogGain(KlRow row, float* bt, float delta)
+    {
+        float* x = row.X, model = row.Model;
+        var d = Vector256.Create(delta);
+        var tiny = Vector256.Create(1e-30f);
+        var sum = Vector256<float>.Zero;
+        for (int p = 0; p < row.Padded; p += W)
+        {
+            var ratio = Vector256.Max(Vector256<float>.One + d * Vector256.Load(bt + p) / Vector256.Load(model + p), tiny);
+            sum = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), Vector256.Log(ratio), sum);
+        }
+        return Vector256.Sum(sum);
+    }
+
+    /// <summary>
     /// One sweep over the coordinates of a (in <paramref name="order"/>); the model values are kept in
     /// step with a. Returns the summed projected-gradient violation at the start of each coordinate and
     /// adds Σ|Δa| to <paramref name="change"/>.
@@ -123,6 +157,8 @@ internal static unsafe class KlCoordinateRow
                 if (step == 0)
                     violation += Math.Abs(value == 0 ? Math.Min(gradient, 0) : gradient);
                 double next = hessian > 0 ? Math.Max(0, value - gradient / hessian) : gradient > 0 ? 0 : value;
+                if (next < value)
+                    next = Backtrack(row, bt, columnSums[t] + l1, l2, value, next);
                 float delta = (float)next - (float)value;
                 if (delta == 0f)
                     break;
