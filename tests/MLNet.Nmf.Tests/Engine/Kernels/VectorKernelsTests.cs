@@ -1,0 +1,240 @@
+using MLNet.Nmf.Engine.Kernels;
+
+namespace MLNet.Nmf.Tests.Engine.Kernels;
+
+/// <summary>
+/// Every SIMD kernel of <see cref="VectorKernels"/> against its plain reference in
+/// <see cref="ScalarKernels"/>, for every length from 0 to 256 (as TensorPrimitives' tests do).
+/// </summary>
+/// <remarks>
+/// Reductions (Dot, DenseTimesTransposed, AccumulateGram, GatherRowDots) add in another order than the
+/// scalar loop. Any order of n float additions is within γₙ·Σ|terms| of the exact sum, γₙ = n·u,
+/// u = 2⁻²⁴ (Higham, Accuracy and Stability of Numerical Algorithms, §4.2); so the two results may differ
+/// by 2γₙ·Σ|terms| and no more. Values are signed, so cancellation is exercised. Kernels that write an
+/// output get a sentinel just past it, which must survive. Inputs follow the padding contract:
+/// factors have <see cref="FactorLayout.Padding"/> spare floats after their last row.
+/// </remarks>
+public unsafe class VectorKernelsTests
+{
+    private const double U = 1.0 / (1 << 24);
+    private const float Sentinel = -7.25f;
+
+    private static float[] Signed(Random random, int length) =>
+        Enumerable.Range(0, length).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray();
+
+    /// <summary>|actual − reference| / (2γ·Σ|terms|): at most 1 when the kernel is within float rounding.</summary>
+    private static double BoundRatio(float actual, float reference, int terms, double sumOfAbsoluteTerms)
+    {
+        double difference = Math.Abs((double)actual - reference);
+        return difference == 0 ? 0 : difference / (2 * (terms + 1) * U * sumOfAbsoluteTerms);
+    }
+
+    private static void ShouldBeWithinReductionBound(float actual, float reference, int terms, double sumOfAbsoluteTerms, string because) =>
+        BoundRatio(actual, reference, terms, sumOfAbsoluteTerms).Should().BeLessThanOrEqualTo(1, because);
+
+    [Fact]
+    public void Dot_EqualsScalarReference_ForEveryLengthTo256()
+    {
+        var random = new Random(1);
+        for (int n = 0; n <= 256; n++)
+        {
+            int offset = n % 3; // unaligned starts too
+            var x = Signed(random, n + offset);
+            var y = Signed(random, n + offset);
+            var xs = x.AsSpan(offset);
+            var ys = y.AsSpan(offset);
+            double scale = 0;
+            for (int i = 0; i < n; i++) scale += Math.Abs((double)xs[i] * ys[i]);
+            ShouldBeWithinReductionBound(VectorKernels.Dot(xs, ys), ScalarKernels.Dot(xs, ys), n, scale, $"length {n}");
+        }
+    }
+
+    [Fact]
+    public void SparseRowTimesFactor_EqualsScalarReferenceExactly_ForEveryRankTo256()
+    {
+        // Lane t of the kernel runs the same FMA chain over p as the scalar loop: bit-identical.
+        var random = new Random(2);
+        for (int k = 0; k <= 256; k++)
+            CheckSparseRowTimesFactor(random, k, count: random.Next(0, 13), columns: 40);
+    }
+
+    [Fact]
+    public void SparseRowTimesFactor_EqualsScalarReferenceExactly_ForEveryStoredCountTo256()
+    {
+        var random = new Random(3);
+        for (int count = 0; count <= 256; count++)
+            CheckSparseRowTimesFactor(random, k: 1 + count % 41, count, columns: 300);
+    }
+
+    private static void CheckSparseRowTimesFactor(Random random, int k, int count, int columns)
+    {
+        var factor = Signed(random, columns * k + FactorLayout.Padding);
+        factor.AsSpan(columns * k).Fill(float.NaN); // padding lanes may be read, but must never reach an output
+        var indices = Enumerable.Range(0, columns).OrderBy(_ => random.Next()).Take(count).OrderBy(j => j).ToArray();
+        var values = Signed(random, count);
+        var fast = new float[k + 1];
+        var reference = new float[k + 1];
+        fast[k] = reference[k] = Sentinel;
+        fixed (int* pi = indices)
+        fixed (float* pv = values, pf = factor, po = fast)
+            VectorKernels.SparseRowTimesFactor(pi, pv, count, pf, k, po);
+        ScalarKernels.SparseRowTimesFactor(indices, values, factor, k, reference.AsSpan(0, k));
+        fast.Should().Equal(reference, $"rank {k}, {count} stored values");
+    }
+
+    [Fact]
+    public void DenseTimesTransposed_EqualsScalarReference_ForEveryLengthTo256()
+    {
+        var random = new Random(4);
+        for (int c = 0; c <= 256; c++)
+        {
+            int rows = c % 9, k = 1 + c % 7; // full 4-row tiles, leftover rows, 3-wide tiles and leftovers
+            var m = Signed(random, rows * c);
+            var bt = Signed(random, k * c);
+            var fast = new float[rows * k + 1];
+            var reference = new float[rows * k];
+            fast[^1] = Sentinel;
+            fixed (float* pm = m, pb = bt, po = fast)
+                VectorKernels.DenseTimesTransposed(pm, rows, c, pb, k, po);
+            ScalarKernels.DenseTimesTransposed(m, rows, c, bt, k, reference);
+            double worst = 0;
+            for (int i = 0; i < rows; i++)
+                for (int t = 0; t < k; t++)
+                {
+                    double scale = 0;
+                    for (int j = 0; j < c; j++) scale += Math.Abs((double)m[i * c + j] * bt[t * c + j]);
+                    worst = Math.Max(worst, BoundRatio(fast[i * k + t], reference[i * k + t], c, scale));
+                }
+            worst.Should().BeLessThanOrEqualTo(1, $"length {c}: every entry within the float bound");
+            fast[^1].Should().Be(Sentinel, $"length {c}: nothing is written past the output");
+        }
+    }
+
+    [Fact]
+    public void AccumulateGram_EqualsScalarReference_ForEveryRowCountTo256()
+    {
+        var random = new Random(5);
+        for (int rows = 0; rows <= 256; rows++)
+            CheckAccumulateGram(random, rows, k: 1 + rows % 19);
+    }
+
+    [Fact]
+    public void AccumulateGram_EqualsScalarReference_ForEveryRankTo256()
+    {
+        var random = new Random(6);
+        for (int k = 0; k <= 256; k++)
+            CheckAccumulateGram(random, rows: 1 + k % 9, k);
+    }
+
+    private static void CheckAccumulateGram(Random random, int rows, int k)
+    {
+        int stride = (k + 7) & ~7; // lanes past k in each gram row are the kernel's scratch
+        var a = Signed(random, rows * k + FactorLayout.Padding);
+        var start = Signed(random, k * k); // the kernel adds to what is there
+        var fast = new float[k * stride + 1];
+        var reference = (float[])start.Clone();
+        for (int s = 0; s < k; s++)
+            for (int t = 0; t < k; t++)
+                fast[s * stride + t] = start[s * k + t];
+        fast[^1] = Sentinel;
+        fixed (float* pa = a, pg = fast)
+            VectorKernels.AccumulateGram(pa, rows, k, pg, stride);
+        ScalarKernels.AccumulateGram(a, rows, k, reference);
+        double worst = 0;
+        for (int s = 0; s < k; s++)
+            for (int t = 0; t < k; t++)
+            {
+                double scale = Math.Abs(start[s * k + t]);
+                for (int i = 0; i < rows; i++) scale += Math.Abs((double)a[i * k + s] * a[i * k + t]);
+                worst = Math.Max(worst, BoundRatio(fast[s * stride + t], reference[s * k + t], rows, scale));
+            }
+        worst.Should().BeLessThanOrEqualTo(1, $"{rows} rows, rank {k}: every entry within the float bound");
+        fast[^1].Should().Be(Sentinel, $"{rows} rows, rank {k}: nothing is written past k rows of the stride");
+    }
+
+    [Fact]
+    public void GatherRowDots_EqualsScalarReference_ForEveryRankTo256()
+    {
+        var random = new Random(7);
+        for (int k = 0; k <= 256; k++)
+        {
+            int columns = 12, count = k % 10;
+            var factor = Signed(random, columns * k + FactorLayout.Padding);
+            var row = new float[((k + 7) & ~7) + FactorLayout.Padding]; // zero-padded to a multiple of 8
+            Signed(random, k).CopyTo(row, 0);
+            var indices = Enumerable.Range(0, count).Select(_ => random.Next(columns)).ToArray(); // repeats allowed
+            var fast = new float[count + 1];
+            var reference = new float[count];
+            fast[^1] = Sentinel;
+            fixed (int* pi = indices)
+            fixed (float* pa = row, pf = factor, po = fast)
+                VectorKernels.GatherRowDots(pa, pi, count, pf, k, po);
+            ScalarKernels.GatherRowDots(row, indices, factor, k, reference);
+            double worst = 0;
+            for (int p = 0; p < count; p++)
+            {
+                double scale = 0;
+                for (int t = 0; t < k; t++) scale += Math.Abs((double)row[t] * factor[indices[p] * k + t]);
+                worst = Math.Max(worst, BoundRatio(fast[p], reference[p], k, scale));
+            }
+            worst.Should().BeLessThanOrEqualTo(1, $"rank {k}: every entry within the float bound");
+            fast[^1].Should().Be(Sentinel, $"rank {k}: nothing is written past the output");
+        }
+    }
+
+    [Fact]
+    public void CoordinateSweep8_EqualsTheScalarSweepExactly_LaneByLane_ForEveryRankTo256()
+    {
+        // The 8-lane HALS sweep adds in the same order as ScalarKernels.CoordinateSweep (four interleaved
+        // FMA chains), so one sweep agrees bit for bit; lanes past `count` are ignored.
+        var random = new Random(8);
+        for (int k = 0; k <= 256; k += k < 40 ? 1 : 9)
+        {
+            int rows = 1 + k % 8;
+            var a = Enumerable.Range(0, rows * k).Select(_ => (float)random.NextDouble()).ToArray();
+            var p = Enumerable.Range(0, rows * k).Select(_ => (float)random.NextDouble() * k).ToArray();
+            var g = Enumerable.Range(0, k * k).Select(_ => (float)random.NextDouble()).ToArray();
+            for (int t = 0; t < k; t++) g[t * k + t] += k; // a positive definite Gram-like matrix
+            var order = Enumerable.Range(0, k).OrderBy(_ => random.Next()).ToArray();
+            var lanesA = new float[Math.Max(1, k) * 8];
+            var lanesP = new float[Math.Max(1, k) * 8];
+            var fastRows = (float[])a.Clone();
+            double fastViolation;
+            fixed (float* pa = fastRows, pp = p, la = lanesA, lp = lanesP, pg = g)
+            fixed (int* po = order)
+            {
+                VectorKernels.ToLanes(pa, rows, k, la);
+                VectorKernels.ToLanes(pp, rows, k, lp);
+                fastViolation = VectorKernels.CoordinateSweep8(la, lp, pg, 0.01f, k, po, rows);
+                VectorKernels.FromLanes(la, rows, k, pa);
+            }
+            double violation = 0;
+            for (int r = 0; r < rows; r++)
+                violation += ScalarKernels.CoordinateSweep(a.AsSpan(r * k, k), p.AsSpan(r * k, k), g, 0.01f, k, order);
+            fastRows.Should().Equal(a, $"rank {k}");
+            fastViolation.Should().BeApproximately(violation, 1e-5 * Math.Max(1, violation), "the violation is summed in another order");
+        }
+    }
+
+    [Fact]
+    public void ToLanesThenFromLanes_RoundTrips_AndFillsMissingRowsWithZeros()
+    {
+        var random = new Random(9);
+        for (int count = 1; count <= 8; count++)
+        {
+            const int k = 5;
+            var rows = Signed(random, count * k);
+            var lanes = Enumerable.Repeat(float.NaN, k * 8).ToArray();
+            var back = new float[count * k];
+            fixed (float* pr = rows, pl = lanes, pb = back)
+            {
+                VectorKernels.ToLanes(pr, count, k, pl);
+                VectorKernels.FromLanes(pl, count, k, pb);
+            }
+            back.Should().Equal(rows);
+            for (int t = 0; t < k; t++)
+                for (int r = 0; r < 8; r++)
+                    lanes[t * 8 + r].Should().Be(r < count ? rows[r * k + t] : 0f);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Solvers;
+using MLNet.Nmf.Tests.Engine.Support;
+
+namespace MLNet.Nmf.Tests.Engine.Projection;
+
+/// <summary>
+/// <see cref="global::MLNet.Nmf.Engine.Projection.NmfProjector"/>: rows x projected onto fixed components H, the
+/// features w ≥ 0 minimising d_β(x, wH) + L1‖w‖₁ + ½L2‖w‖².
+/// </summary>
+public class ProjectionTests
+{
+    public static IEnumerable<object[]> SolversByPenalty() =>
+        from c in SolverCases.All from alpha in new[] { 0.0, 1.0 } select new object[] { c.Solver, c.Loss, alpha };
+
+    [Theory]
+    [MemberData(nameof(SolversByPenalty))]
+    public void Projection_OfTheTrainingRows_EqualsTheFitTimeFeatures(NmfSolver solver, NmfLoss loss, double alphaScale)
+    {
+        var x = TestData.TextTfidf(150);
+        double alpha = alphaScale * (loss == NmfLoss.Frobenius ? 0.0002 : 0.01);
+        var result = NmfEngine.Fit(x, new NmfFitOptions { Solver = solver, Loss = loss, Rank = 6, MaxIterations = 40, AlphaW = alpha, L1Ratio = 0.3 });
+        var projector = result.Projector;
+        var dense = x.ToDense();
+
+        // 1e-5 relative: the projection is deterministic per row, so the paths differ only where they
+        // add in another order (a dense row's explicit zeros).
+        FactorAssertions.RelativeDifference(projector.Transform(x), result.W).Should().BeLessThan(1e-5, "Transform of the CSR rows");
+        FactorAssertions.RelativeDifference(projector.Transform(dense), result.W).Should().BeLessThan(1e-5, "Transform of the dense rows");
+
+        var workspace = projector.CreateWorkspace(); // one workspace reused for every row, as a cursor does
+        var sparseRows = new float[x.Rows * 6];
+        var denseRows = new float[x.Rows * 6];
+        for (int i = 0; i < x.Rows; i++)
+        {
+            projector.Project(x.RowIndices(i), x.RowValues(i), sparseRows.AsSpan(i * 6, 6), workspace);
+            projector.Project(dense.Row(i), denseRows.AsSpan(i * 6, 6), workspace);
+        }
+        FactorAssertions.RelativeDifference(sparseRows, result.W.Values).Should().BeLessThan(1e-5, "Project of each sparse row");
+        FactorAssertions.RelativeDifference(denseRows, result.W.Values).Should().BeLessThan(1e-5, "Project of each dense row");
+    }
+
+    [Theory]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius, 0.0)]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius, 0.01)]
+    [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler, 0.0)]
+    [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler, 0.01)]
+    public void Projection_OfNewRows_SatisfiesTheOptimalityConditions(NmfSolver solver, NmfLoss loss, double alpha)
+    {
+        // Fit on the first 250 digits, project the last 50: at the optimum of the convex row problem the
+        // projected gradient vanishes (KKT). The projection stops once a sweep changes w by less than
+        // 1e-6 of its size, so the residual is small, not zero: measured ≤ 1.1e-6 of the gradient's scale;
+        // 1e-5 is the bound. Ignoring the penalties (L1 = L2 = 0.32 here) would leave ≥ 1.8e-4.
+        var x = TestData.Digits(300);
+        var train = new DenseMatrix(250, 64, x.Values[..(250 * 64)].ToArray());
+        var options = new NmfFitOptions { Solver = solver, Loss = loss, Rank = 8, MaxIterations = 60, AlphaW = alpha, L1Ratio = 0.5 };
+        var result = NmfEngine.Fit(train, options);
+        var (l1, l2, _, _) = Reference.Penalties(options, 250, 64);
+        var h = Reference.ToArray(result.H);
+        var workspace = result.Projector.CreateWorkspace();
+        var features = new float[8];
+        for (int i = 250; i < 300; i++)
+        {
+            result.Projector.Project(x.Row(i), features, workspace);
+            features.Should().OnlyContain(v => v >= 0 && float.IsFinite(v));
+            var row = x.Row(i).ToArray().Select(v => (double)v).ToArray();
+            double residual = Reference.Norm(Reference.ProjectedGradient(row, features.Select(v => (double)v).ToArray(), h, options.EffectiveBeta, l1, l2));
+            // The gradient's own scale: ‖Hx‖ for Frobenius (the −Hx term), ‖H1‖ for KL (the Σ_j h_tj term).
+            double scale = Reference.Norm(Enumerable.Range(0, 8).Select(t => Enumerable.Range(0, 64).Sum(j => h[t, j] * (options.EffectiveBeta == 2 ? row[j] : 1))));
+            residual.Should().BeLessThan(1e-5 * scale, $"row {i}");
+        }
+    }
+
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(1.0)]
+    public void Projector_FromSavedComponents_ProjectsExactlyLikeTheFit(double beta)
+    {
+        var x = TestData.TextTfidf(100);
+        var options = beta == 2
+            ? new NmfFitOptions { Rank = 5, MaxIterations = 20, AlphaW = 0.0002, L1Ratio = 0.5 }
+            : new NmfFitOptions { Rank = 5, MaxIterations = 20, Solver = NmfSolver.CoordinateDescentKL, Loss = NmfLoss.KullbackLeibler };
+        var result = NmfEngine.Fit(x, options);
+        var (l1, l2, _, _) = Reference.Penalties(options, x.Rows, x.Columns);
+
+        var projector = NmfEngine.CreateProjector(result.H, beta, new Penalty(l1, l2));
+        projector.Penalty.Should().Be(result.Projector.Penalty, "the fit's W penalty is scikit-learn's alpha_W · n split by l1_ratio");
+        projector.Transform(x).Values.ToArray().Should().Equal(result.W.Values.ToArray());
+    }
+
+    [Theory]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius)]
+    [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler)]
+    public void Projection_ScalesWithTheRow_WithoutPenalties(NmfSolver solver, NmfLoss loss)
+    {
+        // Both row problems are homogeneous: w*(c·x) = c·w*(x) for c > 0.
+        var x = TestData.Digits(120);
+        var result = NmfEngine.Fit(x, new NmfFitOptions { Solver = solver, Loss = loss, Rank = 5, MaxIterations = 30 });
+        var workspace = result.Projector.CreateWorkspace();
+        var once = new float[5];
+        var thrice = new float[5];
+        for (int i = 0; i < 20; i++)
+        {
+            result.Projector.Project(x.Row(i), once, workspace);
+            result.Projector.Project(x.Row(i).ToArray().Select(v => 3 * v).ToArray(), thrice, workspace);
+            FactorAssertions.RelativeDifference(thrice, once.Select(v => 3 * v).ToArray()).Should().BeLessThan(1e-4, $"row {i}");
+        }
+    }
+
+    [Theory]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius)]
+    [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler)]
+    public void Projection_OfAnEmptyRow_IsZero(NmfSolver solver, NmfLoss loss)
+    {
+        var x = TestData.TextTfidf(80);
+        var result = NmfEngine.Fit(x, new NmfFitOptions { Solver = solver, Loss = loss, Rank = 4, MaxIterations = 10 });
+        var features = Enumerable.Repeat(float.NaN, 4).ToArray();
+        result.Projector.Project(ReadOnlySpan<int>.Empty, ReadOnlySpan<float>.Empty, features, result.Projector.CreateWorkspace());
+        features.Should().OnlyContain(v => v == 0f);
+        result.Projector.Project(new float[x.Columns], features, result.Projector.CreateWorkspace());
+        features.Should().OnlyContain(v => v == 0f);
+    }
+
+    [Fact]
+    public void Projection_OfMismatchedShapes_Throws()
+    {
+        var x = TestData.Digits(40);
+        var projector = NmfEngine.Fit(x, new NmfFitOptions { Rank = 3, MaxIterations = 5 }).Projector;
+        var workspace = projector.CreateWorkspace();
+
+        var shortRow = () => projector.Project(new float[63], new float[3], workspace);
+        shortRow.Should().Throw<ArgumentException>().WithMessage("*63 values*64 features*").Which.ParamName.Should().Be("row");
+        var shortOutput = () => projector.Project(new float[64], new float[2], workspace);
+        shortOutput.Should().Throw<ArgumentException>().WithMessage("*2 slots*rank 3*").Which.ParamName.Should().Be("features");
+        var wideMatrix = () => projector.Transform(new DenseMatrix(2, 65, new float[130]));
+        wideMatrix.Should().Throw<ArgumentException>().WithMessage("*65 columns*64 features*").Which.ParamName.Should().Be("matrix");
+    }
+}
