@@ -14,7 +14,7 @@ def peer_row(dataset, k, solver, init, loss):
     return None
 
 SOLVER = {"CoordinateDescent": "cd", "MultiplicativeUpdate": "mu", "CoordinateDescentKL": "ccd-kl"}
-print("| data | k | ours: solver, init, iterations | ours fit s (median of 3) | ours rel err | ours KL div | peer: sklearn solver, init, 200 it | peer fit s | peer rel err | peer KL div | time ratio ours/peer | ours GFLOP/s (% fp32 peak) | peak RSS above baseline MB (× data+factors) |")
+print("| data | k | ours: solver, init, iterations[, inner sweeps] | ours fit s (median of 3) | ours rel err | ours KL div | peer: sklearn solver, init, 200 it | peer fit s | peer rel err | peer KL div | time ratio ours/peer | ours GFLOP/s (% fp32 peak) | peak RSS above baseline MB (× data+factors) |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for o in ours:
     if o["command"] != "fit":
@@ -24,10 +24,10 @@ for o in ours:
     init = o["init"].lower()
     p = peer_row("synthetic" if dataset == "synthetic" else "mf20000", o["rank"], "mu" if kl else "cd", init, "kullback-leibler" if kl else "frobenius")
     ratio = o["seconds_median"] / p["fit_s"] if p else float("nan")
-    print(f"| {dataset} | {o['rank']} | {SOLVER[o['solver']]}, {init}, {o['iterations']} | {o['seconds_median']:.3f} | {o['relative_error']:.5f} | "
-          f"{o['divergence']:.5g} |" if kl else f"| {dataset} | {o['rank']} | {SOLVER[o['solver']]}, {init}, {o['iterations']} | {o['seconds_median']:.3f} | {o['relative_error']:.5f} | – |", end="")
+    print(f"| {dataset} | {o['rank']} | {SOLVER[o['solver']]}, {init}, {o['iterations']}{', inner ' + str(o['inner_iterations']) if o.get('inner_iterations') else ''} | {o['seconds_median']:.3f} | {o['relative_error']:.6f} | "
+          f"{o['divergence']:.5g} |" if kl else f"| {dataset} | {o['rank']} | {SOLVER[o['solver']]}, {init}, {o['iterations']}{', inner ' + str(o['inner_iterations']) if o.get('inner_iterations') else ''} | {o['seconds_median']:.3f} | {o['relative_error']:.6f} | – |", end="")
     if p:
-        print(f" {p['solver']}, {p['init']} | {p['fit_s']:.3f} | {p['rel_err']:.5f} | {p['beta_div']:.5g} |" if kl else f" {p['solver']}, {p['init']} | {p['fit_s']:.3f} | {p['rel_err']:.5f} | – |", end="")
+        print(f" {p['solver']}, {p['init']} | {p['fit_s']:.3f} | {p['rel_err']:.6f} | {p['beta_div']:.5g} |" if kl else f" {p['solver']}, {p['init']} | {p['fit_s']:.3f} | {p['rel_err']:.6f} | – |", end="")
     else:
         print(" – | – | – | – |", end="")
     print(f" **{ratio:.3f}** | {o['solver_gflops']:.1f} ({o['solver_pct_of_fp32_peak']:.1f} %) | {o['peak_above_before_fit_mb']:.1f} ({o['peak_above_before_over_data_plus_factors']:.2f}×) |")

@@ -61,7 +61,7 @@ public sealed record NmfFitOptions
     public double Tolerance { get; init; } = Defaults.Tolerance;
 
     /// <summary>
-    /// Coordinate sweeps per factor update of <see cref="NmfSolver.CoordinateDescent"/>, all reusing one
+    /// At most this many coordinate sweeps per factor update of <see cref="NmfSolver.CoordinateDescent"/>, all reusing one
     /// product with X (accelerated HALS; Gillis &amp; Glineur 2012). 1 is scikit-learn's <c>cd</c>; more
     /// sweeps cost little next to the product and reach a lower loss in fewer iterations. 0 (the
     /// default) follows Gillis &amp; Glineur: at most 1 + ρ sweeps (50 at most), where ρ = 1 + (non-zeros of X + k·other
