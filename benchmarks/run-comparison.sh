@@ -21,7 +21,7 @@ csr="$shared/data/tfidf-debian-mf20000.csr"
 dense="$peer/data/synthetic-5000x2000-k20-s0.f32"
 if [ "${SKIP_OURS:-0}" != 1 ]; then
   # Same iteration count as the peer, then the fewest iterations (of a short grid) that reach the peer's error.
-  for it in 200 30; do bench fit --csr "$csr" --rank 10 --iterations $it --tol 0 --solver cd --init nndsvda --runs 3; done
+  for it in 200 30 40; do bench fit --csr "$csr" --rank 10 --iterations $it --tol 0 --solver cd --init nndsvda --runs 3; done
   for it in 200 30; do bench fit --csr "$csr" --rank 10 --iterations $it --tol 0 --solver cd --init random --runs 3; done
   for it in 200 150 100; do bench fit --csr "$csr" --rank 50 --iterations $it --tol 0 --solver cd --init nndsvda --runs 3; done
   for it in 200 150 100; do bench fit --csr "$csr" --rank 50 --iterations $it --tol 0 --solver cd --init random --runs 3; done

@@ -16,6 +16,9 @@ internal static unsafe class CoordinateDescentKLSolver
     /// <summary>Relative step size below which a coordinate's Newton steps stop during the fit.</summary>
     private const double NewtonTolerance = 1e-3;
 
+    [ThreadStatic]
+    private static KlRow? t_row;
+
     public static SolverOutcome Run(FitState state)
     {
         var options = state.Options;
@@ -55,7 +58,7 @@ internal static unsafe class CoordinateDescentKLSolver
         var divergences = new double[blocks.BlockCount];
         BlockRunner.For(blocks.BlockCount, state.Degree, block =>
         {
-            var gathered = new KlRow();
+            var gathered = t_row ??= new KlRow(); // per thread, reused: every row overwrites what it reads
             double violation = 0, divergence = 0, change = 0;
             fixed (float* pa = a, pb = b)
             fixed (double* sums = bSums)
