@@ -17,9 +17,13 @@ internal sealed unsafe class KlRowScratch
     public KlRowScratch(int k)
     {
         _k = k;
+        Rank = k;
         _paddedRow = GC.AllocateArray<float>(((k + 7) & ~7) + FactorLayout.Padding, pinned: true);
         _numerator = GC.AllocateArray<float>(k + FactorLayout.Padding, pinned: true);
     }
+
+    /// <summary>The rank the buffers are sized for.</summary>
+    public int Rank { get; }
 
     /// <summary>A copy of the current row, zero beyond k, for <see cref="VectorKernels.GatherRowDots"/>.</summary>
     public float* PaddedRow => (float*)Unsafe.AsPointer(ref _paddedRow[0]);

@@ -56,6 +56,4 @@ internal sealed class FitState
     /// <summary>The (W side, H side) problems: (data, factor updated, other factor, its penalty, its row blocks).</summary>
     public (DataOperand Data, float[] A, float[] B, Penalty Penalty, BlockPartition Blocks) Side(bool updateW) =>
         updateW ? (X, W, Ht, PenaltyW, RowBlocksW) : (Xt, Ht, W, PenaltyH, RowBlocksH);
-
-    public static double[] Gram(float[] factor, int rows, int k, int degree) => FactorOps.Gram(factor, rows, k, degree);
 }

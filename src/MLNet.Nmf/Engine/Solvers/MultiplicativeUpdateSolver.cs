@@ -17,6 +17,9 @@ internal static unsafe class MultiplicativeUpdateSolver
 {
     private const float Epsilon = 1.1920929e-07f; // float32 machine epsilon, as scikit-learn's EPSILON
 
+    [ThreadStatic]
+    private static KlRowScratch? t_scratch;
+
     public static SolverOutcome Run(FitState state)
     {
         var options = state.Options;
@@ -114,7 +117,7 @@ internal static unsafe class MultiplicativeUpdateSolver
         var partial = new double[blocks.BlockCount];
         BlockRunner.For(blocks.BlockCount, state.Degree, block =>
         {
-            var rowScratch = new KlRowScratch(k);
+            var rowScratch = t_scratch is { } cached && cached.Rank == k ? cached : (t_scratch = new KlRowScratch(k)); // per thread, reused
             double divergence = 0;
             fixed (float* pa = a, pb = b)
             {
