@@ -19,8 +19,10 @@ internal static class NndsvdInitializer
     {
         int m = x.Rows, n = x.Columns;
         var (u, s, v) = RandomizedSvd.Compute(x, k, random, degree);
-        var w = FactorLayout.Allocate(m, k);
-        var ht = FactorLayout.Allocate(n, k);
+        // W and Hᵀ overwrite U and V in place: column c of each is computed from column c alone, after
+        // that column's norms are taken.
+        var w = u;
+        var ht = v;
         for (int c = 0; c < k; c++)
         {
             var (uPos, uNeg) = Norms(u, m, k, c);

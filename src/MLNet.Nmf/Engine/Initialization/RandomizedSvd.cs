@@ -23,16 +23,15 @@ internal static class RandomizedSvd
             omega[i] = (float)random.NextGaussian();
         var y = FactorLayout.Allocate(m, l);
         var z = omega; // n x l, reused once Ω has been applied
-        var scratch = FactorLayout.Allocate(Math.Max(m, n), l);
         x.Multiply(omega, l, y, degree);
         for (int q = 0; q < powerIterations; q++)
         {
-            Orthonormalize(y, m, l, degree, scratch);
+            Orthonormalize(y, m, l, degree);
             x.Transposed.Multiply(y, l, z, degree);
-            Orthonormalize(z, n, l, degree, scratch);
+            Orthonormalize(z, n, l, degree);
             x.Multiply(z, l, y, degree);
         }
-        Orthonormalize(y, m, l, degree, scratch); // Q (m x l)
+        Orthonormalize(y, m, l, degree); // Q (m x l)
         x.Transposed.Multiply(y, l, z, degree); // Bᵀ = XᵀQ (n x l)
 
         var (values, vectors) = SymmetricEigen.Decompose(FactorOps.Gram(z, n, l, degree), l); // BBᵀ = Uᵦ Λ Uᵦᵀ
@@ -56,7 +55,7 @@ internal static class RandomizedSvd
     }
 
     /// <summary>Replaces the columns of A (rows x l) by an orthonormal basis of their span (eigen-decomposition of AᵀA).</summary>
-    private static void Orthonormalize(float[] a, int rows, int l, int degree, float[] scratch)
+    private static void Orthonormalize(float[] a, int rows, int l, int degree)
     {
         var (values, vectors) = SymmetricEigen.Decompose(FactorOps.Gram(a, rows, l, degree), l);
         double floor = Math.Max(values[0], 0) * 1e-12;
@@ -67,11 +66,10 @@ internal static class RandomizedSvd
             for (int r = 0; r < l; r++)
                 map[r * l + c] = vectors[r * l + c] * scale;
         }
-        MultiplySmall(a, rows, l, map, l, degree, scratch);
-        Array.Copy(scratch, a, rows * l);
+        MultiplySmall(a, rows, l, map, l, degree, a); // in place: each row only reads itself
     }
 
-    /// <summary>A (rows x l, padded float) times M (l x c, double) into <paramref name="result"/> (rows x c).</summary>
+    /// <summary>A (rows x l, padded float) times M (l x c, double) into <paramref name="result"/> (rows x c); may be A itself when c = l.</summary>
     private static unsafe void MultiplySmall(float[] a, int rows, int l, double[] m, int c, int degree, float[] result)
     {
         var mf = FactorLayout.Allocate(l, c);
@@ -81,11 +79,16 @@ internal static class RandomizedSvd
         var blocks = Parallelism.BlockPartition.Even(rows, 1024);
         Parallelism.BlockRunner.For(blocks.BlockCount, degree, block =>
         {
+            float* row = stackalloc float[c];
             fixed (float* pa = a, pm = mf, pr = result)
             fixed (int* pc = columns)
             {
                 for (int i = blocks.Start(block); i < blocks.End(block); i++)
-                    VectorKernels.SparseRowTimesFactor(pc, pa + (long)i * l, l, pm, c, pr + (long)i * c);
+                {
+                    VectorKernels.SparseRowTimesFactor(pc, pa + (long)i * l, l, pm, c, row);
+                    for (int j = 0; j < c; j++)
+                        pr[(long)i * c + j] = row[j];
+                }
             }
         });
     }

@@ -8,12 +8,19 @@ internal static unsafe class FactorOps
     /// <summary>Rows per block for factor-wide reductions (fixed: results must not depend on threads).</summary>
     private const int RowsPerBlock = 1024;
 
+    [ThreadStatic]
+    private static float[]? t_partial;
+
     /// <summary>AᵀA (k x k, row-major) of a padded rows x k factor; blocks are added in order, in double.</summary>
     public static double[] Gram(float[] a, int rows, int k, int degree)
     {
         int stride = (k + 7) & ~7;
         var blocks = BlockPartition.Even(rows, RowsPerBlock);
-        var partial = new float[blocks.BlockCount * k * stride];
+        // The per-block partial sums are reused across calls on this thread (a solver calls this twice an
+        // iteration); a fresh large array each time would only feed the large-object heap.
+        int length = blocks.BlockCount * k * stride;
+        var partial = t_partial is { } cached && cached.Length >= length ? cached : (t_partial = new float[length]);
+        Array.Clear(partial, 0, length);
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             int start = blocks.Start(block);
