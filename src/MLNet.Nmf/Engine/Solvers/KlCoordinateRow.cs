@@ -23,14 +23,6 @@ internal static unsafe class KlCoordinateRow
     /// <summary>Newton steps per coordinate at most; the 1-D problem is convex and converges in a few.</summary>
     public const int MaxNewtonSteps = 8;
 
-    /// <summary>Floors the model values at ε so that x / model stays finite.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FloorModel(float* model, int count)
-    {
-        for (int p = 0; p < count; p++)
-            model[p] = MathF.Max(model[p], KlTerms.Epsilon);
-    }
-
     /// <summary>
     /// Copies x and the factor rows of the stored columns into <paramref name="row"/>'s padded buffers
     /// and computes the model values from the current a.
