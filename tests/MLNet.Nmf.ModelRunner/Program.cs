@@ -77,7 +77,7 @@ static IEstimator<ITransformer> Pipeline(MLContext ml, string variant)
         "digits-nmf-first" => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
             {
                 OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = 8,
-                Solver = MLNet.Nmf.Engine.NmfSolver.CoordinateDescentKL, Loss = MLNet.Nmf.Engine.NmfLoss.KullbackLeibler,
+                Solver = NmfSolver.CoordinateDescentKL, Loss = NmfLoss.KullbackLeibler,
             })
             .Append(ml.Transforms.NormalizeMinMax("Scaled", "Topics")),
         _ => throw new ArgumentException($"unknown variant {variant}"),

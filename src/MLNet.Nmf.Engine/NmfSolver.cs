@@ -1,4 +1,4 @@
-namespace MLNet.Nmf.Engine;
+namespace MLNet.Nmf;
 
 /// <summary>The algorithm that fits W and H.</summary>
 public enum NmfSolver
@@ -34,7 +34,7 @@ public enum NmfLoss
     /// <summary>Itakura-Saito, Σ x / y − log(x / y) − 1 (beta = 0). X must have no zeros.</summary>
     ItakuraSaito,
 
-    /// <summary>The beta-divergence with <see cref="NmfFitOptions.Beta"/> as its beta.</summary>
+    /// <summary>The beta-divergence with <see cref="Engine.NmfFitOptions.Beta"/> as its beta.</summary>
     Beta,
 }
 
@@ -56,6 +56,6 @@ public enum NmfInitialization
     /// <summary>NNDSVD with its zeros filled by small seeded random values (mean(X) · |N(0,1)| / 100).</summary>
     Nndsvdar,
 
-    /// <summary>The caller's <see cref="NmfFitOptions.InitialW"/> and <see cref="NmfFitOptions.InitialH"/>.</summary>
+    /// <summary>The caller's <see cref="Engine.NmfFitOptions.InitialW"/> and <see cref="Engine.NmfFitOptions.InitialH"/>.</summary>
     Custom,
 }
