@@ -34,7 +34,35 @@ public static class NmfEngine
         var data = DataOperand.Create(x);
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
         OptionsValidator.Validate(options, data, init);
+        ReclaimEarlierResults(data.Rows, data.Columns, options.Rank);
+        try
+        {
+            return Run(data, options, init);
+        }
+        finally
+        {
+            data.ReleaseBuffers(); // the transposed copy of X goes back to the pool for the next fit
+        }
+    }
 
+    /// <summary>Fits whose results (W, H and the projector's Hᵀ) take at least this many floats start with a full GC.</summary>
+    internal const long ReclaimThresholdFloats = 8L << 20; // 32 MB
+
+    /// <summary>
+    /// Every scratch buffer of a fit is pooled (<see cref="Memory.BufferPool"/>), so what a fit allocates afresh is its
+    /// result alone. An earlier fit's results that the caller has dropped are garbage the GC has no reason to reclaim yet
+    /// (its large-object budget is several such results), so each further fit in the same process would raise the peak
+    /// resident set by one result. A large fit therefore starts with one blocking full collection: its cost is that of
+    /// marking the live heap (milliseconds next to a fit of this size), and a second and third fit then add nothing.
+    /// </summary>
+    private static void ReclaimEarlierResults(int rows, int columns, int k)
+    {
+        if ((long)k * (rows + 2L * columns) >= ReclaimThresholdFloats)
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+    }
+
+    private static NmfResult Run(DataOperand data, NmfFitOptions options, NmfInitialization init)
+    {
         int k = options.Rank;
         var random = new SeededRandom((ulong)(uint)options.Seed);
         int degree = Math.Max(1, options.DegreeOfParallelism);
@@ -70,8 +98,8 @@ public static class NmfEngine
         options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error {relativeError:F6}, divergence {divergence:G8}."));
 
         return new NmfResult(
-            new DenseMatrix(data.Rows, k, features.AsSpan(0, data.Rows * k).ToArray(), validate: false),
-            new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
+            // W is the padded factor itself (its padding lies past the matrix's values): no second m x k copy.
+            new DenseMatrix(data.Rows, k, features, validate: false),
             outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
     }

@@ -54,6 +54,26 @@ internal abstract class DataOperand
 
     protected abstract DataOperand CreateTransposed();
 
+    /// <summary>
+    /// Gives the transposed copy's pooled arrays back (see <see cref="Memory.BufferPool"/>) once the fit is done with
+    /// it; a later use of <see cref="Transposed"/> builds it again.
+    /// </summary>
+    public void ReleaseBuffers()
+    {
+        var transposed = _transposed;
+        _transposed = null;
+        transposed?.ReturnTransposedArrays();
+        ReleaseOwnScratch();
+    }
+
+    /// <summary>Returns this operand's arrays to the pool when it is a pooled transpose.</summary>
+    protected abstract void ReturnTransposedArrays();
+
+    /// <summary>Drops scratch arrays kept between products.</summary>
+    protected virtual void ReleaseOwnScratch()
+    {
+    }
+
     public static DataOperand Create(INmfMatrix matrix) => matrix switch
     {
         CsrMatrix csr => new SparseOperand(csr),
@@ -86,10 +106,13 @@ internal sealed class SparseOperand : DataOperand
 {
     private readonly CsrMatrix _matrix;
 
-    public SparseOperand(CsrMatrix matrix)
+    private readonly bool _pooled;
+
+    public SparseOperand(CsrMatrix matrix, bool pooled = false)
         : base(matrix.Rows, matrix.Columns)
     {
         _matrix = matrix;
+        _pooled = pooled;
         Blocks = BlockPartition.ByWork(matrix.RowPointers, rowCost: 16, targetBlocks: 256);
         Statistics(matrix.Values, out double sum, out double squared, out float min, out long nonZeros);
         Sum = sum;
@@ -132,7 +155,13 @@ internal sealed class SparseOperand : DataOperand
         values = _matrix.RowValues(row);
     }
 
-    protected override DataOperand CreateTransposed() => new SparseOperand(_matrix.Transpose());
+    protected override DataOperand CreateTransposed() => new SparseOperand(_matrix.Transpose(pooled: true), pooled: true);
+
+    protected override void ReturnTransposedArrays()
+    {
+        if (_pooled)
+            _matrix.ReturnToPool();
+    }
 }
 
 /// <summary>A dense row-major matrix as a <see cref="DataOperand"/>.</summary>
@@ -142,10 +171,13 @@ internal sealed class DenseOperand : DataOperand
     private int[]? _allColumns;
     private float[]? _transposedFactor;
 
-    public DenseOperand(DenseMatrix matrix)
+    private readonly bool _pooled;
+
+    public DenseOperand(DenseMatrix matrix, bool pooled = false)
         : base(matrix.Rows, matrix.Columns)
     {
         _matrix = matrix;
+        _pooled = pooled;
         // About 64 KiB of data per block, at least 4 rows so the 4-row tiles stay full.
         int rowsPerBlock = Math.Max(4, (16384 / Math.Max(1, matrix.Columns)) & ~3);
         Blocks = BlockPartition.Even(matrix.Rows, rowsPerBlock);
@@ -189,5 +221,13 @@ internal sealed class DenseOperand : DataOperand
         values = _matrix.Row(row);
     }
 
-    protected override DataOperand CreateTransposed() => new DenseOperand(_matrix.Transpose());
+    protected override DataOperand CreateTransposed() => new DenseOperand(_matrix.Transpose(pooled: true), pooled: true);
+
+    protected override void ReturnTransposedArrays()
+    {
+        if (_pooled)
+            _matrix.ReturnToPool();
+    }
+
+    protected override void ReleaseOwnScratch() => _transposedFactor = null;
 }

@@ -17,10 +17,23 @@ internal static unsafe class CoordinateDescentSolver
 {
     public static SolverOutcome Run(FitState state)
     {
+        // Pooled: the product buffer of one fit (often the randomized SVD's sketch) serves the next.
+        var product = FactorLayout.Rent(Math.Max(state.Rows, state.Columns), state.Rank);
+        try
+        {
+            return Iterate(state, product);
+        }
+        finally
+        {
+            Memory.BufferPool.Return(product);
+        }
+    }
+
+    private static SolverOutcome Iterate(FitState state, float[] product)
+    {
         var options = state.Options;
         int k = state.Rank;
         var history = new List<double>(options.MaxIterations + 1);
-        var product = new float[Math.Max(state.Rows, state.Columns) * k + FactorLayout.Padding];
         double[] htGram = FactorOps.Gram(state.Ht, state.Columns, k, state.Degree);
         history.Add(FrobeniusObjective.Compute(state, htGram, product));
 
