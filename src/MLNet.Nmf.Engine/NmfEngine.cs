@@ -86,7 +86,10 @@ public static class NmfEngine
         clock.Restart();
         double beta = options.EffectiveBeta;
         var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        long stage = Stopwatch.GetTimestamp();
         float[] features = projector.ProjectAll(data, degree, into: state.W); // the solver's W is done with
+        StageClock.Add("final projection", stage);
+        stage = Stopwatch.GetTimestamp();
 
         double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
         double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);
@@ -94,6 +97,7 @@ public static class NmfEngine
             + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
             + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
         double relativeError = data.SquaredNorm > 0 ? Math.Sqrt(squaredError / data.SquaredNorm) : 0;
+        StageClock.Add("final error", stage);
         var projectionTime = clock.Elapsed;
         options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error {relativeError:F6}, divergence {divergence:G8}."));
 
