@@ -21,6 +21,7 @@ internal static class BufferPool
 
     private static readonly Shelf<float> Floats = new();
     private static readonly Shelf<int> Ints = new();
+    private static readonly Shelf<double> Doubles = new();
 
     /// <summary>A float array of at least <paramref name="length"/> elements, zeroed when <paramref name="clear"/>.</summary>
     public static float[] RentFloats(long length, bool clear) => Floats.Rent(length, clear);
@@ -28,8 +29,14 @@ internal static class BufferPool
     /// <summary>An int array of at least <paramref name="length"/> elements, zeroed when <paramref name="clear"/>.</summary>
     public static int[] RentInts(long length, bool clear) => Ints.Rent(length, clear);
 
+    /// <summary>A zeroed double array of exactly <paramref name="length"/> elements (for arrays whose length is part of a contract).</summary>
+    public static double[] RentDoublesExact(long length) => Doubles.Rent(length, clear: true, exact: true);
+
     /// <summary>Gives an array back (null is ignored); the caller must not use it afterwards.</summary>
     public static void Return(float[]? array) => Floats.Return(array);
+
+    /// <summary>Gives an array back (null is ignored); the caller must not use it afterwards.</summary>
+    public static void Return(double[]? array) => Doubles.Return(array);
 
     /// <summary>Gives an array back (null is ignored); the caller must not use it afterwards.</summary>
     public static void Return(int[]? array) => Ints.Return(array);
@@ -39,6 +46,7 @@ internal static class BufferPool
     {
         Floats.Clear();
         Ints.Clear();
+        Doubles.Clear();
     }
 
     /// <summary>Number of retained arrays of each type (tests).</summary>
@@ -54,7 +62,7 @@ internal static class BufferPool
             get { lock (_arrays) return _arrays.Count; }
         }
 
-        public T[] Rent(long length, bool clear)
+        public T[] Rent(long length, bool clear, bool exact = false)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(length);
             T[]? best = null;
@@ -63,7 +71,7 @@ internal static class BufferPool
                 // Best fit: the shortest retained array that is long enough.
                 int found = -1;
                 for (int i = 0; i < _arrays.Count; i++)
-                    if (_arrays[i].LongLength >= length && (found < 0 || _arrays[i].LongLength < _arrays[found].LongLength))
+                    if ((exact ? _arrays[i].LongLength == length : _arrays[i].LongLength >= length) && (found < 0 || _arrays[i].LongLength < _arrays[found].LongLength))
                         found = i;
                 if (found >= 0)
                 {
