@@ -86,7 +86,7 @@ internal static class BlockFitDriver
     private static void Iterate(NmfBlockStep[] steps, float[][] features, NmfComponentState components, int degree)
     {
         int k = components.Rank, n = components.Columns;
-        var scratch = NmfBlockStatistics.RentPooled(k, n);
+        var scratch = steps.Length == 1 ? NmfBlockStatistics.ForOneBlock(k, n) : NmfBlockStatistics.RentPooled(k, n);
         var total = steps.Length > 1 ? NmfBlockStatistics.RentPooled(k, n) : scratch;
         try
         {

@@ -126,8 +126,12 @@ public sealed class NmfBlockStep
         int k = projector.Rank;
         CheckShapes(features, k, projector.Features);
         int degree = Math.Max(1, degreeOfParallelism);
+        long start = Stopwatch.GetTimestamp();
         projector.ProjectAll(_data, degree, into: features);
+        StageClock.Add("final projection", start);
+        start = Stopwatch.GetTimestamp();
         double squaredError = Divergence.SquaredError(_data, features, projector.ComponentsTransposed, k, degree);
+        StageClock.Add("final error", start);
         var (sum, squares) = penaltyW.IsZero ? (0.0, 0.0) : Penalty.Sums(features.AsSpan(0, Rows * k));
         return new NmfBlockEvaluation(Rows, squaredError, sum, squares);
     }
@@ -145,7 +149,10 @@ public sealed class NmfBlockStep
         var product = Product(k);
         _data.Transposed.Multiply(features, k, product, degree);
         StageClock.Add("product Xᵀ·W", start);
-        FactorOps.Widen(product, stats.CrossProduct);
+        if (stats.IsOneBlock)
+            stats.FloatCrossProduct = product; // a one-block fit: the components' update reads the floats directly
+        else
+            FactorOps.Widen(product, stats.CrossProduct);
         var (sum, squares) = withSums ? Penalty.Sums(features.AsSpan(0, Rows * k)) : (0.0, 0.0);
         stats.SetScalars(Rows, violation, _data.SquaredNorm, sum, squares);
         return stats;

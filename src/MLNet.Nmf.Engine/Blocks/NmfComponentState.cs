@@ -59,7 +59,7 @@ public sealed class NmfComponentState
         _random = new SeededRandom((ulong)(uint)options.Seed ^ 0x5DEECE66DUL);
         _blocks = BlockPartition.Even(columns, 256);
         _history = new List<double>(options.MaxIterations + 1);
-        _crossProduct = FactorLayout.Rent(columns, k); // pooled (see ReleaseBuffers); Narrow writes its n x k values
+        _crossProduct = Array.Empty<float>(); // rented on first use (see Narrow, ReleaseBuffers)
         WSweeps = options.InnerIterationsFor(nonZeroCount, rows, columns);
         HSweeps = options.InnerIterationsFor(nonZeroCount, columns, rows);
         ComponentsGram = FactorOps.Gram(componentsTransposed, columns, k, _degree);
@@ -164,6 +164,8 @@ public sealed class NmfComponentState
 
     private float[] Narrow(NmfBlockStatistics stats)
     {
+        if (stats.FloatCrossProduct is { } single)
+            return single; // one block: its float product, which widening and rounding back would reproduce exactly
         if (_crossProduct.Length == 0)
             _crossProduct = FactorLayout.Rent(Columns, Rank);
         FactorOps.Narrow(stats.CrossProduct, _crossProduct);
