@@ -49,6 +49,22 @@ internal abstract class DataOperand
     /// <summary>output (Rows x k) = M · B, with B a padded row-major Columns x k factor.</summary>
     public abstract void Multiply(float[] b, int k, float[] output, int degree);
 
+    /// <summary>
+    /// output (count x k) = rows [start, start + count) times a padded factor B (Columns x k), each entry summed over the
+    /// row's stored columns in order with one FMA per term (<see cref="VectorKernels.SparseRowTimesFactor"/>): the same
+    /// bits for a row whether it is multiplied alone or with others.
+    /// </summary>
+    public virtual unsafe void MultiplyRows(int start, int count, float* factor, int k, float* output)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            GetRow(start + r, out var indices, out var values);
+            fixed (int* pi = indices)
+            fixed (float* pv = values)
+                VectorKernels.SparseRowTimesFactor(pi, pv, indices.Length, factor, k, output + (long)r * k);
+        }
+    }
+
     /// <summary>The stored columns and values of one row (all columns when dense).</summary>
     public abstract void GetRow(int row, out ReadOnlySpan<int> indices, out ReadOnlySpan<float> values);
 
@@ -212,6 +228,13 @@ internal sealed class DenseOperand : DataOperand
             fixed (float* pm = m, pb = bt, po = output)
                 VectorKernels.DenseTimesTransposed(pm + (long)start * c, blocks.End(block) - start, c, pb, k, po + (long)start * k);
         });
+    }
+
+    /// <summary>Dense rows in 4-row register tiles (<see cref="DenseKernels.RowsTimesFactor"/>), the same bits as one row at a time.</summary>
+    public override unsafe void MultiplyRows(int start, int count, float* factor, int k, float* output)
+    {
+        fixed (float* pm = _matrix.RawValues)
+            DenseKernels.RowsTimesFactor(pm + (long)start * Columns, count, Columns, factor, k, output);
     }
 
     public override void GetRow(int row, out ReadOnlySpan<int> indices, out ReadOnlySpan<float> values)

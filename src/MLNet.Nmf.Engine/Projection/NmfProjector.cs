@@ -160,13 +160,7 @@ public sealed unsafe class NmfProjector
             for (int i = start; i < end; i += 8)
             {
                 int count = Math.Min(8, end - i);
-                for (int r = 0; r < count; r++)
-                {
-                    data.GetRow(i + r, out var indices, out var values);
-                    fixed (int* pi = indices)
-                    fixed (float* pv = values)
-                        VectorKernels.SparseRowTimesFactor(pi, pv, indices.Length, pht, k, rows + r * k);
-                }
+                data.MultiplyRows(i, count, pht, k, rows);
                 VectorKernels.ToLanes(rows, count, k, p);
                 new Span<float>(a, lane).Clear();
                 var active = ProjectionKernels.FirstLanes(count);
