@@ -79,16 +79,10 @@ internal abstract class DataOperand
         var transposed = _transposed;
         _transposed = null;
         transposed?.ReturnTransposedArrays();
-        ReleaseOwnScratch();
     }
 
     /// <summary>Returns this operand's arrays to the pool when it is a pooled transpose.</summary>
     protected abstract void ReturnTransposedArrays();
-
-    /// <summary>Drops scratch arrays kept between products.</summary>
-    protected virtual void ReleaseOwnScratch()
-    {
-    }
 
     public static DataOperand Create(INmfMatrix matrix) => matrix switch
     {
@@ -185,7 +179,6 @@ internal sealed class DenseOperand : DataOperand
 {
     private readonly DenseMatrix _matrix;
     private int[]? _allColumns;
-    private float[]? _transposedFactor;
 
     private readonly bool _pooled;
 
@@ -214,19 +207,15 @@ internal sealed class DenseOperand : DataOperand
 
     public override unsafe void Multiply(float[] b, int k, float[] output, int degree)
     {
+        // 4-row register tiles in outer-product form (DenseKernels): B is read in its own layout, no transpose.
         int c = Columns;
-        // Bᵀ (k x c) so that every output entry is a contiguous dot product.
-        var bt = _transposedFactor is { } cached && cached.Length >= k * c ? cached : (_transposedFactor = new float[k * c]);
-        for (int j = 0; j < c; j++)
-            for (int t = 0; t < k; t++)
-                bt[t * c + j] = b[j * k + t];
         var m = _matrix.RawValues;
         var blocks = Blocks;
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             int start = blocks.Start(block);
-            fixed (float* pm = m, pb = bt, po = output)
-                VectorKernels.DenseTimesTransposed(pm + (long)start * c, blocks.End(block) - start, c, pb, k, po + (long)start * k);
+            fixed (float* pm = m, pb = b, po = output)
+                DenseKernels.RowsTimesFactor(pm + (long)start * c, blocks.End(block) - start, c, pb, k, po + (long)start * k);
         });
     }
 
@@ -252,5 +241,4 @@ internal sealed class DenseOperand : DataOperand
             _matrix.ReturnToPool();
     }
 
-    protected override void ReleaseOwnScratch() => _transposedFactor = null;
 }
