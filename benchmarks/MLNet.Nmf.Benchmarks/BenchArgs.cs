@@ -92,5 +92,6 @@ internal sealed record BenchArgs
     public const string Usage =
         "usage: MLNet.Nmf.Benchmarks fit|transform|predict (--csr FILE | --dense FILE) [--rank K] [--iterations N] [--tol T]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
-        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N]";
+        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N]\n" +
+        "       MLNet.Nmf.Benchmarks machine [--threads P]   (FMA and copy peaks)";
 }

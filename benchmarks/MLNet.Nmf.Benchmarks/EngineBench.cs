@@ -53,6 +53,9 @@ internal static class EngineBench
         var stages = StageClock.Snapshot();
         if (stages.Count > 0)
             record["stage_seconds_last_run"] = stages;
+        var counts = StageClock.CountSnapshot();
+        if (counts.Count > 0)
+            record["counts_last_run"] = counts;
         Measure.Print(record);
     }
 

@@ -91,7 +91,7 @@ public sealed class NmfBlockStep
         start = Stopwatch.GetTimestamp();
         float[] gram = FactorOps.ToFloat(input.ComponentsGram, k, input.PenaltyW.L2);
         double violation = CoordinateDescentSolver.UpdateFactor(features, product, gram, (float)input.PenaltyW.L1, k, input.Order,
-            _rowBlocks, degree, input.Sweeps);
+            _rowBlocks, degree, input.Sweeps, "row-sweeps W");
         StageClock.Add("HALS sweeps W", start);
         return Statistics(features, k, !input.PenaltyW.IsZero, violation, degree, into);
     }

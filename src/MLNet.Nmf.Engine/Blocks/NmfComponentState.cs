@@ -131,7 +131,7 @@ public sealed class NmfComponentState
         float[] product = Narrow(total);
         long start = Stopwatch.GetTimestamp();
         float[] gram = FactorOps.ToFloat(total.Gram, k, PenaltyH.L2);
-        double violation = total.Violation + CoordinateDescentSolver.UpdateFactor(ComponentsTransposed, product, gram, (float)PenaltyH.L1, k, Order(), _blocks, _degree, HSweeps);
+        double violation = total.Violation + CoordinateDescentSolver.UpdateFactor(ComponentsTransposed, product, gram, (float)PenaltyH.L1, k, Order(), _blocks, _degree, HSweeps, "row-sweeps H");
         StageClock.Add("HALS sweeps H", start);
         Iterations++;
 

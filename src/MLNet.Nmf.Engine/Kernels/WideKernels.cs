@@ -44,8 +44,10 @@ internal static unsafe class WideKernels
     /// <see cref="VectorKernels.CoordinateSweep8"/> returns it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static (double A, double B) CoordinateSweep16(float* a, float* p, float* gram, float l1, int k, int* order, int count, int sweeps)
+    /// <remarks>With <paramref name="executed"/>, writes the sweeps each group ran (two ints).</remarks>
+    public static (double A, double B) CoordinateSweep16(float* a, float* p, float* gram, float l1, int k, int* order, int count, int sweeps, int* executed = null)
     {
+        int runA = 1, runB = 1;
         var live = Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(count)).AsSingle();
         var all = Vector512<float>.AllBitsSet;
         var (firstA, firstB) = Once(a, p, gram, l1, k, order, live, all, out double firstChangeA, out double firstChangeB);
@@ -54,11 +56,18 @@ internal static unsafe class WideKernels
         {
             var active = Vector512.Create(activeA ? Vector256<float>.AllBitsSet : Vector256<float>.Zero, activeB ? Vector256<float>.AllBitsSet : Vector256<float>.Zero);
             Once(a, p, gram, l1, k, order, live, active, out double changeA, out double changeB);
+            runA += activeA ? 1 : 0;
+            runB += activeB ? 1 : 0;
             // Each group stops after the sweep that moved it by at most 1e-4 of its first sweep, as the 8-lane kernel.
             if (activeA && changeA <= 1e-4 * firstChangeA)
                 activeA = false;
             if (activeB && changeB <= 1e-4 * firstChangeB)
                 activeB = false;
+        }
+        if (executed != null)
+        {
+            executed[0] = runA;
+            executed[1] = runB;
         }
         return (firstA, firstB);
     }

@@ -24,12 +24,15 @@ internal static unsafe class CoordinateDescentSolver
     /// k² per row, much less than a product with X, and reach a lower loss per iteration.
     /// </summary>
     internal static double UpdateFactor(float[] a, float[] product, float[] gram, float l1, int k, int[] order,
-        BlockPartition blocks, int degree, int sweeps)
+        BlockPartition blocks, int degree, int sweeps, string? countAs = null)
     {
         var partial = new double[blocks.BlockCount];
+        var rowSweeps = new long[blocks.BlockCount];
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             double violation = 0;
+            long swept = 0;
+            int* executed = stackalloc int[2];
             // 16 lanes (two groups of 8 rows, WideKernels) where 512-bit vectors are fast: the same bits as two 8-lane calls.
             var scratch = new float[2 * k * 16];
             fixed (float* pa = a, pp = product, pg = gram, lanesA = scratch)
@@ -44,7 +47,8 @@ internal static unsafe class CoordinateDescentSolver
                     {
                         WideKernels.ToLanes(pa + (long)i * k, count, k, lanesA);
                         WideKernels.ToLanes(pp + (long)i * k, count, k, lanesP);
-                        var (first, second) = WideKernels.CoordinateSweep16(lanesA, lanesP, pg, l1, k, po, count, sweeps);
+                        var (first, second) = WideKernels.CoordinateSweep16(lanesA, lanesP, pg, l1, k, po, count, sweeps, executed);
+                        swept += 8L * executed[0] + (count - 8L) * executed[1];
                         violation += first;
                         violation += second;
                         WideKernels.FromLanes(lanesA, count, k, pa + (long)i * k);
@@ -54,13 +58,17 @@ internal static unsafe class CoordinateDescentSolver
                     count = Math.Min(8, count);
                     VectorKernels.ToLanes(pa + (long)i * k, count, k, lanesA);
                     VectorKernels.ToLanes(pp + (long)i * k, count, k, lanesP);
-                    violation += VectorKernels.CoordinateSweep8(lanesA, lanesP, pg, l1, k, po, count, sweeps);
+                    violation += VectorKernels.CoordinateSweep8(lanesA, lanesP, pg, l1, k, po, count, sweeps, executed);
+                    swept += (long)count * executed[0];
                     VectorKernels.FromLanes(lanesA, count, k, pa + (long)i * k);
                     i += count;
                 }
             }
             partial[block] = violation;
+            rowSweeps[block] = swept;
         });
+        if (countAs is not null)
+            StageClock.Count(countAs, rowSweeps.Sum());
         double total = 0;
         foreach (double v in partial)
             total += v;
