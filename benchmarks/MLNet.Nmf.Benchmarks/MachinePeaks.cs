@@ -9,7 +9,7 @@ namespace MLNet.Nmf.Benchmarks;
 /// Vector256 and Vector512 (12 independent accumulators per thread, all threads) and copy bandwidth (two threads copying
 /// 256 MB each way, read + write bytes counted). Best of 5 runs each.
 /// </summary>
-internal static unsafe class MachinePeaks
+internal static class MachinePeaks
 {
     public static void Run(int threads)
     {
