@@ -6,7 +6,7 @@ namespace MLNet.Nmf.Engine.Memory;
 /// same process reuse the first one's memory instead of leaving ~100 MB per fit to the garbage collector.
 /// </summary>
 /// <remarks>
-/// A rented array may be longer than asked for; callers index it explicitly and never use its Length.
+/// A rented array may be longer than asked for (at most twice); callers index it explicitly and never use its Length.
 /// Arrays the user receives (W, H, the projector's components) are never rented. The pool retains at
 /// most <see cref="MaxRetained"/> arrays of each element type (the largest), and only arrays of at least
 /// <see cref="MinimumLength"/> elements: smaller ones are cheap for the GC.
@@ -68,10 +68,11 @@ internal static class BufferPool
             T[]? best = null;
             lock (_arrays)
             {
-                // Best fit: the shortest retained array that is long enough.
+                // Best fit: the shortest retained array that is long enough, and at most twice as long (a small request
+                // must not take a large buffer that a later request of its own size then has to allocate again).
                 int found = -1;
                 for (int i = 0; i < _arrays.Count; i++)
-                    if ((exact ? _arrays[i].LongLength == length : _arrays[i].LongLength >= length) && (found < 0 || _arrays[i].LongLength < _arrays[found].LongLength))
+                    if ((exact ? _arrays[i].LongLength == length : _arrays[i].LongLength >= length && _arrays[i].LongLength <= 2 * length) && (found < 0 || _arrays[i].LongLength < _arrays[found].LongLength))
                         found = i;
                 if (found >= 0)
                 {
