@@ -49,7 +49,7 @@ public static class NmfEngine
     }
 
     /// <summary>Fits whose results (W, H and the projector's Hᵀ) take at least this many floats start with a full GC.</summary>
-    internal const long ReclaimThresholdFloats = 8L << 20; // 32 MB
+    internal const long ReclaimThresholdFloats = 1L << 20; // 4 MB
 
     /// <summary>
     /// Every scratch buffer of a fit is pooled (<see cref="Memory.BufferPool"/>), so what a fit allocates afresh is its
