@@ -31,6 +31,9 @@ public static class NmfEngine
     {
         ArgumentNullException.ThrowIfNull(x);
         options ??= new NmfFitOptions();
+        if (options.MissingValues != NmfMissingValues.Error)
+            return MaskedFit.Run(x, options);
+        MaskedFit.RefuseMissing(x);
         var data = DataOperand.Create(x);
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
         OptionsValidator.Validate(options, data, init);
@@ -86,12 +89,24 @@ public static class NmfEngine
     /// <param name="tolerance">Relative tolerance of the per-row solve.</param>
     /// <param name="maxIterations">Maximum sweeps per row.</param>
     public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty,
+        double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations) =>
+        CreateProjector(components, beta, penalty, NmfMissingValues.Error, tolerance, maxIterations);
+
+    /// <summary>
+    /// A projector for components learned elsewhere that treats NaN in a row as a missing entry when
+    /// <paramref name="missingValues"/> is <see cref="NmfMissingValues.Ignore"/> (Frobenius only, β = 2).
+    /// </summary>
+    /// <exception cref="ArgumentException">Ignore with β ≠ 2.</exception>
+    public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty, NmfMissingValues missingValues,
         double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations)
     {
         ArgumentNullException.ThrowIfNull(components);
+        bool ignore = missingValues == NmfMissingValues.Ignore;
+        if (ignore && beta != 2)
+            throw new ArgumentException($"MissingValues = Ignore projects with the Frobenius loss (beta = 2) only, but beta is {beta}.", nameof(missingValues));
         int k = components.Rows, n = components.Columns;
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
-        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations);
+        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations, ignore);
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
