@@ -4,27 +4,37 @@ namespace MLNet.Nmf.Engine.Kernels;
 /// The per-row arithmetic of a fit with missing entries (<see cref="NmfMissingValues.Ignore"/>). A row's
 /// coordinate problem sees only its observed columns j, so its Gram matrix is Σ_{j observed} b_j b_jᵀ instead
 /// of the shared BᵀB. It is built from whichever side is shorter: BᵀB minus the missing columns' outer products
-/// when at most half are missing, else the sum over the observed ones (so a row with nothing observed gets an
-/// exact zero matrix). Scalar only: each row has its own Gram matrix, so the eight-rows-per-vector layout of
+/// when at most half are missing (unless that difference would be mostly rounding), else the sum over the observed
+/// ones (so a row with nothing observed gets an exact zero matrix). Scalar only: each row has its own Gram matrix, so the eight-rows-per-vector layout of
 /// <see cref="VectorKernels.CoordinateSweep8"/> does not apply, and building the Gram matrix (k² per missing
 /// entry) costs as much as the sweep.
 /// </summary>
 internal static unsafe class MaskedKernels
 {
+    /// <summary>Below this share of BᵀB's diagonal left after subtracting, a row's Gram matrix is summed over its observed columns.</summary>
+    private const double CancellationLimit = 1e-3;
+
     /// <summary>
     /// gram (k x k, double) = Σ_{j ∉ missing} b_j b_jᵀ, where b is a padded <paramref name="otherCount"/> x k
     /// factor and <paramref name="full"/> = BᵀB.
     /// </summary>
     public static void RowGram(double[] full, float* b, int k, ReadOnlySpan<int> missing, int otherCount, double* gram)
     {
+        bool subtracted = false;
         if ((long)missing.Length * 2 <= otherCount)
         {
             for (int i = 0; i < k * k; i++)
                 gram[i] = full[i];
             foreach (int j in missing)
                 AddOuter(gram, b + (long)j * k, k, -1.0);
+            // BᵀB carries rounding of about 1e-6 of its diagonal (float partial sums). When the missing columns held
+            // nearly all of a component's mass, the difference is that rounding, not the observed Gram: sum instead.
+            subtracted = true;
+            for (int s = 0; s < k; s++)
+                if (gram[s * k + s] < CancellationLimit * full[s * k + s])
+                    subtracted = false;
         }
-        else
+        if (!subtracted)
         {
             for (int i = 0; i < k * k; i++)
                 gram[i] = 0;

@@ -122,23 +122,23 @@ public sealed class NmfReconstructionTransformer : OneToOneTransformerBase
 
     private sealed class Mapper : OneToOneMapperBase
     {
-        private readonly NmfReconstructionTransformer _parent;
+        private readonly NmfReconstructionTransformer _transformer;
         private readonly ConditionalWeakTable<DataViewRow, NmfRowReconstruction> _rows = new();
 
         public Mapper(NmfReconstructionTransformer parent, DataViewSchema inputSchema)
             : base(parent.Host.Register(nameof(Mapper)), parent, inputSchema)
         {
-            _parent = parent;
+            _transformer = parent;
         }
 
         public override DataViewSchema.DetachedColumn[] GetOutputColumnsCore()
         {
-            var model = _parent.Model;
-            var columns = new DataViewSchema.DetachedColumn[_parent._kinds.Length];
+            var model = _transformer.Model;
+            var columns = new DataViewSchema.DetachedColumn[_transformer._kinds.Length];
             for (int i = 0; i < columns.Length; i++)
             {
-                string name = _parent.ColumnPairs[i].outputColumnName;
-                columns[i] = _parent._kinds[i] switch
+                string name = _transformer.ColumnPairs[i].outputColumnName;
+                columns[i] = _transformer._kinds[i] switch
                 {
                     NmfReconstructionOutput.Features => new DataViewSchema.DetachedColumn(name,
                         new VectorDataViewType(NumberDataViewType.Single, model.Rank), SlotNames(model.Rank, t => $"Component{t}")),
@@ -167,11 +167,11 @@ public sealed class NmfReconstructionTransformer : OneToOneTransformerBase
         public override Delegate MakeGetter(DataViewRow input, int iinfo, Func<int, bool> activeOutput, out Action disposer)
         {
             disposer = null!;
-            var model = _parent.Model;
+            var model = _transformer.Model;
             // One projection per input row, shared by the outputs of this mapper (a cursor is single-threaded).
-            var state = _rows.GetValue(input, row => new NmfRowReconstruction(model, _parent.InputColumnName,
+            var state = _rows.GetValue(input, row => new NmfRowReconstruction(model, _transformer.InputColumnName,
                 row.GetGetter<VBuffer<float>>(row.Schema[ColMapNewToOld[iinfo]])));
-            switch (_parent._kinds[iinfo])
+            switch (_transformer._kinds[iinfo])
             {
                 case NmfReconstructionOutput.Features:
                     return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> destination) =>
