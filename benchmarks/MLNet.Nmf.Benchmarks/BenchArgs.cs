@@ -26,6 +26,7 @@ internal sealed record BenchArgs
     public int[] Ranks { get; init; } = [];
     public int Repeats { get; init; } = 2;
     public double HoldOut { get; init; } = 0.1;
+    public double Alpha { get; init; }
 
     public static BenchArgs Parse(string[] args)
     {
@@ -45,6 +46,7 @@ internal sealed record BenchArgs
                 "--missing" => result with { Missing = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--ranks" => result with { Ranks = ParseRanks(Value()) },
                 "--repeats" => result with { Repeats = Int() },
+                "--alpha" => result with { Alpha = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--holdout" => result with { HoldOut = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--rank" => result with { Rank = Int() },
                 "--iterations" => result with { Iterations = Int() },
@@ -100,6 +102,7 @@ internal sealed record BenchArgs
         DegreeOfParallelism = Threads,
         InnerIterations = Inner,
         MissingValues = Missing > 0 ? NmfMissingValues.Ignore : NmfMissingValues.Error,
+        AlphaW = Alpha,
     };
 
     /// <summary>"2..30" or "2,5,10".</summary>
@@ -117,7 +120,7 @@ internal sealed record BenchArgs
     public const string Usage =
         "usage: MLNet.Nmf.Benchmarks fit|transform|predict|rank-selection (--csr FILE | --dense FILE | --digits FILE.csv) [--rank K] [--iterations N] [--tol T]\n" +
         "       [--missing F (that share of the stored values set to NaN, fitted with MissingValues = Ignore)]\n" +
-        "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection)\n" +
+        "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection) [--alpha A (AlphaW, L2)]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
         "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N]";
 }

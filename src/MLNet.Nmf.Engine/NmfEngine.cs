@@ -103,6 +103,11 @@ public static class NmfEngine
         ArgumentNullException.ThrowIfNull(rowBlocks);
         if (rowBlocks.Count == 0)
             throw new ArgumentException("FitBlocks needs at least one row block.", nameof(rowBlocks));
+        if (options is { MissingValues: not NmfMissingValues.Error })
+            throw new ArgumentException("MissingValues = Ignore is not supported by FitBlocks (nor the streamed and cluster fits built on the block step): the components' update of a column with missing entries needs the features of the very rows that miss it, which the summed block statistics do not carry. Fit the whole matrix with NmfEngine.Fit.", nameof(options.MissingValues));
+        foreach (var block in rowBlocks)
+            if (block is not null)
+                MaskedFit.RefuseMissing(block);
         var blocks = new DataOperand[rowBlocks.Count];
         for (int b = 0; b < blocks.Length; b++)
             blocks[b] = DataOperand.Create(rowBlocks[b] ?? throw new ArgumentException($"Row block {b} is null.", nameof(rowBlocks)));

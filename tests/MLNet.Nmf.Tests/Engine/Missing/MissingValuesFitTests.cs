@@ -152,6 +152,16 @@ public class MissingValuesFitTests(ITestOutputHelper output)
         allMissing.Should().Throw<ArgumentException>().Which.Message.Should().Contain("Every entry of X is missing");
     }
 
+    [Fact]
+    public void FitBlocks_WithIgnoreOrNaN_RefusesNamingTheOption()
+    {
+        var x = WithHoles(TestData.Digits(40), fraction: 0.1, seed: 3);
+        var ignore = () => NmfEngine.FitBlocks([x], new NmfFitOptions { Rank = 3, MissingValues = NmfMissingValues.Ignore });
+        ignore.Should().Throw<ArgumentException>().Which.Message.Should().Contain("MissingValues = Ignore is not supported by FitBlocks");
+        var nan = () => NmfEngine.FitBlocks([x], new NmfFitOptions { Rank = 3 });
+        nan.Should().Throw<ArgumentException>().Which.Message.Should().Contain("NaN").And.Contain("MissingValues = Ignore");
+    }
+
     /// <summary>A copy of <paramref name="x"/> with a seeded random fraction of its entries set to NaN.</summary>
     internal static DenseMatrix WithHoles(DenseMatrix x, double fraction, int seed)
     {
