@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-/// <summary>Draws 8x8 digits as a PNG: one row per digit (original | pixels removed, in red | filled back).</summary>
+/// <summary>Draws 8x8 digits as a PNG: one row per digit (original | pixels removed, in red | the removed ones filled from the parts).</summary>
 internal static class DigitImages
 {
     private const int Cell = 12, Gap = 16;
