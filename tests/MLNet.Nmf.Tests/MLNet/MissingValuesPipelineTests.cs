@@ -94,6 +94,31 @@ public class MissingValuesPipelineTests
         errors[0].Should().BeApproximately((float)expected, 1e-4f);
     }
 
+    private sealed class ReconstructionOutput
+    {
+        [VectorType(64)] public float[] Reconstruction { get; set; } = [];
+        public float Error { get; set; }
+    }
+
+    [Fact]
+    public void Reconstruction_ThroughAPredictionEngine_MatchesTransformRowByRow()
+    {
+        // The outputs of a row share one projection, cached per row position: a PredictionEngine must still see each new row.
+        var ml = new MLContext(seed: 5);
+        var holey = LoadDigits(ml, "digits-missing.csv");
+        var model = ml.Transforms.NonNegativeMatrixFactorizationReconstruction(Options(NmfMissingValues.Ignore), "Reconstruction", "Error").Fit(holey);
+        var expected = ml.Data.CreateEnumerable<ReconstructionOutput>(model.Transform(holey), reuseRowObject: false).Take(6).ToArray();
+        var engine = ml.Model.CreatePredictionEngine<DigitRow, ReconstructionOutput>(model);
+        var rows = ml.Data.CreateEnumerable<DigitRow>(holey, reuseRowObject: false).Take(6).ToArray();
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var predicted = engine.Predict(rows[i]);
+            predicted.Reconstruction.Should().Equal(expected[i].Reconstruction, $"row {i}");
+            predicted.Error.Should().Be(expected[i].Error, $"row {i}");
+        }
+        expected[0].Reconstruction.Should().NotEqual(expected[1].Reconstruction);
+    }
+
     [Fact]
     public void Reconstruction_WithoutAnyOutput_ThrowsNamingTheColumns()
     {
