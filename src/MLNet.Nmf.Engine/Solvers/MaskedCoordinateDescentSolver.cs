@@ -21,6 +21,8 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// </remarks>
 internal static unsafe class MaskedCoordinateDescentSolver
 {
+    private const int Lanes = 8;
+
     public static SolverOutcome Run(FitState state, MissingPattern pattern)
     {
         var options = state.Options;
@@ -78,29 +80,51 @@ internal static unsafe class MaskedCoordinateDescentSolver
         {
             var rowGram = new double[k * k];
             var rowGramFloat = new float[k * k + FactorLayout.Padding];
+            var laneGrams = new float[k * k * Lanes];
+            var lanesA = new float[k * Lanes];
+            var lanesP = new float[k * Lanes];
             double violation = 0, cross = 0, quadratic = 0;
-            fixed (float* pa = a, pb = b, pp = product, ps = shared, pf = rowGramFloat)
+            fixed (float* pa = a, pb = b, pp = product, ps = shared, pf = rowGramFloat, pl = laneGrams, pla = lanesA, plp = lanesP)
             fixed (double* pfull = full, pg = rowGram)
             fixed (int* po = order)
             {
-                for (int i = blocks.Start(block); i < blocks.End(block); i++)
+                int end = blocks.End(block);
+                for (int first = blocks.Start(block); first < end; first += Lanes)
                 {
-                    float* row = pa + (long)i * k, p = pp + (long)i * k;
-                    var missing = pattern.Row(i);
-                    double* g = pfull;
-                    float* gf = ps;
-                    if (!missing.IsEmpty)
+                    int count = Math.Min(Lanes, end - first);
+                    for (int r = 0; r < Lanes; r++)
                     {
-                        MaskedKernels.RowGram(full, pb, k, missing, other, pg);
-                        MaskedKernels.ToFloat(pg, k, l2, pf);
-                        g = pg;
-                        gf = pf;
+                        if (r >= count)
+                        {
+                            for (int e = 0; e < k * k; e++)
+                                pl[e * Lanes + r] = 0f;
+                            continue;
+                        }
+                        int i = first + r;
+                        float* row = pa + (long)i * k, p = pp + (long)i * k;
+                        var missing = pattern.Row(i);
+                        double* g = pfull;
+                        float* gf = ps;
+                        if (!missing.IsEmpty)
+                        {
+                            MaskedKernels.RowGram(full, pb, k, missing, other, pg);
+                            MaskedKernels.ToFloat(pg, k, l2, pf);
+                            g = pg;
+                            gf = pf;
+                        }
+                        for (int t = 0; t < k; t++)
+                            cross += (double)row[t] * p[t];
+                        quadratic += MaskedKernels.Quadratic(row, g, k);
+                        for (int e = 0; e < k * k; e++)
+                            pl[e * Lanes + r] = gf[e];
                     }
-                    for (int t = 0; t < k; t++)
-                        cross += (double)row[t] * p[t];
-                    quadratic += MaskedKernels.Quadratic(row, g, k);
-                    if (update)
-                        violation += MaskedKernels.Sweeps(row, p, gf, l1, k, po, sweeps);
+                    if (!update)
+                        continue;
+                    // Eight rows per vector, each with its own Gram matrix (MaskedVectorKernels).
+                    VectorKernels.ToLanes(pa + (long)first * k, count, k, pla);
+                    VectorKernels.ToLanes(pp + (long)first * k, count, k, plp);
+                    violation += MaskedVectorKernels.Sweeps8(pla, plp, pl, l1, k, po, count, sweeps);
+                    VectorKernels.FromLanes(pla, count, k, pa + (long)first * k);
                 }
             }
             violations[block] = violation;

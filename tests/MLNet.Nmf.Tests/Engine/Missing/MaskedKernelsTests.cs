@@ -34,6 +34,57 @@ public unsafe class MaskedKernelsTests
         }
     }
 
+    public static IEnumerable<object[]> RanksAndCounts() =>
+        from k in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 31, 40 } from count in new[] { 1, 3, 8 } select new object[] { k, count };
+
+    [Theory]
+    [MemberData(nameof(RanksAndCounts))]
+    public void Sweep8_EachLane_IsBitIdenticalToTheScalarSweep(int k, int count)
+    {
+        var random = new Random(k * 10 + count);
+        var rows = new float[8 * k];
+        var products = new float[8 * k];
+        var grams = new float[8][];
+        for (int r = 0; r < 8; r++)
+        {
+            // A random symmetric positive semi-definite Gram matrix, with a zero pivot in some lanes.
+            var v = Enumerable.Range(0, 3 * k).Select(_ => (float)random.NextDouble()).ToArray();
+            grams[r] = new float[k * k + FactorLayout.Padding];
+            for (int s = 0; s < k; s++)
+                for (int t = 0; t < k; t++)
+                    for (int q = 0; q < 3; q++)
+                        grams[r][s * k + t] += v[q * k + s] * v[q * k + t];
+            if (r % 3 == 1)
+                for (int t = 0; t < k; t++)
+                    grams[r][t * k + 0] = grams[r][0 * k + t] = 0f;
+            for (int t = 0; t < k; t++)
+            {
+                rows[r * k + t] = random.Next(4) == 0 ? 0f : (float)random.NextDouble();
+                products[r * k + t] = (float)random.NextDouble() * 2;
+            }
+        }
+        var order = Enumerable.Range(0, k).OrderBy(_ => random.Next()).ToArray();
+        var interleaved = new float[k * k * 8];
+        for (int r = 0; r < count; r++)
+            for (int e = 0; e < k * k; e++)
+                interleaved[e * 8 + r] = grams[r][e];
+        var lanesA = new float[k * 8];
+        var lanesP = new float[k * 8];
+        var expected = (float[])rows.Clone();
+        fixed (float* pr = rows, pp = products, pla = lanesA, plp = lanesP, pg = interleaved, pe = expected)
+        fixed (int* po = order)
+        {
+            VectorKernels.ToLanes(pr, count, k, pla);
+            VectorKernels.ToLanes(pp, count, k, plp);
+            MaskedVectorKernels.Sweep8(pla, plp, pg, 0.05f, k, po, count, out _);
+            VectorKernels.FromLanes(pla, count, k, pr);
+            for (int r = 0; r < count; r++)
+                fixed (float* pgr = grams[r])
+                    MaskedKernels.Sweep(pe + r * k, pp + r * k, pgr, 0.05f, k, po, out _);
+        }
+        rows.Should().Equal(expected, "each lane does the scalar sweep's arithmetic in the same order");
+    }
+
     [Fact]
     public void Sweep_ZeroPivot_SetsTheCoordinateToZeroInsteadOfDividing()
     {
