@@ -77,7 +77,7 @@ foreach (int rank in new[] { 4, 6, 8, 10, 12, 16, 20 })
 Console.WriteLine($"Column means fill them with RMSE {meanError:F2} (pixels are 0..16). Drawn: rank {bestRank}.");
 Console.WriteLine($"Per-digit error over the observed pixels (the anomaly score): {string.Join(", ", best!.Select(f => f.Error.ToString("F2")))}.");
 DigitImages.Save(Path.Combine(output, "imputation.png"), originals.Select(d => d.Pixels).ToArray(), holey.Select(d => d.Pixels).ToArray(),
-    holey.Select((d, r) => d.Pixels.Select((v, j) => float.IsNaN(v) ? best[r].Filled[j] : v).ToArray()).ToArray());
+    holey.Select((d, r) => d.Pixels.Select((v, j) => float.IsNaN(v) ? best![r].Filled[j] : v).ToArray()).ToArray());
 Console.WriteLine($"Wrote {Path.Combine(output, "digits-rank.png")}, text-rank.png and imputation.png.");
 
 internal sealed class Digit
