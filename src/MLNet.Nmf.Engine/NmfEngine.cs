@@ -36,12 +36,19 @@ public static class NmfEngine
         OptionsValidator.Validate(options, data, init);
 
         int k = options.Rank;
-        var random = new SeededRandom((ulong)(uint)options.Seed);
         int degree = Math.Max(1, options.DegreeOfParallelism);
+        // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
+        var scale = DataScale.For(x, data.SquaredNorm);
+        var fitData = scale.IsNone ? data : DataOperand.Create(scale.Apply(x));
+        var fitOptions = scale.Apply(options);
+        if (!scale.IsNone)
+            options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
+        options.Log?.Invoke(Invariant($"NMF: starting rank {k} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
+        var random = new SeededRandom((ulong)(uint)options.Seed);
         var clock = Stopwatch.StartNew();
-        var (w, ht) = Initializer.Create(data, options, init, random, degree);
-        var state = new FitState(data, w, ht, k, options);
-        _ = data.Transposed; // built once here so that the solver's time is the iterations' alone
+        var (w, ht) = Initializer.Create(fitData, fitOptions, init, random, degree);
+        var state = new FitState(fitData, w, ht, k, fitOptions);
+        _ = fitData.Transposed; // built once here so that the solver's time is the iterations' alone
         var initTime = clock.Elapsed;
         options.Log?.Invoke(Invariant($"NMF: {data.Rows} x {data.Columns} ({data.StoredCount} stored), rank {k}, {options.Solver}, {options.Loss}, init {init} in {initTime.TotalSeconds:F3} s."));
         clock.Restart();
@@ -52,28 +59,76 @@ public static class NmfEngine
             NmfSolver.MultiplicativeUpdate => MultiplicativeUpdateSolver.Run(state),
             _ => CoordinateDescentKLSolver.Run(state),
         };
+        double beta = options.EffectiveBeta;
+        var history = outcome.LossHistory;
+        if (!scale.IsNone)
+        {
+            double factor = scale.ObjectiveFactor(beta);
+            history = history.Select(v => v * factor).ToArray();
+        }
 
         var solverTime = clock.Elapsed;
-        options.Log?.Invoke(Invariant($"NMF: {outcome.Iterations} iterations in {solverTime.TotalSeconds:F3} s, {(outcome.Converged ? "converged" : "stopped at MaxIterations without converging")}; objective {outcome.LossHistory[0]:G6} -> {outcome.LossHistory[^1]:G6}."));
+        options.Log?.Invoke(Invariant($"NMF: {outcome.Iterations} iterations in {solverTime.TotalSeconds:F3} s, {(outcome.Converged ? "converged" : "stopped at MaxIterations without converging")}; objective {history[0]:G6} -> {history[^1]:G6}."));
         clock.Restart();
-        double beta = options.EffectiveBeta;
-        var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
-        float[] features = projector.ProjectAll(data, degree, into: state.W); // the solver's W is done with
+        var (penaltyW, penaltyH) = Penalty.For(options, data.Rows, data.Columns);
+        var components = scale.IsNone ? ht : Unscale(ht, scale.HExponent, k, x, "H");
+        CheckComponents(components, data.Columns, k, x);
+        var projector = new NmfProjector(components, data.Columns, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        float[] features = ProjectTraining(projector, data, degree, into: state.W); // the solver's W is done with
 
-        double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
-        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);
+        // The figures are computed on the scaled problem, where float holds every product, and scaled back.
+        var (evaluated, evaluatedFeatures) = scale.IsNone ? (data, features) : (fitData, DataScale.Scale(features, -scale.WExponent));
+        double squaredError = Divergence.SquaredError(evaluated, evaluatedFeatures, ht, k, degree);
+        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(evaluated, evaluatedFeatures, ht, k, beta, degree);
+        double relativeError = evaluated.SquaredNorm > 0 ? Math.Sqrt(squaredError / evaluated.SquaredNorm) : 0;
+        if (!scale.IsNone)
+            divergence *= scale.ObjectiveFactor(beta);
         double objective = divergence
-            + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
-            + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
-        double relativeError = data.SquaredNorm > 0 ? Math.Sqrt(squaredError / data.SquaredNorm) : 0;
+            + penaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
+            + penaltyH.Evaluate(components.AsSpan(0, data.Columns * k));
         var projectionTime = clock.Elapsed;
         options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error {relativeError:F6}, divergence {divergence:G8}."));
 
         return new NmfResult(
             new DenseMatrix(data.Rows, k, features.AsSpan(0, data.Rows * k).ToArray(), validate: false),
             new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
-            outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
+            outcome.Iterations, outcome.Converged, history, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
+    }
+
+    /// <summary>The fit's own rows projected, a row whose features overflow float named.</summary>
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[] into)
+    {
+        try
+        {
+            return projector.ProjectAll(data, degree, into);
+        }
+        catch (OverflowException e)
+        {
+            throw new ArgumentException("NMF cannot represent this data's factors in float: " + e.Message, "x", e);
+        }
+    }
+
+    /// <summary>2^shift · a factor; refuses (naming the data's largest value) if float cannot hold the result.</summary>
+    private static float[] Unscale(float[] factor, int shift, int k, INmfMatrix x, string name)
+    {
+        var result = DataScale.Scale(factor, shift);
+        foreach (float v in result)
+            if (!float.IsFinite(v))
+                throw new ArgumentException(Invariant($"NMF cannot represent the factor {name} of this data in float (rank {k}; the data's values span a range float cannot factorize). Scale the data towards 1 before factorizing."), nameof(x));
+        return result;
+    }
+
+    /// <summary>Refuses components whose Gram matrix float cannot hold (see <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>).</summary>
+    private static void CheckComponents(float[] ht, int n, int k, INmfMatrix x)
+    {
+        var squares = new double[k];
+        for (int j = 0; j < n; j++)
+            for (int t = 0; t < k; t++)
+                squares[t] += (double)ht[(long)j * k + t] * ht[(long)j * k + t];
+        for (int t = 0; t < k; t++)
+            if (!(squares[t] <= NmfFitOptions.Limits.MaxComponentSquaredNorm))
+                throw new ArgumentException(Invariant($"NMF cannot represent component {t} of this data in float (its squared norm is {squares[t]:G6}, above {NmfFitOptions.Limits.MaxComponentSquaredNorm:G6}). Scale the data towards 1 before factorizing."), nameof(x));
     }
 
     /// <summary>
@@ -90,7 +145,18 @@ public static class NmfEngine
     {
         ArgumentNullException.ThrowIfNull(components);
         int k = components.Rows, n = components.Columns;
+        if (k > n)
+            throw new ArgumentOutOfRangeException(nameof(components), k, Invariant($"The components have rank {k} above their {n} features."));
+        if (!(beta >= NmfFitOptions.Limits.MinBeta && beta <= NmfFitOptions.Limits.MaxBeta))
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, Invariant($"Beta must be in [{NmfFitOptions.Limits.MinBeta}, {NmfFitOptions.Limits.MaxBeta}]."));
+        if (!(penalty.L1 >= 0 && penalty.L1 <= NmfFitOptions.Limits.MaxPenalty && penalty.L2 >= 0 && penalty.L2 <= NmfFitOptions.Limits.MaxPenalty))
+            throw new ArgumentOutOfRangeException(nameof(penalty), penalty, Invariant($"The penalties must be in [0, {NmfFitOptions.Limits.MaxPenalty:G6}]."));
+        if (!(tolerance >= 0 && tolerance <= 1))
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be in [0, 1].");
+        if (maxIterations < 1 || maxIterations > NmfFitOptions.Limits.MaxProjectionIterations)
+            throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, Invariant($"The sweep limit must be in [1, {NmfFitOptions.Limits.MaxProjectionIterations}]."));
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
+        CheckComponents(ht, n, k, components);
         return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations);
     }
 

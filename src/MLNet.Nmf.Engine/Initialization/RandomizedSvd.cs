@@ -79,7 +79,8 @@ internal static class RandomizedSvd
         var blocks = Parallelism.BlockPartition.Even(rows, 1024);
         Parallelism.BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            float* row = stackalloc float[c];
+            Span<float> rowBuffer = c <= 4096 ? stackalloc float[c] : new float[c];
+            fixed (float* row = rowBuffer)
             fixed (float* pa = a, pm = mf, pr = result)
             fixed (int* pc = columns)
             {

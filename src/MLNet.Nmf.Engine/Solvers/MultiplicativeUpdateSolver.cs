@@ -26,7 +26,7 @@ internal static unsafe class MultiplicativeUpdateSolver
         double beta = options.EffectiveBeta;
         int k = state.Rank;
         var history = new List<double>(options.MaxIterations + 1);
-        var scratch = new float[Math.Max(state.Rows, state.Columns) * k + FactorLayout.Padding];
+        var scratch = new float[checked(Math.Max(state.Rows, state.Columns) * k + FactorLayout.Padding)];
         double[]? htGram = beta == 2 ? FactorOps.Gram(state.Ht, state.Columns, k, state.Degree) : null;
         if (beta == 2)
             history.Add(FrobeniusObjective.Compute(state, htGram!, scratch));
@@ -85,7 +85,8 @@ internal static unsafe class MultiplicativeUpdateSolver
         float l1 = (float)penalty.L1, l2 = (float)penalty.L2;
         BlockRunner.For(blocks.BlockCount, state.Degree, block =>
         {
-            float* denominator = stackalloc float[k];
+            Span<float> denominators = k <= 4096 ? stackalloc float[k] : new float[k];
+            fixed (float* denominator = denominators)
             fixed (float* pa = a, pp = product, pg = gram)
             {
                 for (int i = blocks.Start(block); i < blocks.End(block); i++)
