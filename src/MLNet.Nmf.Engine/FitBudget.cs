@@ -34,7 +34,7 @@ internal static class FitBudget
         double perThread = o.Solver switch
         {
             // A gathered row: its stored entries times k (dense rows: n x k), per thread.
-            NmfSolver.CoordinateDescentKL => degree * (sparse ? Math.Min(bigger, MaxStoredPerRow(x)) : bigger) * k * Float,
+            NmfSolver.CoordinateDescentKL => degree * Math.Min(bigger, x.StoredCount) * k * Float,
             // General β: Bᵀ (k x columns) once, and one dense row of the model per thread.
             NmfSolver.MultiplicativeUpdate when beta != 1 && beta != 2 => bigger * k * Float + degree * bigger * (Float + Double),
             _ => 0,
@@ -46,7 +46,11 @@ internal static class FitBudget
     /// Refuses, naming Rank, a fit whose arrays would exceed what a .NET array can index or whose memory
     /// estimate exceeds what the process may use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>).
     /// </summary>
-    public static void Check(NmfFitOptions o, DataOperand x, NmfInitialization init)
+    public static void Check(NmfFitOptions o, DataOperand x, NmfInitialization init) =>
+        Check(o, x, init, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
+    /// <summary><see cref="Check(NmfFitOptions, DataOperand, NmfInitialization)"/> against <paramref name="available"/> bytes.</summary>
+    internal static void Check(NmfFitOptions o, DataOperand x, NmfInitialization init, long available)
     {
         int k = o.Rank;
         long largestFactor = checked(Math.Max((long)x.Rows, x.Columns) * k + Kernels.FactorLayout.Padding);
@@ -57,7 +61,6 @@ internal static class FitBudget
             throw new ArgumentOutOfRangeException(nameof(o.Rank), k, Invariant(
                 $"Rank {k} on {x.Rows} x {x.Columns} data needs arrays of {largest} values, more than a .NET array can hold ({Array.MaxLength}). Lower the rank."));
         double bytes = EstimateBytes(o, x, init);
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (bytes > available)
             throw new ArgumentOutOfRangeException(nameof(o.Rank), k, Invariant(
                 $"Rank {k} on {x.Rows} x {x.Columns} data ({x.StoredCount} stored values) needs about {bytes:F0} bytes ({bytes / (1 << 30):F1} GiB) beyond the data, more than the {available} bytes this process may use. Lower the rank, or fit fewer rows or features."));
@@ -71,23 +74,6 @@ internal static class FitBudget
             return "";
         double entries = (double)x.Rows * x.Columns;
         return Invariant($"; beta = {beta} forms all {entries:G3} entries of WH twice an iteration (about {4 * entries * o.Rank:G3} multiply-adds and {4 * entries:G3} powers per iteration, whatever the sparsity of X)");
-    }
-
-    private static double MaxStoredPerRow(DataOperand x)
-    {
-        if (x is not SparseOperand s)
-            return x.Columns;
-        var ptr = s.Matrix.RowPointers;
-        int most = 0;
-        for (int i = 0; i + 1 < ptr.Length; i++)
-            most = Math.Max(most, ptr[i + 1] - ptr[i]);
-        var t = s.Matrix.ColumnIndices; // the transposed side's rows are columns: count them too
-        var counts = new int[x.Columns];
-        foreach (int j in t)
-            counts[j]++;
-        foreach (int c in counts)
-            most = Math.Max(most, c);
-        return most;
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

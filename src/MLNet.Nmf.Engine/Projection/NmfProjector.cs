@@ -25,14 +25,15 @@ public sealed unsafe class NmfProjector
     private readonly double[] _hSums; // Σ_j H[t, j] (KL)
     private readonly int[] _order;
     private readonly int[] _allColumns;
-    private readonly double _largestSum; // max_t Σ_j H[t, j]: with a row's largest value, bounds every product x·Hᵀ
+    private readonly double _largestSum; // max_t Σ_j H[t, j]: times a row's largest value, bounds every product x·Hᵀ
 
     /// <summary>
-    /// A row whose largest value times <see cref="_largestSum"/> lies in [2⁻⁵⁰, 2⁵⁰] is projected as it is;
-    /// any other is first scaled by a power of two (exact), with the penalties scaled to match, so that no
-    /// product overflows or underflows float, and its features are scaled back.
+    /// A row whose largest value lies in [2⁻⁵⁰, 2⁵⁰] (and whose products x·Hᵀ stay below 2¹⁰⁰) is projected as
+    /// it is; any other is first scaled by a power of two (exact) to a largest value in [1, 2), with the
+    /// penalties scaled to match, so that no product overflows float, no value falls under the solvers' ε
+    /// floors, and its features are scaled back.
     /// </summary>
-    private const int SafeExponent = 50;
+    private const int SafeExponent = 50, SafeProductExponent = 100;
 
     internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations)
     {
@@ -97,7 +98,7 @@ public sealed unsafe class NmfProjector
             else if (Beta == 1)
                 ProjectKl(pi, pv, indices.Length, pf, workspace, pht, ps, penalty);
             else
-                ProjectGeneralBeta(indices, values, features, pht, penalty);
+                ProjectGeneralBeta(indices, values, features, pht, penalty, workspace);
         }
         for (int t = 0; t < Rank; t++)
         {
@@ -112,10 +113,11 @@ public sealed unsafe class NmfProjector
     /// <summary>The power of two that brings the row's largest product x·Hᵀ into the safe range; 0 for ordinary rows.</summary>
     private int RowShift(ReadOnlySpan<float> values)
     {
-        double bound = LargestValue(values) * _largestSum;
-        if (bound == 0 || (bound >= Math.ScaleB(1, -SafeExponent) && bound <= Math.ScaleB(1, SafeExponent)))
+        double largest = LargestValue(values);
+        if (largest == 0 || (largest >= Math.ScaleB(1, -SafeExponent) && largest <= Math.ScaleB(1, SafeExponent)
+            && largest * _largestSum <= Math.ScaleB(1, SafeProductExponent)))
             return 0;
-        return -Math.ILogB(bound);
+        return -Math.ILogB(largest);
     }
 
     private static double LargestValue(ReadOnlySpan<float> values)
@@ -207,12 +209,12 @@ public sealed unsafe class NmfProjector
             features[t] = a[t];
     }
 
-    private void ProjectGeneralBeta(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, float* ht, Penalty penalty)
+    private void ProjectGeneralBeta(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, float* ht, Penalty penalty, ProjectionWorkspace workspace)
     {
-        // Row-wise multiplicative updates, as scikit-learn's transform for solver='mu'. Rare: allocates.
+        // Row-wise multiplicative updates, as scikit-learn's transform for solver='mu'.
         int k = Rank, n = Features;
         double beta = Beta, gamma = beta < 1 ? 1.0 / (2.0 - beta) : beta > 2 ? 1.0 / (beta - 1.0) : 1.0;
-        var x = new float[n];
+        var x = workspace.DenseRow(n);
         for (int p = 0; p < indices.Length; p++)
             x[indices[p]] = values[p];
         double mass = 0;

@@ -23,6 +23,17 @@ public sealed unsafe class ProjectionWorkspace
     }
 
     private float[] _scaled = [];
+    private float[] _denseRow = [];
+
+    /// <summary>A zeroed row of <paramref name="n"/> floats (general-β projection), reused from row to row.</summary>
+    internal float[] DenseRow(int n)
+    {
+        if (_denseRow.Length != n)
+            _denseRow = new float[n];
+        else
+            Array.Clear(_denseRow);
+        return _denseRow;
+    }
 
     internal int Rank { get; }
 
