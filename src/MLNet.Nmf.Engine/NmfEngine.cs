@@ -105,7 +105,7 @@ public static class NmfEngine
         }
         catch (OverflowException e)
         {
-            throw new ArgumentException("NMF cannot represent this data's factors in float: " + e.Message, "x", e);
+            throw new ArgumentException("Projecting the training rows failed: " + e.Message, "x", e);
         }
     }
 

@@ -105,7 +105,7 @@ public sealed unsafe class NmfProjector
             float v = shift == 0 ? features[t] : (float)Math.ScaleB(features[t], -shift);
             if (!float.IsFinite(v))
                 throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
-                    $"The row's features cannot be represented in float: feature {t} is {(double)features[t] * Math.Pow(2, -shift):G6} (the row's largest value is {LargestValue(values) * Math.Pow(2, -shift):G6}, the components' largest sum {_largestSum:G6}). Scale the row down, or use components fitted on data of this magnitude."));
+                    $"NMF cannot represent the row's features in float: feature {t} is {(double)features[t] * Math.Pow(2, -shift):G6} (the row's largest value is {LargestValue(values) * Math.Pow(2, -shift):G6}, the components' largest sum {_largestSum:G6}). Scale the row down, or use components fitted on data of this magnitude."));
             features[t] = v;
         }
     }

@@ -91,7 +91,7 @@ internal static class NmfModelFormat
         Check(rank >= 1 && features >= 1, $"Invalid dimensions: rank {rank}, features {features}.");
         Check(rank <= features, $"Rank {rank} is above the number of features {features}; a fit never produces that.");
         long values = (long)rank * features;
-        Check(values <= Array.MaxLength && values * sizeof(float) <= Remaining(reader), $"Rank {rank} x {features} features needs more bytes than the payload holds.");
+        Check(values <= Array.MaxLength && values * sizeof(float) <= Remaining(reader), $"The NMF model payload is truncated: rank {rank} x {features} features needs more bytes than the payload holds.");
         int solver = reader.ReadInt32();
         Check(Enum.IsDefined((NmfSolver)solver), $"Unknown solver code {solver}.");
         int loss = reader.ReadInt32();
@@ -120,7 +120,8 @@ internal static class NmfModelFormat
         Check(double.IsFinite(error) && error >= 0, $"Invalid reconstruction error {error}.");
         Check(double.IsFinite(divergence), $"Invalid divergence {divergence}.");
         int historyCount = reader.ReadInt32();
-        Check(historyCount >= 0 && (long)historyCount * sizeof(double) <= Remaining(reader), $"Invalid loss history length {historyCount}.");
+        Check(historyCount >= 0, $"Invalid loss history length {historyCount}.");
+        Check((long)historyCount * sizeof(double) <= Remaining(reader), $"The NMF model payload is truncated: its loss history declares {historyCount} entries but only {Remaining(reader)} bytes remain.");
         var history = new double[historyCount];
         for (int i = 0; i < historyCount; i++)
         {
@@ -129,7 +130,7 @@ internal static class NmfModelFormat
         }
         int nameCount = reader.ReadInt32();
         Check(nameCount == 0 || nameCount == features, $"The model has {nameCount} slot names for {features} features.");
-        Check(nameCount <= Remaining(reader), $"Invalid slot name count {nameCount}.");
+        Check(nameCount <= Remaining(reader), $"The NMF model payload is truncated: it declares {nameCount} slot names but only {Remaining(reader)} bytes remain.");
         string[]? names = nameCount == 0 ? null : new string[nameCount];
         for (int i = 0; i < nameCount; i++)
             names![i] = reader.ReadString();
