@@ -73,7 +73,7 @@ internal static class FitBudget
         if (o.Solver != NmfSolver.MultiplicativeUpdate || beta == 1 || beta == 2)
             return "";
         double entries = (double)x.Rows * x.Columns;
-        return Invariant($"; beta = {beta} forms all {entries:G3} entries of WH twice an iteration (about {4 * entries * o.Rank:G3} multiply-adds and {4 * entries:G3} powers per iteration, whatever the sparsity of X)");
+        return Invariant($"; beta = {beta} forms all {entries:G3} entries of WH twice an iteration (about {4 * entries * o.Rank:G3} multiply-adds and {4 * entries:G3} powers per iteration, whatever the sparsity of X), and projecting the rows at the end takes up to {o.ProjectionMaxIterations} passes over all {x.Columns} columns per row");
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -151,9 +151,10 @@ public sealed unsafe class NmfProjector
     {
         var w = into ?? FactorLayout.Allocate(data.Rows, Rank);
         var blocks = data.Blocks;
+        using var workspaces = new ThreadLocal<ProjectionWorkspace>(CreateWorkspace); // one per thread, not per block
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            var workspace = CreateWorkspace();
+            var workspace = workspaces.Value!;
             for (int i = blocks.Start(block); i < blocks.End(block); i++)
             {
                 data.GetRow(i, out var indices, out var values);
