@@ -24,9 +24,18 @@ public static class NmfEngine
     /// <summary>Fits W and H to <paramref name="x"/>.</summary>
     /// <param name="x">The data, finite and non-negative (checked when the matrix was built).</param>
     /// <param name="options">The settings; null for the defaults.</param>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <remarks>
+    /// Every size is checked before anything is allocated: Rank may not exceed the number of features, and a fit
+    /// whose memory estimate exceeds <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> is refused. Data of any
+    /// finite magnitude is accepted: values beyond what float products carry (largest value outside
+    /// [2⁻²⁰, 2⁴⁰]) are fitted scaled by an exact power of two, with W, H and the penalties scaled back exactly,
+    /// so the factors are finite; ordinary data is fitted exactly as without this.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, Rank is above the number of features, or the fit
+    /// would need more memory than the process may use; the message names the option (Rank and the bytes for the last two).</exception>
     /// <exception cref="ArgumentException">The options do not fit the data or each other (e.g. NNDSVD with rank &gt; min(m, n),
-    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X).</exception>
+    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X), or float cannot represent the factors of
+    /// this data at all (the message says which).</exception>
     public static NmfResult Fit(INmfMatrix x, NmfFitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -72,7 +81,7 @@ public static class NmfEngine
         clock.Restart();
         var (penaltyW, penaltyH) = Penalty.For(options, data.Rows, data.Columns);
         var components = scale.IsNone ? ht : Unscale(ht, scale.HExponent, k, x, "H");
-        CheckComponents(components, data.Columns, k, x);
+        CheckComponents(components, data.Columns, k, nameof(x));
         var projector = new NmfProjector(components, data.Columns, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
         float[] features = ProjectTraining(projector, data, degree, into: state.W); // the solver's W is done with
 
@@ -120,7 +129,7 @@ public static class NmfEngine
     }
 
     /// <summary>Refuses components whose Gram matrix float cannot hold (see <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>).</summary>
-    private static void CheckComponents(float[] ht, int n, int k, INmfMatrix x)
+    private static void CheckComponents(float[] ht, int n, int k, string paramName)
     {
         var squares = new double[k];
         for (int j = 0; j < n; j++)
@@ -128,7 +137,7 @@ public static class NmfEngine
                 squares[t] += (double)ht[(long)j * k + t] * ht[(long)j * k + t];
         for (int t = 0; t < k; t++)
             if (!(squares[t] <= NmfFitOptions.Limits.MaxComponentSquaredNorm))
-                throw new ArgumentException(Invariant($"NMF cannot represent component {t} of this data in float (its squared norm is {squares[t]:G6}, above {NmfFitOptions.Limits.MaxComponentSquaredNorm:G6}). Scale the data towards 1 before factorizing."), nameof(x));
+                throw new ArgumentException(Invariant($"NMF cannot represent component {t} of this data in float (its squared norm is {squares[t]:G6}, above {NmfFitOptions.Limits.MaxComponentSquaredNorm:G6}: its projections would overflow float). Scale the data towards 1 before factorizing."), paramName);
     }
 
     /// <summary>
@@ -140,6 +149,9 @@ public static class NmfEngine
     /// <param name="penalty">The scaled penalties on the features (see <see cref="Penalty.For"/>).</param>
     /// <param name="tolerance">Relative tolerance of the per-row solve.</param>
     /// <param name="maxIterations">Maximum sweeps per row.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside <see cref="NmfFitOptions.Limits"/>, or the rank is above the
+    /// number of features.</exception>
+    /// <exception cref="ArgumentException">A component's squared norm exceeds <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>.</exception>
     public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty,
         double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations)
     {
@@ -156,7 +168,7 @@ public static class NmfEngine
         if (maxIterations < 1 || maxIterations > NmfFitOptions.Limits.MaxProjectionIterations)
             throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, Invariant($"The sweep limit must be in [1, {NmfFitOptions.Limits.MaxProjectionIterations}]."));
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
-        CheckComponents(ht, n, k, components);
+        CheckComponents(ht, n, k, nameof(components));
         return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations);
     }
 

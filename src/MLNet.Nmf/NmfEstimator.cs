@@ -73,6 +73,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             ?? throw _host.ExceptSchemaMismatch(nameof(input), "input", InputColumnName);
         CheckInputType(_host, InputColumnName, column.Type, expectedSize: null);
         int size = column.Type.GetVectorSize();
+        if (_options.Rank > size) // refused before the data pass (the engine checks it again)
+            throw new ArgumentOutOfRangeException(nameof(NmfOptions.Rank), _options.Rank, string.Create(CultureInfo.InvariantCulture,
+                $"Rank {_options.Rank} is above the number of features ({size}) of column '{InputColumnName}': with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {size}."));
 
         using var channel = _host.Start("Fitting NMF");
         var (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size);

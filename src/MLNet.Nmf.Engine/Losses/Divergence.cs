@@ -164,7 +164,7 @@ internal static unsafe class Divergence
         var partial = new double[blocks.BlockCount][];
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            var g = new double[k * k];
+            var g = new double[checked(k * k)];
             for (int i = blocks.Start(block); i < blocks.End(block); i++)
             {
                 int o = i * k;
@@ -177,7 +177,7 @@ internal static unsafe class Divergence
             }
             partial[block] = g;
         });
-        var gram = new double[k * k];
+        var gram = new double[checked(k * k)];
         foreach (var g in partial)
             for (int i = 0; i < g.Length; i++)
                 gram[i] += g[i];

@@ -50,6 +50,24 @@ public class EstimatorOptionTests
         thrown.Message.Should().Contain(name);
     }
 
+    [Theory]
+    [InlineData(65)]
+    [InlineData(50_000)]
+    [InlineData(65_536)]
+    [InlineData(100_000)]
+    [InlineData(int.MaxValue / 2)]
+    public void RankAboveTheFeatures_IsRefusedBeforeTheDataPass_NamingRank(int rank)
+    {
+        // Used to crash the process (AccessViolation) at 100,000, throw OverflowException at 50,000 and
+        // NullReferenceException at 65,536.
+        var ml = new MLContext(seed: 1);
+        var digits = ModelFileTests.Digits(ml);
+        var act = () => ml.Transforms.NonNegativeMatrixFactorization("H", "Pixels", rank: rank).Fit(digits);
+        var error = act.Should().Throw<ArgumentOutOfRangeException>().Which;
+        error.ParamName.Should().Be("Rank");
+        error.Message.Should().StartWith($"Rank {rank} is above the number of features (64) of column 'Pixels'");
+    }
+
     [Fact]
     public void ChangingTheOptionsAfterwards_DoesNotChangeOrBypassTheEstimator()
     {
