@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLNet.Nmf.Engine.Blocks;
 using MLNet.Nmf.Engine.Initialization;
 using MLNet.Nmf.Engine.Losses;
 using MLNet.Nmf.Engine.Matrices;
@@ -42,71 +43,92 @@ public static class NmfEngine
         options ??= new NmfFitOptions();
         var data = DataOperand.Create(x);
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
-        OptionsValidator.Validate(options, data, init);
-
-        int k = options.Rank;
-        int degree = Math.Max(1, options.DegreeOfParallelism);
+        OptionsValidator.Validate(options, data, init); // sizes and memory too, before anything rank-sized is allocated
+        options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
         var scale = DataScale.For(x, data.SquaredNorm);
-        var fitData = scale.IsNone ? data : DataOperand.Create(scale.Apply(x));
-        var fitOptions = scale.Apply(options);
-        if (!scale.IsNone)
-            options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
-        options.Log?.Invoke(Invariant($"NMF: starting rank {k} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
+        if (scale.IsNone)
+            return FitCore(data, options, init);
+        options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
+        var scaled = FitCore(DataOperand.Create(scale.Apply(x)), scale.Apply(options), init);
+        return Unscale(scaled, scale, data, options);
+    }
+
+    /// <summary>The fit of validated options: the block step on one block for CoordinateDescent, the whole-matrix solvers otherwise.</summary>
+    private static NmfResult FitCore(DataOperand data, NmfFitOptions options, NmfInitialization init)
+    {
+        if (options.Solver == NmfSolver.CoordinateDescent)
+            return BlockFitDriver.Fit(new[] { data }, options); // the block step on one block
+
+        int k = options.Rank;
         var random = new SeededRandom((ulong)(uint)options.Seed);
+        int degree = Math.Max(1, options.DegreeOfParallelism);
         var clock = Stopwatch.StartNew();
-        var (w, ht) = Initializer.Create(fitData, fitOptions, init, random, degree);
-        var state = new FitState(fitData, w, ht, k, fitOptions);
-        _ = fitData.Transposed; // built once here so that the solver's time is the iterations' alone
+        var (w, ht) = Initializer.Create(data, options, init, random, degree);
+        var state = new FitState(data, w, ht, k, options);
+        _ = data.Transposed; // built once here so that the solver's time is the iterations' alone
         var initTime = clock.Elapsed;
         options.Log?.Invoke(Invariant($"NMF: {data.Rows} x {data.Columns} ({data.StoredCount} stored), rank {k}, {options.Solver}, {options.Loss}, init {init} in {initTime.TotalSeconds:F3} s."));
         clock.Restart();
 
-        SolverOutcome outcome = options.Solver switch
-        {
-            NmfSolver.CoordinateDescent => CoordinateDescentSolver.Run(state),
-            NmfSolver.MultiplicativeUpdate => MultiplicativeUpdateSolver.Run(state),
-            _ => CoordinateDescentKLSolver.Run(state),
-        };
-        double beta = options.EffectiveBeta;
-        var history = outcome.LossHistory;
-        if (!scale.IsNone)
-        {
-            double factor = scale.ObjectiveFactor(beta);
-            history = history.Select(v => v * factor).ToArray();
-        }
+        SolverOutcome outcome = options.Solver == NmfSolver.MultiplicativeUpdate
+            ? MultiplicativeUpdateSolver.Run(state)
+            : CoordinateDescentKLSolver.Run(state);
 
         var solverTime = clock.Elapsed;
-        options.Log?.Invoke(Invariant($"NMF: {outcome.Iterations} iterations in {solverTime.TotalSeconds:F3} s, {(outcome.Converged ? "converged" : "stopped at MaxIterations without converging")}; objective {history[0]:G6} -> {history[^1]:G6}."));
+        options.Log?.Invoke(Invariant($"NMF: {outcome.Iterations} iterations in {solverTime.TotalSeconds:F3} s, {(outcome.Converged ? "converged" : "stopped at MaxIterations without converging")}; objective {outcome.LossHistory[0]:G6} -> {outcome.LossHistory[^1]:G6}."));
         clock.Restart();
-        var (penaltyW, penaltyH) = Penalty.For(options, data.Rows, data.Columns);
-        var components = scale.IsNone ? ht : Unscale(ht, scale.HExponent, k, x, "H");
-        CheckComponents(components, data.Columns, k, nameof(x));
-        var projector = new NmfProjector(components, data.Columns, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        double beta = options.EffectiveBeta;
+        var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
         float[] features = ProjectTraining(projector, data, degree, into: state.W); // the solver's W is done with
 
-        // The figures are computed on the scaled problem, where float holds every product, and scaled back.
-        var (evaluated, evaluatedFeatures) = scale.IsNone ? (data, features) : (fitData, DataScale.Scale(features, -scale.WExponent));
-        double squaredError = Divergence.SquaredError(evaluated, evaluatedFeatures, ht, k, degree);
-        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(evaluated, evaluatedFeatures, ht, k, beta, degree);
-        double relativeError = evaluated.SquaredNorm > 0 ? Math.Sqrt(squaredError / evaluated.SquaredNorm) : 0;
-        if (!scale.IsNone)
-            divergence *= scale.ObjectiveFactor(beta);
+        double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
+        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);
         double objective = divergence
-            + penaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
-            + penaltyH.Evaluate(components.AsSpan(0, data.Columns * k));
+            + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
+            + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
+        double relativeError = data.SquaredNorm > 0 ? Math.Sqrt(squaredError / data.SquaredNorm) : 0;
         var projectionTime = clock.Elapsed;
         options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error {relativeError:F6}, divergence {divergence:G8}."));
 
         return new NmfResult(
             new DenseMatrix(data.Rows, k, features.AsSpan(0, data.Rows * k).ToArray(), validate: false),
             new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
-            outcome.Iterations, outcome.Converged, history, relativeError, divergence, objective, projector,
+            outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
     }
 
+    /// <summary>
+    /// The result of the original problem from that of the scaled one: H = 2^HExponent · H' exactly, W projected
+    /// from the original rows onto H with the original penalties (the projection rescales each row as it needs),
+    /// so Fit's W is what Transform gives; the divergence, objective and loss history scaled by 2^(Eβ).
+    /// </summary>
+    private static NmfResult Unscale(NmfResult scaled, DataScale scale, DataOperand data, NmfFitOptions options)
+    {
+        int k = options.Rank, m = data.Rows, n = data.Columns;
+        var clock = Stopwatch.StartNew();
+        var h = DataScale.Scale(scaled.H.Values, scale.HExponent);
+        foreach (float v in h)
+            if (!float.IsFinite(v))
+                throw new ArgumentException(Invariant($"NMF cannot represent the components of this data in float (rank {k}; its values span a range float cannot factorize). Scale the data towards 1 before factorizing."), "x");
+        var ht = Kernels.FactorOps.TransposeToFactor(h, k, n);
+        CheckComponents(ht, n, k, "x");
+        double beta = options.EffectiveBeta, factor = scale.ObjectiveFactor(beta);
+        var (penaltyW, penaltyH) = Penalty.For(options, m, n);
+        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        float[] features = ProjectTraining(projector, data, Math.Max(1, options.DegreeOfParallelism), into: null);
+        double divergence = scaled.Divergence * factor;
+        double objective = divergence + penaltyW.Evaluate(features.AsSpan(0, m * k)) + penaltyH.Evaluate(h);
+        var history = scaled.LossHistory.Select(v => v * factor).ToArray();
+        var timings = scaled.Timings with { Projection = scaled.Timings.Projection + clock.Elapsed };
+        return new NmfResult(
+            new DenseMatrix(m, k, features.AsSpan(0, m * k).ToArray(), validate: false),
+            new DenseMatrix(k, n, h, validate: false),
+            scaled.Iterations, scaled.Converged, history, scaled.RelativeError, divergence, objective, projector, timings);
+    }
+
     /// <summary>The fit's own rows projected, a row whose features overflow float named.</summary>
-    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[] into)
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into)
     {
         try
         {
@@ -116,16 +138,6 @@ public static class NmfEngine
         {
             throw new ArgumentException("Projecting the training rows failed: " + e.Message, "x", e);
         }
-    }
-
-    /// <summary>2^shift · a factor; refuses (naming the data's largest value) if float cannot hold the result.</summary>
-    private static float[] Unscale(float[] factor, int shift, int k, INmfMatrix x, string name)
-    {
-        var result = DataScale.Scale(factor, shift);
-        foreach (float v in result)
-            if (!float.IsFinite(v))
-                throw new ArgumentException(Invariant($"NMF cannot represent the factor {name} of this data in float (rank {k}; the data's values span a range float cannot factorize). Scale the data towards 1 before factorizing."), nameof(x));
-        return result;
     }
 
     /// <summary>Refuses components whose Gram matrix float cannot hold (see <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>).</summary>
@@ -138,6 +150,36 @@ public static class NmfEngine
         for (int t = 0; t < k; t++)
             if (!(squares[t] <= NmfFitOptions.Limits.MaxComponentSquaredNorm))
                 throw new ArgumentException(Invariant($"NMF cannot represent component {t} of this data in float (its squared norm is {squares[t]:G6}, above {NmfFitOptions.Limits.MaxComponentSquaredNorm:G6}: its projections would overflow float). Scale the data towards 1 before factorizing."), paramName);
+    }
+
+    /// <summary>
+    /// Fits W and H to the matrix whose rows are the rows of <paramref name="rowBlocks"/> one after the other,
+    /// by exact alternating HALS on row blocks (<see cref="NmfBlockStep"/>, <see cref="NmfComponentState"/>):
+    /// each iteration updates every block's features, then the components from the blocks' statistics
+    /// summed in block order. This is the single-machine reference of every block-wise driver: a cluster or
+    /// out-of-core driver that follows the same sequence gets the same bits.
+    /// </summary>
+    /// <remarks>
+    /// Solver <see cref="NmfSolver.CoordinateDescent"/> (Frobenius) only. With one block the result is
+    /// <see cref="Fit"/>'s, bit for bit. With several, <see cref="NmfInitialization.Auto"/> means
+    /// <see cref="NmfInitialization.Random"/> (the SVD starts need the whole matrix), whose start does not depend
+    /// on the split (<see cref="NmfBlockStart"/>); the result does depend on the split in its last bits, since
+    /// the sums are formed block by block. It never depends on the thread count.
+    /// </remarks>
+    /// <param name="rowBlocks">Consecutive row blocks of X, each a <see cref="DenseMatrix"/> or <see cref="CsrMatrix"/> with the same columns.</param>
+    /// <param name="options">The settings; null for the defaults.</param>
+    /// <exception cref="ArgumentException">No blocks, blocks of different widths, a solver other than CoordinateDescent,
+    /// an SVD initialisation with several blocks, or any of <see cref="Fit"/>'s option errors.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public static NmfResult FitBlocks(IReadOnlyList<INmfMatrix> rowBlocks, NmfFitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(rowBlocks);
+        if (rowBlocks.Count == 0)
+            throw new ArgumentException("FitBlocks needs at least one row block.", nameof(rowBlocks));
+        var blocks = new DataOperand[rowBlocks.Count];
+        for (int b = 0; b < blocks.Length; b++)
+            blocks[b] = DataOperand.Create(rowBlocks[b] ?? throw new ArgumentException($"Row block {b} is null.", nameof(rowBlocks)));
+        return BlockFitDriver.Fit(blocks, options ?? new NmfFitOptions());
     }
 
     /// <summary>

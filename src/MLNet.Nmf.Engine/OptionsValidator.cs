@@ -6,27 +6,34 @@ namespace MLNet.Nmf.Engine;
 /// <summary>Checks <see cref="NmfFitOptions"/> against the data once, before any work; messages name the option.</summary>
 internal static class OptionsValidator
 {
+    /// <summary>Checks the options against the data, then the fit's sizes and memory (<see cref="FitBudget"/>).</summary>
     public static void Validate(NmfFitOptions o, DataOperand x, NmfInitialization init)
     {
+        Validate(o, x.Rows, x.Columns, x.Sum, x.MinValue, init);
+        FitBudget.Check(o, x, init);
+    }
+
+    /// <summary>Checks the options against data of <paramref name="rows"/> x <paramref name="columns"/> with the given sum and smallest value.</summary>
+    public static void Validate(NmfFitOptions o, int rows, int columns, double sum, float minValue, NmfInitialization init)
+    {
         ValidateOptions(o);
-        if (o.Rank > x.Columns)
+        if (o.Rank > columns)
             throw new ArgumentOutOfRangeException(nameof(o.Rank), o.Rank, Invariant(
-                $"Rank {o.Rank} is above the number of features ({x.Columns}): with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {x.Columns}."));
+                $"Rank {o.Rank} is above the number of features ({columns}): with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {columns}."));
         double beta = o.EffectiveBeta;
-        if (o.Solver == NmfSolver.MultiplicativeUpdate && beta <= 0 && x.MinValue <= 0)
+        if (o.Solver == NmfSolver.MultiplicativeUpdate && beta <= 0 && minValue <= 0)
             throw new ArgumentException(Invariant($"With beta = {beta} <= 0 the multiplicative updates diverge on zeros, and X contains zeros. Add a small positive value to X, or use a beta > 0 (e.g. Loss = KullbackLeibler)."), nameof(o.Beta));
-        if (x.Sum <= 0)
+        if (sum <= 0)
             throw new ArgumentException("X is all zeros: there is nothing to factorize.", "x");
 
         bool svd = init is NmfInitialization.Nndsvd or NmfInitialization.Nndsvda or NmfInitialization.Nndsvdar;
-        if (svd && o.Rank > Math.Min(x.Rows, x.Columns))
-            throw new ArgumentException(Invariant($"Initialization {init} needs Rank <= min(rows, columns) = {Math.Min(x.Rows, x.Columns)}, but Rank is {o.Rank}. Lower the rank or use Initialization = Random."), nameof(o.Initialization));
+        if (svd && o.Rank > Math.Min(rows, columns))
+            throw new ArgumentException(Invariant($"Initialization {init} needs Rank <= min(rows, columns) = {Math.Min(rows, columns)}, but Rank is {o.Rank}. Lower the rank or use Initialization = Random."), nameof(o.Initialization));
         if (init == NmfInitialization.Custom)
         {
-            CheckCustom(o.InitialW, nameof(o.InitialW), x.Rows, o.Rank);
-            CheckCustom(o.InitialH, nameof(o.InitialH), o.Rank, x.Columns);
+            CheckCustom(o.InitialW, nameof(o.InitialW), rows, o.Rank);
+            CheckCustom(o.InitialH, nameof(o.InitialH), o.Rank, columns);
         }
-        FitBudget.Check(o, x, init);
     }
 
     /// <summary>Checks every option that does not depend on the data (see <see cref="NmfFitOptions.Validate"/>).</summary>
