@@ -74,7 +74,14 @@ public sealed unsafe class NmfProjector
     public ProjectionWorkspace CreateWorkspace() => new(Rank);
 
     /// <summary>Projects a sparse row given by its sorted column indices and non-negative values.</summary>
-    /// <remarks>Inputs are trusted: check them first (the ML.NET transformer does).</remarks>
+    /// <remarks>
+    /// Inputs are trusted: check them first (the ML.NET transformer does). Rows of any finite magnitude are
+    /// projected: one whose largest value is outside [2⁻⁵⁰, 2⁵⁰] is scaled by an exact power of two first (with
+    /// the penalties scaled to match) and its features scaled back, so ordinary rows are computed exactly as
+    /// before and no product overflows.
+    /// </remarks>
+    /// <exception cref="OverflowException">The row's features themselves exceed float's range (a row far larger than the
+    /// data the components were fitted on); nothing is clamped or replaced.</exception>
     public void Project(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
     {
         if (features.Length < Rank)
