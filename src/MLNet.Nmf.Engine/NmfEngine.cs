@@ -48,10 +48,26 @@ public static class NmfEngine
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
         var scale = DataScale.For(x, data.SquaredNorm);
         if (scale.IsNone)
-            return FitCore(data, options, init);
+            return EnsureFinite(FitCore(data, options, init));
         options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
         var scaled = FitCore(DataOperand.Create(scale.Apply(x)), scale.Apply(options), init);
-        return Unscale(scaled, scale, data, options);
+        return EnsureFinite(Unscale(scaled, scale, data, options));
+    }
+
+    /// <summary>
+    /// The last guard of "finite input, finite factors": a non-finite value here would be a defect of the engine,
+    /// reported as such rather than passed on (or later blamed on the input).
+    /// </summary>
+    private static NmfResult EnsureFinite(NmfResult result)
+    {
+        foreach (var (factor, name) in new[] { (result.W, "W"), (result.H, "H") })
+        {
+            var values = factor.Values;
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw new InvalidOperationException(Invariant($"NMF produced {values[i]} in {name} at row {i / factor.Columns}, column {i % factor.Columns} from finite input; this is a defect of MLNet.Nmf, please report it with the data's shape and options."));
+        }
+        return result;
     }
 
     /// <summary>The fit of validated options: the block step on one block for CoordinateDescent, the whole-matrix solvers otherwise.</summary>
