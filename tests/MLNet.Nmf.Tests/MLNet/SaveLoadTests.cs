@@ -118,6 +118,4 @@ public class SaveLoadTests
 
     // A foreign marker, a payload cut short and bytes after the end marker, each inside a valid zip so that the
     // NMF decoder itself meets them: see ModelFileTests.
-
-    private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
 }
