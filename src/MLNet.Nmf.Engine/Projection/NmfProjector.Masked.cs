@@ -1,6 +1,7 @@
 using MLNet.Nmf.Engine.Kernels;
 using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Engine.Parallelism;
+using MLNet.Nmf.Engine.Solvers;
 
 namespace MLNet.Nmf.Engine.Projection;
 
@@ -46,9 +47,34 @@ public sealed unsafe partial class NmfProjector
             observedIndices[count] = indices[p];
             observedValues[count++] = values[p];
         }
-        fixed (int* pi = observedIndices)
-        fixed (float* pv = observedValues, pf = features)
-            ProjectMasked(pi, pv, count, missing.AsSpan(0, missingCount), pf, workspace);
+        ProjectMaskedRow(observedIndices, observedValues.AsSpan(0, count), missing.AsSpan(0, missingCount), features, workspace);
+    }
+
+    /// <summary>
+    /// <see cref="ProjectMasked"/> with the same exact power-of-two scaling of extreme rows as the unmasked path
+    /// (see <see cref="Project(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, ProjectionWorkspace)"/>).
+    /// </summary>
+    private void ProjectMaskedRow(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, ReadOnlySpan<int> missing, Span<float> features,
+        ProjectionWorkspace workspace)
+    {
+        int shift = RowShift(values);
+        var penalty = Penalty;
+        if (shift != 0)
+        {
+            values = workspace.Scaled(values, shift);
+            penalty = new Penalty(Penalty.L1 * Math.Pow(2, shift), Penalty.L2); // β = 2
+        }
+        fixed (int* pi = indices)
+        fixed (float* pv = values, pf = features)
+            ProjectMasked(pi, pv, values.Length, missing, pf, workspace, penalty);
+        for (int t = 0; t < Rank; t++)
+        {
+            float v = shift == 0 ? features[t] : (float)Math.ScaleB(features[t], -shift);
+            if (!float.IsFinite(v))
+                throw new OverflowException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"NMF cannot represent the row's features in float: feature {t} is {(double)features[t] * Math.Pow(2, -shift):G6}. Scale the row down, or use components fitted on data of this magnitude."));
+            features[t] = v;
+        }
     }
 
     /// <summary>Projects every row of the fit's observed data, with its missing columns, into a padded m x k factor.</summary>
@@ -68,9 +94,7 @@ public sealed unsafe partial class NmfProjector
                     Project(indices, values, w.AsSpan(i * Rank, Rank), workspace);
                     continue;
                 }
-                fixed (int* pi = indices)
-                fixed (float* pv = values, pw = &w[i * Rank])
-                    ProjectMasked(pi, pv, indices.Length, missing, pw, workspace);
+                ProjectMaskedRow(indices, values, missing, w.AsSpan(i * Rank, Rank), workspace);
             }
         });
         return w;
@@ -80,7 +104,7 @@ public sealed unsafe partial class NmfProjector
     /// Coordinate descent on the row's own Gram matrix Σ_{j observed} h_j h_jᵀ + L2·I (<see cref="MaskedKernels.RowGram"/>)
     /// and its product over the observed values, from 0 until the change is below the tolerance.
     /// </summary>
-    private void ProjectMasked(int* indices, float* values, int count, ReadOnlySpan<int> missing, float* features, ProjectionWorkspace ws)
+    private void ProjectMasked(int* indices, float* values, int count, ReadOnlySpan<int> missing, float* features, ProjectionWorkspace ws, Penalty penalty)
     {
         int k = Rank;
         float* a = ws.FeaturesPointer, previous = ws.Previous, product = ws.Product;
@@ -91,10 +115,10 @@ public sealed unsafe partial class NmfProjector
         {
             VectorKernels.SparseRowTimesFactor(indices, values, count, ht, k, product);
             MaskedKernels.RowGram(_fullGram, ht, k, missing, Features, gd);
-            MaskedKernels.ToFloat(gd, k, Penalty.L2, gram);
+            MaskedKernels.ToFloat(gd, k, penalty.L2, gram);
             for (int t = 0; t < k; t++)
                 a[t] = 0f;
-            float l1 = (float)Penalty.L1;
+            float l1 = (float)penalty.L1;
             for (int sweep = 0; sweep < MaxIterations; sweep++)
             {
                 for (int t = 0; t < k; t++)

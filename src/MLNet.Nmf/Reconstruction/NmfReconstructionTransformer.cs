@@ -61,7 +61,7 @@ public sealed class NmfReconstructionTransformer : OneToOneTransformerBase
         }
         if (ColumnPairs.Select(p => p.inputColumnName).Distinct().Count() != 1)
             throw new InvalidDataException("Invalid MLNet.Nmf reconstruction model: its outputs read different input columns.");
-        Model = NmfModelFormat.Read(ctx.Reader);
+        Model = NmfModelFormat.Read(ctx.Reader, MLNetInterop.Interop.RemainingInModel(ctx));
     }
 
     /// <summary>What the fit learned: components, outcome, missing-values mode.</summary>
