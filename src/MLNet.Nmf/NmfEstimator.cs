@@ -78,7 +78,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
                 $"Rank {_options.Rank} is above the number of features ({size}) of column '{InputColumnName}': with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {size}."));
 
         using var channel = _host.Start("Fitting NMF");
-        var (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size);
+        var (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size, _options.MissingValues);
         int seed = _options.Seed ?? Interop.SeedOf(_host) ?? 0;
         var options = _options.ToEngine(seed, message => channel.Info(message));
         var result = NmfEngine.Fit(matrix, options);
@@ -88,7 +88,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
 
         var model = new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
-            result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames);
+            result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames,
+            options.MissingValues);
         return new NmfTransformer(_host, _options.OutputColumnName, InputColumnName, model);
     }
 
