@@ -25,27 +25,53 @@ public static class NmfEngine
     /// <summary>Fits W and H to <paramref name="x"/>.</summary>
     /// <param name="x">The data, finite and non-negative (checked when the matrix was built).</param>
     /// <param name="options">The settings; null for the defaults.</param>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <remarks>
+    /// Every size is checked before anything is allocated: Rank may not exceed the number of features, and a fit
+    /// whose memory estimate exceeds <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> is refused. Data of any
+    /// finite magnitude is accepted: values beyond what float products carry (largest value outside
+    /// [2⁻²⁰, 2⁴⁰]) are fitted scaled by an exact power of two, with W, H and the penalties scaled back exactly,
+    /// so the factors are finite; ordinary data is fitted exactly as without this.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, Rank is above the number of features, or the fit
+    /// would need more memory than the process may use; the message names the option (Rank and the bytes for the last two).</exception>
     /// <exception cref="ArgumentException">The options do not fit the data or each other (e.g. NNDSVD with rank &gt; min(m, n),
-    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X).</exception>
+    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X), or float cannot represent the factors of
+    /// this data at all (the message says which).</exception>
     public static NmfResult Fit(INmfMatrix x, NmfFitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         options ??= new NmfFitOptions();
+        if (options.MissingValues != NmfMissingValues.Error)
+            return EnsureFinite(MaskedFit.Run(x, options));
+        MaskedFit.RefuseMissing(x);
         var data = DataOperand.Create(x);
-        if (options.Solver == NmfSolver.CoordinateDescent)
-            return BlockFitDriver.Fit(new[] { data }, options); // the block step on one block
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
-        OptionsValidator.Validate(options, data, init);
+        OptionsValidator.Validate(options, data, init); // sizes and memory too, before anything rank-sized is allocated
         ReclaimEarlierResults(data.Rows, data.Columns, options.Rank);
-        try
+        options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
+        // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
+        var scale = DataScale.For(x, data.SquaredNorm);
+        if (scale.IsNone)
+            return EnsureFinite(FitCore(data, options, init));
+        options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
+        var scaled = FitCore(DataOperand.Create(scale.Apply(x)), scale.Apply(options), init);
+        return EnsureFinite(Unscale(scaled, scale, data, options));
+    }
+
+    /// <summary>
+    /// The last guard of "finite input, finite factors": a non-finite value here would be a defect of the engine,
+    /// reported as such rather than passed on (or later blamed on the input).
+    /// </summary>
+    internal static NmfResult EnsureFinite(NmfResult result)
+    {
+        foreach (var (factor, name) in new[] { (result.W, "W"), (result.H, "H") })
         {
-            return Run(data, options, init);
+            var values = factor.Values;
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw new InvalidOperationException(Invariant($"NMF produced {values[i]} in {name} at row {i / factor.Columns}, column {i % factor.Columns} from finite input; this is a defect of MLNet.Nmf, please report it with the data's shape and options."));
         }
-        finally
-        {
-            data.ReleaseBuffers(); // the transposed copy of X goes back to the pool for the next fit
-        }
+        return result;
     }
 
     /// <summary>Fits whose results (W, H and the projector's Hᵀ) take at least this many floats start with a full GC.</summary>
@@ -55,8 +81,8 @@ public static class NmfEngine
     /// Every scratch buffer of a fit is pooled (<see cref="Memory.BufferPool"/>), so what a fit allocates afresh is its
     /// result alone. An earlier fit's results that the caller has dropped are garbage the GC has no reason to reclaim yet
     /// (its large-object budget is several such results), so each further fit in the same process would raise the peak
-    /// resident set by one result. A large fit therefore starts with one blocking full collection: its cost is that of
-    /// marking the live heap (milliseconds next to a fit of this size), and a second and third fit then add nothing.
+    /// resident set by one result. A fit with results of 4 MB or more therefore starts with one blocking full collection:
+    /// its cost is that of marking the live heap (milliseconds next to such a fit), and a second and third fit then add nothing.
     /// </summary>
     internal static void ReclaimEarlierResults(int rows, int columns, int k)
     {
@@ -64,8 +90,24 @@ public static class NmfEngine
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
     }
 
-    private static NmfResult Run(DataOperand data, NmfFitOptions options, NmfInitialization init)
+    /// <summary>The fit of validated options: the block step on one block for CoordinateDescent, the whole-matrix solvers otherwise.</summary>
+    private static NmfResult FitCore(DataOperand data, NmfFitOptions options, NmfInitialization init)
     {
+        if (options.Solver == NmfSolver.CoordinateDescent)
+            return BlockFitDriver.Fit(new[] { data }, options); // the block step on one block (it gives its buffers back)
+        try
+        {
+            return FitWholeMatrix(data, options, init);
+        }
+        finally
+        {
+            data.ReleaseBuffers(); // the transposed copy of X goes back to the pool for the next fit
+        }
+    }
+
+    private static NmfResult FitWholeMatrix(DataOperand data, NmfFitOptions options, NmfInitialization init)
+    {
+
         int k = options.Rank;
         var random = new SeededRandom((ulong)(uint)options.Seed);
         int degree = Math.Max(1, options.DegreeOfParallelism);
@@ -87,7 +129,7 @@ public static class NmfEngine
         double beta = options.EffectiveBeta;
         var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
         long stage = Stopwatch.GetTimestamp();
-        float[] features = projector.ProjectAll(data, degree, into: state.W); // the solver's W is done with
+        float[] features = ProjectTraining(projector, data, degree, into: state.W); // the solver's W is done with
         StageClock.Add("final projection", stage);
         stage = Stopwatch.GetTimestamp();
 
@@ -104,8 +146,63 @@ public static class NmfEngine
         return new NmfResult(
             // W is the padded factor itself (its padding lies past the matrix's values): no second m x k copy.
             new DenseMatrix(data.Rows, k, features, validate: false),
+            null, // H: copied from the projector on first use
             outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
+    }
+
+    /// <summary>
+    /// The result of the original problem from that of the scaled one: H = 2^HExponent · H' exactly, W projected
+    /// from the original rows onto H with the original penalties (the projection rescales each row as it needs),
+    /// so Fit's W is what Transform gives; the divergence, objective and loss history scaled by 2^(Eβ).
+    /// </summary>
+    private static NmfResult Unscale(NmfResult scaled, DataScale scale, DataOperand data, NmfFitOptions options)
+    {
+        int k = options.Rank, m = data.Rows, n = data.Columns;
+        var clock = Stopwatch.StartNew();
+        var h = DataScale.Scale(scaled.H.Values, scale.HExponent);
+        foreach (float v in h)
+            if (!float.IsFinite(v))
+                throw new ArgumentException(Invariant($"NMF cannot represent the components of this data in float (rank {k}; its values span a range float cannot factorize). Scale the data towards 1 before factorizing."), "x");
+        var ht = Kernels.FactorOps.TransposeToFactor(h, k, n);
+        CheckComponents(ht, n, k, "x");
+        double beta = options.EffectiveBeta, factor = scale.ObjectiveFactor(beta);
+        var (penaltyW, penaltyH) = Penalty.For(options, m, n);
+        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        float[] features = ProjectTraining(projector, data, Math.Max(1, options.DegreeOfParallelism), into: null);
+        double divergence = scaled.Divergence * factor;
+        double objective = divergence + penaltyW.Evaluate(features.AsSpan(0, m * k)) + penaltyH.Evaluate(h);
+        var history = scaled.LossHistory.Select(v => v * factor).ToArray();
+        var timings = scaled.Timings with { Projection = scaled.Timings.Projection + clock.Elapsed };
+        return new NmfResult(
+            new DenseMatrix(m, k, features.AsSpan(0, m * k).ToArray(), validate: false),
+            new DenseMatrix(k, n, h, validate: false),
+            scaled.Iterations, scaled.Converged, history, scaled.RelativeError, divergence, objective, projector, timings);
+    }
+
+    /// <summary>The fit's own rows projected, a row whose features overflow float named.</summary>
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into)
+    {
+        try
+        {
+            return projector.ProjectAll(data, degree, into);
+        }
+        catch (OverflowException e)
+        {
+            throw new ArgumentException("Projecting the training rows failed: " + e.Message, "x", e);
+        }
+    }
+
+    /// <summary>Refuses components whose Gram matrix float cannot hold (see <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>).</summary>
+    private static void CheckComponents(float[] ht, int n, int k, string paramName)
+    {
+        var squares = new double[k];
+        for (int j = 0; j < n; j++)
+            for (int t = 0; t < k; t++)
+                squares[t] += (double)ht[(long)j * k + t] * ht[(long)j * k + t];
+        for (int t = 0; t < k; t++)
+            if (!(squares[t] <= NmfFitOptions.Limits.MaxComponentSquaredNorm))
+                throw new ArgumentException(Invariant($"NMF cannot represent component {t} of this data in float (its squared norm is {squares[t]:G6}, above {NmfFitOptions.Limits.MaxComponentSquaredNorm:G6}: its projections would overflow float). Scale the data towards 1 before factorizing."), paramName);
     }
 
     /// <summary>
@@ -132,6 +229,11 @@ public static class NmfEngine
         ArgumentNullException.ThrowIfNull(rowBlocks);
         if (rowBlocks.Count == 0)
             throw new ArgumentException("FitBlocks needs at least one row block.", nameof(rowBlocks));
+        if (options is { MissingValues: not NmfMissingValues.Error })
+            throw new ArgumentException("MissingValues = Ignore is not supported by FitBlocks (nor the streamed and cluster fits built on the block step): the components' update of a column with missing entries needs the features of the very rows that miss it, which the summed block statistics do not carry. Fit the whole matrix with NmfEngine.Fit.", nameof(options.MissingValues));
+        foreach (var block in rowBlocks)
+            if (block is not null)
+                MaskedFit.RefuseMissing(block);
         var blocks = new DataOperand[rowBlocks.Count];
         for (int b = 0; b < blocks.Length; b++)
             blocks[b] = DataOperand.Create(rowBlocks[b] ?? throw new ArgumentException($"Row block {b} is null.", nameof(rowBlocks)));
@@ -147,13 +249,39 @@ public static class NmfEngine
     /// <param name="penalty">The scaled penalties on the features (see <see cref="Penalty.For"/>).</param>
     /// <param name="tolerance">Relative tolerance of the per-row solve.</param>
     /// <param name="maxIterations">Maximum sweeps per row.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside <see cref="NmfFitOptions.Limits"/>, or the rank is above the
+    /// number of features.</exception>
+    /// <exception cref="ArgumentException">A component's squared norm exceeds <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>.</exception>
     public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty,
+        double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations) =>
+        CreateProjector(components, beta, penalty, NmfMissingValues.Error, tolerance, maxIterations);
+
+    /// <summary>
+    /// A projector for components learned elsewhere that treats NaN in a row as a missing entry when
+    /// <paramref name="missingValues"/> is <see cref="NmfMissingValues.Ignore"/> (Frobenius only, β = 2).
+    /// </summary>
+    /// <exception cref="ArgumentException">Ignore with β ≠ 2.</exception>
+    public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty, NmfMissingValues missingValues,
         double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations)
     {
         ArgumentNullException.ThrowIfNull(components);
+        bool ignore = missingValues == NmfMissingValues.Ignore;
+        if (ignore && beta != 2)
+            throw new ArgumentException($"MissingValues = Ignore projects with the Frobenius loss (beta = 2) only, but beta is {beta}.", nameof(missingValues));
         int k = components.Rows, n = components.Columns;
+        if (k > n)
+            throw new ArgumentOutOfRangeException(nameof(components), k, Invariant($"The components have rank {k} above their {n} features."));
+        if (!(beta >= NmfFitOptions.Limits.MinBeta && beta <= NmfFitOptions.Limits.MaxBeta))
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, Invariant($"Beta must be in [{NmfFitOptions.Limits.MinBeta}, {NmfFitOptions.Limits.MaxBeta}]."));
+        if (!(penalty.L1 >= 0 && penalty.L1 <= NmfFitOptions.Limits.MaxPenalty && penalty.L2 >= 0 && penalty.L2 <= NmfFitOptions.Limits.MaxPenalty))
+            throw new ArgumentOutOfRangeException(nameof(penalty), penalty, Invariant($"The penalties must be in [0, {NmfFitOptions.Limits.MaxPenalty:G6}]."));
+        if (!(tolerance >= 0 && tolerance <= 1))
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be in [0, 1].");
+        if (maxIterations < 1 || maxIterations > NmfFitOptions.Limits.MaxProjectionIterations)
+            throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, Invariant($"The sweep limit must be in [1, {NmfFitOptions.Limits.MaxProjectionIterations}]."));
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
-        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations);
+        CheckComponents(ht, n, k, nameof(components));
+        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations, ignore);
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

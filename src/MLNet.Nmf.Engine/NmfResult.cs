@@ -10,10 +10,11 @@ public sealed class NmfResult
 {
     private DenseMatrix? _h;
 
-    internal NmfResult(DenseMatrix w, int iterations, bool converged, double[] lossHistory,
+    internal NmfResult(DenseMatrix w, DenseMatrix? h, int iterations, bool converged, double[] lossHistory,
         double relativeError, double divergence, double objective, NmfProjector projector, NmfTimings timings)
     {
         W = w;
+        _h = h; // null: copied from the projector on first use
         Iterations = iterations;
         Converged = converged;
         LossHistory = lossHistory;

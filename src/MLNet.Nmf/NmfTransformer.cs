@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -25,7 +26,9 @@ namespace MLNet.Nmf;
 /// Lazy like every ML.NET transform; works through <c>GetRowToRowMapper</c> and <c>PredictionEngine</c>.
 /// Immutable and safe to share across threads (use one PredictionEngine per thread, as ML.NET prescribes).
 /// The input's values must be finite and non-negative; otherwise reading the output throws an
-/// <see cref="InvalidOperationException"/> naming the column, row, slot and value.
+/// <see cref="InvalidOperationException"/> naming the column, row, slot and value. Rows of any finite
+/// magnitude are projected (rows beyond float's comfortable range are scaled by an exact power of two
+/// first); a row whose features float cannot represent at all is refused the same way, never given ∞ or NaN.
 /// </remarks>
 public sealed class NmfTransformer : OneToOneTransformerBase
 {
@@ -45,7 +48,7 @@ public sealed class NmfTransformer : OneToOneTransformerBase
         // <base: column names> then the MLNet.Nmf payload.
         if (ColumnPairs.Length != 1)
             throw new InvalidDataException($"Invalid MLNet.Nmf model: it declares {ColumnPairs.Length} column pairs, expected 1.");
-        Model = NmfModelFormat.Read(ctx.Reader);
+        Model = NmfModelFormat.Read(ctx.Reader, MLNetInterop.Interop.RemainingInModel(ctx));
     }
 
     /// <summary>What the fit learned: components, outcome, topics, inverse transform.</summary>
@@ -140,6 +143,7 @@ public sealed class NmfTransformer : OneToOneTransformerBase
             var workspace = projector.CreateWorkspace(); // one per getter: a cursor is single-threaded
             string columnName = _transformer.InputColumnName;
             int rank = model.Rank;
+            bool allowMissing = model.MissingValues == NmfMissingValues.Ignore;
             var row = default(VBuffer<float>);
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
             {
@@ -149,20 +153,28 @@ public sealed class NmfTransformer : OneToOneTransformerBase
                 {
                     for (int j = 0; j < values.Length; j++)
                         if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
-                            DataViewMatrixReader.Check(columnName, input.Position, j, values[j]);
+                            DataViewMatrixReader.Check(columnName, input.Position, j, values[j], allowMissing);
                 }
                 else
                 {
                     var indices = row.GetIndices();
                     for (int p = 0; p < values.Length; p++)
                         if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
-                            DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p]);
+                            DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p], allowMissing);
                 }
                 var editor = VBufferEditor.Create(ref destination, rank);
-                if (row.IsDense)
-                    projector.Project(values, editor.Values, workspace);
-                else
-                    projector.Project(row.GetIndices(), values, editor.Values, workspace);
+                try
+                {
+                    if (row.IsDense)
+                        projector.Project(values, editor.Values, workspace);
+                    else
+                        projector.Project(row.GetIndices(), values, editor.Values, workspace);
+                }
+                catch (OverflowException e)
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"Column '{columnName}' at row {input.Position}: {e.Message}"), e);
+                }
                 destination = editor.Commit();
             };
             return getter;

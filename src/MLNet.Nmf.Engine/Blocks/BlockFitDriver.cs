@@ -77,7 +77,7 @@ internal static class BlockFitDriver
         options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error {relativeError:F6}, divergence {divergence:G8}."));
 
         return new NmfResult(
-            new DenseMatrix(m, k, Concatenate(features, blocks, k), validate: false),
+            new DenseMatrix(m, k, Concatenate(features, blocks, k), validate: false), null,
             components.Iterations, components.Converged, history, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
     }

@@ -7,7 +7,8 @@ using Microsoft.ML.Runtime;
 // compiles against publicized copies of these two assemblies (made at build time by
 // src/MLNet.Nmf.Publicizer, kept in obj/, never shipped) and runs against the real ones; these
 // attributes tell the runtime to let this assembly use the members it compiled against.
-// Every use of ML.NET internals is in this folder and in NmfTransformer.cs; see README.md here.
+// Every use of ML.NET internals is in this folder, NmfTransformer.cs and Reconstruction/NmfReconstructionTransformer.cs;
+// see README.md here.
 [assembly: IgnoresAccessChecksTo("Microsoft.ML.Core")]
 [assembly: IgnoresAccessChecksTo("Microsoft.ML.Data")]
 
@@ -30,6 +31,13 @@ namespace MLNet.Nmf.MLNetInterop
     {
         /// <summary>The host environment behind a catalog (ML.NET's own catalogs use the same internal property).</summary>
         public static IHostEnvironment EnvironmentOf(TransformsCatalog catalog) => CatalogUtils.GetEnvironment(catalog);
+
+        /// <summary>
+        /// How many bytes of the current model block remain from the reader's position: ML.NET's header records
+        /// the block's extent, so a payload can be decoded within exactly its own bytes.
+        /// </summary>
+        public static long RemainingInModel(ModelLoadContext ctx) =>
+            ctx.FpMin + ctx.Header.FpModel + ctx.Header.CbModel - ctx.Reader.BaseStream.Position;
 
         /// <summary>The MLContext's seed, or null when it was created without one.</summary>
         public static int? SeedOf(IHostEnvironment environment) =>
