@@ -21,11 +21,11 @@ public class ProjectionKernelsTests
     [MemberData(nameof(Cases))]
     public void BatchProjection_EqualsTheOneRowPath_BitForBit(int k, int maxIterations, double l1)
     {
-        var (dense, sparse) = TestData.Random(37, 29, 0.3, seed: k);
-        var h = TestData.Uniform(k, 29, seed: 100 + k, low: 0f, high: 1f).Values.ToArray();
+        var (dense, sparse) = TestData.Random(37, 41, 0.3, seed: k);
+        var h = TestData.Uniform(k, 41, seed: 100 + k, low: 0f, high: 1f).Values.ToArray();
         if (k > 2)
-            Array.Clear(h, 29, 29); // component 1 is all zeros: its coordinate is never updated
-        var projector = NmfEngine.CreateProjector(new DenseMatrix(k, 29, h), beta: 2, new Penalty(l1, 0.01), 1e-6, maxIterations);
+            Array.Clear(h, 41, 41); // component 1 is all zeros: its coordinate is never updated
+        var projector = NmfEngine.CreateProjector(new DenseMatrix(k, 41, h), beta: 2, new Penalty(l1, 0.01), 1e-6, maxIterations);
 
         var workspace = projector.CreateWorkspace();
         var oneRow = new float[37 * k];
