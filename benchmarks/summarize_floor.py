@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Time-to-error and floor table of docs/benchmarks.md (issue 12) from one session's results.
-Usage: summarize_floor.py results/<date> [--fma GFLOPS] [--copy GBPS]
+Usage: summarize_floor.py results/<date> [--fma GFLOPS] [--copy GBPS] [--memory FILE.jsonl]
 
 Peer: the better (lower relative error; then faster) of scikit-learn's cd and mu rows for the same data and k.
 Ours: each fit line; "reaches" when its relative error <= the peer's x (1 + 1e-7); the time-to-error row of a grid is the
@@ -54,7 +54,8 @@ for o in ours:
 print()
 print("| data | k | first fit: peak above baseline MB (× data+factors) | peak after each fit in one process, MB | growth after the first fit MB |")
 print("|---|---|---|---|---|")
-for o in ours:
+memory = [json.loads(l) for l in open(args[args.index("--memory") + 1])] if "--memory" in args else ours
+for o in memory:
     if o["command"] == "fit" and "peak_after_each_fit_mb" in o:
         peaks = o["peak_after_each_fit_mb"]
         print(f"| {key(o['dataset'])} {o['solver']} {o['iterations']} it | {o['rank']} | {o['peak_above_before_fit_mb']:.1f} ({o['peak_above_before_over_data_plus_factors']:.2f}×) | "

@@ -64,24 +64,30 @@ public static class NmfEngine
     /// </summary>
     internal static NmfResult EnsureFinite(NmfResult result)
     {
-        foreach (var (factor, name) in new[] { (result.W, "W"), (result.H, "H") })
-        {
-            var values = factor.Values;
-            for (int i = 0; i < values.Length; i++)
-                if (!float.IsFinite(values[i]))
-                    throw new InvalidOperationException(Invariant($"NMF produced {values[i]} in {name} at row {i / factor.Columns}, column {i % factor.Columns} from finite input; this is a defect of MLNet.Nmf, please report it with the data's shape and options."));
-        }
+        var w = result.W.Values;
+        for (int i = 0; i < w.Length; i++)
+            if (!float.IsFinite(w[i]))
+                throw Defect(w[i], "W", i / result.W.Columns, i % result.W.Columns);
+        // H through the projector's Hᵀ (the same values): reading result.H would copy it at the fit's peak.
+        int k = result.Projector.Rank, n = result.Projector.Features;
+        var ht = result.Projector.ComponentsTransposed.AsSpan(0, k * n);
+        for (int i = 0; i < ht.Length; i++)
+            if (!float.IsFinite(ht[i]))
+                throw Defect(ht[i], "H", i % k, i / k);
         return result;
+
+        static InvalidOperationException Defect(float value, string name, int row, int column) =>
+            new(Invariant($"NMF produced {value} in {name} at row {row}, column {column} from finite input; this is a defect of MLNet.Nmf, please report it with the data's shape and options."));
     }
 
     /// <summary>Fits whose results (W, H and the projector's Hᵀ) take at least this many floats start with a full GC.</summary>
-    internal const long ReclaimThresholdFloats = 1L << 20; // 4 MB
+    internal const long ReclaimThresholdFloats = 1L << 16; // 256 KB
 
     /// <summary>
     /// Every scratch buffer of a fit is pooled (<see cref="Memory.BufferPool"/>), so what a fit allocates afresh is its
     /// result alone. An earlier fit's results that the caller has dropped are garbage the GC has no reason to reclaim yet
     /// (its large-object budget is several such results), so each further fit in the same process would raise the peak
-    /// resident set by one result. A fit with results of 4 MB or more therefore starts with one blocking full collection:
+    /// resident set by one result. A fit with results of 256 KB or more therefore starts with one blocking full collection:
     /// its cost is that of marking the live heap (milliseconds next to such a fit), and a second and third fit then add nothing.
     /// </summary>
     internal static void ReclaimEarlierResults(int rows, int columns, int k)
