@@ -21,6 +21,8 @@ internal sealed record BenchArgs
     public int Inner { get; init; } = NmfFitOptions.Defaults.InnerIterations;
     public bool Pipeline { get; init; }
     public int PredictRows { get; init; } = 20000;
+    public int Replicate { get; init; } = 1;
+    public int? Passes { get; init; }
 
     public static BenchArgs Parse(string[] args)
     {
@@ -66,6 +68,8 @@ internal sealed record BenchArgs
                 "--inner" => result with { Inner = Int() },
                 "--predict-rows" => result with { PredictRows = Int() },
                 "--pipeline" => result with { Pipeline = true },
+                "--replicate" => result with { Replicate = Int() },
+                "--passes" => result with { Passes = Int() },
                 _ => throw new ArgumentException($"Unknown option {key}.\n{Usage}"),
             };
         }
@@ -73,6 +77,8 @@ internal sealed record BenchArgs
             throw new ArgumentException($"Give exactly one of --csr FILE or --dense FILE.\n{Usage}");
         if (result.Runs < 1)
             throw new ArgumentException("--runs must be at least 1.");
+        if (result.Replicate < 1)
+            throw new ArgumentException("--replicate must be at least 1.");
         return result;
     }
 
@@ -90,7 +96,7 @@ internal sealed record BenchArgs
     };
 
     public const string Usage =
-        "usage: MLNet.Nmf.Benchmarks fit|transform|predict (--csr FILE | --dense FILE) [--rank K] [--iterations N] [--tol T]\n" +
+        "usage: MLNet.Nmf.Benchmarks fit|transform|predict|stream-fit (--csr FILE | --dense FILE) [--rank K] [--iterations N] [--tol T]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
-        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N]";
+        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N] [--replicate N] [--passes P]";
 }

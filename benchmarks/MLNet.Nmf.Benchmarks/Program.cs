@@ -31,6 +31,9 @@ switch (a.Command)
     case "transform":
         EngineBench.Transform(a, x, dataset);
         break;
+    case "stream-fit":
+        StreamBench.Fit(a, x, dataset);
+        break;
     case "predict":
         PipelineBench.Predict(a, x, dataset);
         break;

@@ -19,7 +19,7 @@ namespace MLNet.Nmf;
 /// <summary>
 /// Appends to each row its non-negative features w (length <see cref="NmfModelParameters.Rank"/>): the
 /// projection of the input row x onto the fixed components H, i.e. the w ≥ 0 minimizing the model's
-/// objective d_β(x, wH) + penalties(w). Created by <see cref="NmfEstimator.Fit"/> or loaded from a model zip.
+/// objective d_β(x, wH) + penalties(w). Created by <see cref="NmfEstimator.Fit(IDataView)"/> or loaded from a model zip.
 /// </summary>
 /// <remarks>
 /// Lazy like every ML.NET transform; works through <c>GetRowToRowMapper</c> and <c>PredictionEngine</c>.
