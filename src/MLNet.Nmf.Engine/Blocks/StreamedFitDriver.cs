@@ -63,10 +63,15 @@ internal static class StreamedFitDriver
             : new NmfProjector(FactorOps.TransposeToFactor(streaming.InitialComponents.Values, k, n), n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
 
         using var store = new FeatureStore(streaming.FeatureDirectory, m, k);
+        // One work buffer and one features buffer serve every block: a pass allocates only what the reader hands out.
+        int maxRows = blockRows.Max();
+        var product = new float[NmfBlockStep.WorkBufferLength(maxRows, n, k)];
+        var w = FactorLayout.Allocate(maxRows, k);
         var scratch = new NmfBlockStatistics(k, n);
         var total = new NmfBlockStatistics(k, n);
         var measured = new NmfBlockStatistics(k, n);
         int passes = 1;
+        long released = 0;
         while (!components.Finished && passes < streaming.MaxPasses)
         {
             clockPass.Restart();
@@ -77,22 +82,22 @@ internal static class StreamedFitDriver
             long firstRow = 0;
             foreach (var matrix in source.ReadBlocks())
             {
-                var step = new NmfBlockStep(DataOperand.Create(matrix));
+                var step = new NmfBlockStep(DataOperand.Create(matrix), product);
                 if (b >= blockRows.Count || step.Rows != blockRows[b] || step.Columns != n)
                     throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave block {b} with {step.Rows} rows x {step.Columns} where pass 1 gave {(b < blockRows.Count ? blockRows[b] : 0)} x {n}. A streamed fit needs the same rows in the same order on every pass."));
-                float[] w = step.CreateFeatures(k);
                 if (!first)
                     store.Read(firstRow, step.Rows, w);
                 else if (warmProjector is not null)
                     step.Project(warmProjector, w, components.PenaltyW, degree);
                 else
-                    NmfBlockStart.FillRandomFeatures(w, options.Seed, k, n, firstRow, scale);
+                    NmfBlockStart.FillRandomFeatures(w, step.Rows, options.Seed, k, n, firstRow, scale);
                 if (first)
                     measured.Add(step.Measure(w, k, components.PenaltyW, degree, scratch));
                 total.Add(step.Update(w, input, degree, scratch));
                 store.Write(firstRow, step.Rows, w);
                 firstRow += step.Rows;
                 b++;
+                ReleaseBlock(ref released, matrix.StoredCount);
             }
             if (b != blockRows.Count)
                 throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave {b} blocks ({firstRow} rows) where pass 1 gave {blockRows.Count} ({m} rows). A streamed fit needs the same rows in the same order on every pass."));
@@ -113,6 +118,25 @@ internal static class StreamedFitDriver
         var projector = new NmfProjector(ht, n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
         return new NmfStreamedResult(new DenseMatrix(k, n, projector.CopyComponents(), validate: false), m, components.Iterations, components.Converged,
             passes, rowsRead, history, relativeError, 0.5 * squared, projector, clock.Elapsed);
+    }
+
+    /// <summary>Bytes of dropped blocks after which the driver asks for a collection.</summary>
+    private const long CollectEvery = 64L << 20;
+
+    /// <summary>
+    /// Counts the bytes of a block that has just been dropped (the reader's arrays and the transpose, about
+    /// 16 bytes per stored value) and, every <see cref="CollectEvery"/> bytes, asks for a full blocking collection.
+    /// Blocks are large objects that die at once; left to its own pacing the GC lets them pile up in proportion to
+    /// the rows read, which is the one thing a streamed fit must not do. A collection of a heap that holds one
+    /// block costs a few milliseconds, a few times per 64 MiB read.
+    /// </summary>
+    private static void ReleaseBlock(ref long released, long storedValues)
+    {
+        released += 16 * storedValues;
+        if (released < CollectEvery)
+            return;
+        released = 0;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
     }
 
     /// <summary>What can be refused before any row is read.</summary>
