@@ -21,7 +21,7 @@ internal static class BoundedStream
         var log = new List<string>();
         ml.Log += (_, e) =>
         {
-            if (e.Message.StartsWith("NMF", StringComparison.Ordinal))
+            if (e.Message.Contains("NMF", StringComparison.Ordinal) && e.Kind != Microsoft.ML.Runtime.ChannelMessageKind.Trace)
                 lock (log) log.Add(e.Message);
         };
         var definition = SchemaDefinition.Create(typeof(Row));
