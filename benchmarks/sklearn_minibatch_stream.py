@@ -68,13 +68,23 @@ def main():
     for run in range(a.runs):
         model = MiniBatchNMF(n_components=a.rank, batch_size=a.batch_size, random_state=a.seed)
         start = time.perf_counter()
-        for pass_ in range(a.passes):
-            t = time.perf_counter()
-            for copy in range(a.replicate):
-                for lo in range(0, m, a.batch_size):
-                    model.partial_fit(X[lo:lo + a.batch_size])
-            print("sklearn MiniBatchNMF: run %d pass %d of %d rows in %.2f s" % (run + 1, pass_ + 1, a.replicate * m, time.perf_counter() - t),
-                  file=sys.stderr, flush=True)
+        done = 0
+        try:
+            for pass_ in range(a.passes):
+                t = time.perf_counter()
+                for copy in range(a.replicate):
+                    for lo in range(0, m, a.batch_size):
+                        model.partial_fit(X[lo:lo + a.batch_size])
+                        done += min(a.batch_size, m - lo)
+                print("sklearn MiniBatchNMF: run %d pass %d of %d rows in %.2f s" % (run + 1, pass_ + 1, a.replicate * m, time.perf_counter() - t),
+                      file=sys.stderr, flush=True)
+        except ValueError as e:
+            # MiniBatchNMF's W solve divides by ‖W‖, which fails once a batch's W is all zeros.
+            print(json.dumps({"command": "sklearn-minibatchnmf-stream", "dataset": name, "rank": a.rank, "replicate": a.replicate,
+                              "passes": a.passes, "batch_size": a.batch_size, "error": str(e), "failed_after_rows": done,
+                              "seconds_until_failure": time.perf_counter() - start, "peak_working_set_bytes": vm_hwm_bytes(),
+                              "sklearn": sklearn.__version__}))
+            return
         seconds.append(time.perf_counter() - start)
     W = model.transform(X)
     rel = relative_error(X, W, model.components_)

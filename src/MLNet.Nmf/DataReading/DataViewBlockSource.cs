@@ -40,7 +40,7 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
     {
         Passes++;
         string name = _column.Name;
-        var pointers = new List<int>(_blockSize + 1);
+        var pointers = new List<int>(Math.Min(_blockSize, 1 << 16) + 1);
         var indices = new List<int>();
         var values = new List<float>();
         long row = 0;
@@ -59,7 +59,7 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
                 Append(name, row, buffer, indices, values);
                 pointers.Add(indices.Count);
                 row++;
-                if (pointers.Count == _blockSize + 1)
+                if (pointers.Count - 1 == _blockSize)
                 {
                     var block = Build(pointers, indices, values);
                     _readClock.Stop();

@@ -10,7 +10,7 @@ namespace MLNet.Nmf.Tests.MLNet;
 public class BoundedMemoryTests
 {
     [Fact]
-    public void StreamedFit_UnderAHeapLimitBelowTheInMemoryCopy_Succeeds()
+    public async Task StreamedFit_UnderAHeapLimitBelowTheInMemoryCopy_Succeeds()
     {
         const int rows = 400_000, columns = 2_000, perRow = 30;
         const long heapLimit = 48L << 20;
@@ -24,9 +24,9 @@ public class BoundedMemoryTests
         start.Environment["DOTNET_GCHeapHardLimit"] = heapLimit.ToString("X", CultureInfo.InvariantCulture);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        string all = output + stderr.Result;
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        string all = output + await stderr;
 
         process.ExitCode.Should().Be(0, all);
         all.Should().Contain($"heap limit {heapLimit} bytes", "the child must run under the limit");
