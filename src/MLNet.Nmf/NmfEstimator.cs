@@ -182,7 +182,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             },
         };
         var result = NmfEngine.FitStreamed(source, options, streaming);
-        WarnIfNotConverged(channel, result.Converged, options);
+        WarnIfNotConverged(channel, result, options);
         return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
             result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(),
@@ -193,7 +193,14 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     {
         if (!converged && options.Tolerance > 0)
             channel.Warning(string.Create(CultureInfo.InvariantCulture,
-                $"NMF stopped at MaximumIterations = {options.MaxIterations} (or MaximumPasses) without converging (tolerance {options.Tolerance}); raise MaximumIterations or Tolerance."));
+                $"NMF stopped at MaximumIterations = {options.MaxIterations} without converging (tolerance {options.Tolerance}); raise MaximumIterations or Tolerance."));
+    }
+
+    private void WarnIfNotConverged(IChannel channel, NmfStreamedResult result, NmfFitOptions options)
+    {
+        if (!result.Converged && options.Tolerance > 0)
+            channel.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"NMF stopped after {result.Passes} passes ({result.Iterations} iterations; MaximumPasses = {_options.MaximumPasses}, MaximumIterations = {options.MaxIterations}) without converging (tolerance {options.Tolerance}); raise MaximumPasses or Tolerance."));
     }
 
     /// <summary>A streamed fit runs coordinate descent on the Frobenius loss.</summary>
