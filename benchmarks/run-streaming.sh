@@ -18,5 +18,7 @@ bench fit --csr "$csr" --rank 20 --iterations 200 --tol 1e-4 --runs 3
 bench stream-fit --csr "$csr" --rank 20 --replicate 1 --runs 3
 peer --csr "$csr" --rank 20 --replicate 1 --passes 1 --runs 3
 peer --csr "$csr" --rank 20 --replicate 1 --passes 5 --runs 1
+peer --csr "$csr" --rank 20 --replicate 1 --passes 1 --runs 3 --batch-size 8192
 bench stream-fit --csr "$csr" --rank 20 --replicate 16 --runs 1
 peer --csr "$csr" --rank 20 --replicate 16 --passes 1 --runs 1
+peer --csr "$csr" --rank 20 --replicate 16 --passes 1 --runs 1 --batch-size 8192
