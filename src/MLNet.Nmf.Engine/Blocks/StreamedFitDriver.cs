@@ -31,6 +31,7 @@ internal static class StreamedFitDriver
         long nonZeros = 0, stored = 0;
         double sum = 0;
         float min = float.PositiveInfinity;
+        long released = 0;
         foreach (var matrix in source.ReadBlocks())
         {
             var block = DataOperand.Create(matrix);
@@ -41,6 +42,7 @@ internal static class StreamedFitDriver
             stored += block.StoredCount;
             sum += block.Sum;
             min = Math.Min(min, block.MinValue);
+            ReleaseBlock(ref released, matrix.StoredCount);
         }
         if (m == 0)
             throw new InvalidOperationException("The data has no rows; NMF needs at least one.");
@@ -71,7 +73,6 @@ internal static class StreamedFitDriver
         var total = new NmfBlockStatistics(k, n);
         var measured = new NmfBlockStatistics(k, n);
         int passes = 1;
-        long released = 0;
         while (!components.Finished && passes < streaming.MaxPasses)
         {
             clockPass.Restart();
