@@ -150,6 +150,26 @@ public class StreamedFitTests
     }
 
     [Fact]
+    public void Streamed_OverASlowUpstreamPipeline_SuggestsACacheOrABinaryFile()
+    {
+        // Every row costs 4 ms upstream (an expensive lazy pipeline): reading dominates the passes.
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("NMF", StringComparison.Ordinal)) lock (log) log.Add(e.Message); };
+        IEnumerable<FixedRow> Slow()
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                Thread.Sleep(4);
+                yield return new FixedRow { Values = new[] { 1f + i % 5, 2f, i % 3, 0.5f } };
+            }
+        }
+        var options = new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, FitMode = NmfFitMode.Streamed, MaximumPasses = 3 };
+        ml.Transforms.NonNegativeMatrixFactorization(options).Fit(ml.Data.LoadFromEnumerable(Slow()));
+        log.Should().ContainSingle(m => m.Contains("each pass re-runs the pipeline upstream of this estimator") && m.Contains("AppendCacheCheckpoint") && m.Contains("SaveAsBinary"));
+    }
+
+    [Fact]
     public void Auto_SmallData_FitsInMemory_AndLogsWhy()
     {
         var (ml, featurized, log) = LazyText();
