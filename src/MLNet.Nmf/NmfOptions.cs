@@ -98,6 +98,8 @@ public sealed class NmfOptions
     /// </summary>
     public int MaximumPasses { get; set; } = Defaults.MaximumPasses;
 
+    internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
+
     internal NmfFitOptions ToEngine(int seed, Action<string>? log) => new()
     {
         Rank = Rank,
