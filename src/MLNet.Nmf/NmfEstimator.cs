@@ -44,7 +44,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (!Enum.IsDefined(options.FitMode))
             throw new ArgumentOutOfRangeException(nameof(options.FitMode), options.FitMode, "Unknown FitMode; use Auto, InMemory or Streamed.");
         if (options.FitMode == NmfFitMode.Streamed && !CanStream(options))
-            throw new ArgumentException($"FitMode Streamed needs Solver CoordinateDescent and Loss Frobenius, but Solver is {options.Solver} and Loss {options.Loss}. Use FitMode InMemory (or Auto) for them.", nameof(options.FitMode));
+            throw new ArgumentException($"FitMode Streamed needs Solver CoordinateDescent, Loss Frobenius and MissingValues Error, but Solver is {options.Solver}, Loss {options.Loss} and MissingValues {options.MissingValues}. Use FitMode InMemory (or Auto) for them.", nameof(options.FitMode));
         if (options.DegreeOfParallelism is int degree && degree < 1)
             throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
         // A copy: NmfOptions is mutable, and a change after this check must not reach Fit unchecked.
@@ -119,15 +119,15 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         {
             case NmfFitMode.InMemory:
                 channel.Info("NMF: fitting in memory (FitMode InMemory).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size, _options.MissingValues);
                 break;
             case NmfFitMode.Auto when !CanStream(_options):
-                channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {_options.Solver} with Loss {_options.Loss} cannot stream).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size);
+                channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {_options.Solver} with Loss {_options.Loss} and MissingValues {_options.MissingValues} cannot stream).");
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size, _options.MissingValues);
                 break;
             case NmfFitMode.Auto:
                 long budget = MemoryBudget();
-                if (DataViewMatrixReader.TryRead(input, InputColumnName, size, budget) is { } read)
+                if (DataViewMatrixReader.TryRead(input, InputColumnName, size, budget, _options.MissingValues) is { } read)
                 {
                     (matrix, slotNames) = read;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
@@ -155,7 +155,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (initial is not null)
         {
             var components = new DenseMatrix(initial.Rank, initial.FeatureCount, initial.RawComponents.ToArray());
-            var start = NmfEngine.CreateProjector(components, options.EffectiveBeta, Penalty.For(options, matrix.Rows, matrix.Columns).W,
+            var start = NmfEngine.CreateProjector(components, options.EffectiveBeta, Penalty.For(options, matrix.Rows, matrix.Columns).W, options.MissingValues,
                 options.ProjectionTolerance, options.ProjectionMaxIterations);
             options = options with { Initialization = NmfInitialization.Custom, InitialH = components, InitialW = start.Transform(matrix, options.DegreeOfParallelism) };
         }
@@ -163,7 +163,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         WarnIfNotConverged(channel, result.Converged, options);
         return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
-            result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames);
+            result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames,
+            options.MissingValues);
     }
 
     private NmfModelParameters FitStreamed(IChannel channel, IDataView input, DataViewSchema.Column column, int size, NmfFitOptions options, NmfModelParameters? initial)
@@ -191,7 +192,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
             result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(),
-            DataViewMatrixReader.ReadSlotNames(column, size));
+            DataViewMatrixReader.ReadSlotNames(column, size), options.MissingValues);
     }
 
     private static void WarnIfNotConverged(IChannel channel, bool converged, NmfFitOptions options)
@@ -208,9 +209,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
                 $"NMF stopped after {result.Passes} passes ({result.Iterations} iterations; MaximumPasses = {_options.MaximumPasses}, MaximumIterations = {options.MaxIterations}) without converging (tolerance {options.Tolerance}); raise MaximumPasses or Tolerance."));
     }
 
-    /// <summary>A streamed fit runs coordinate descent on the Frobenius loss.</summary>
+    /// <summary>A streamed fit runs coordinate descent on the Frobenius loss, without missing entries (the block step has no masked arithmetic).</summary>
     private static bool CanStream(NmfOptions options) =>
-        options.Solver == NmfSolver.CoordinateDescent && options.Loss == NmfLoss.Frobenius;
+        options.Solver == NmfSolver.CoordinateDescent && options.Loss == NmfLoss.Frobenius && options.MissingValues == NmfMissingValues.Error;
 
     /// <summary>The most an in-memory copy may take in Auto mode: a quarter of what the GC may use (machine, container or heap limit).</summary>
     private static long MemoryBudget() => Math.Max(1, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);

@@ -143,6 +143,7 @@ public sealed class NmfTransformer : OneToOneTransformerBase
             var workspace = projector.CreateWorkspace(); // one per getter: a cursor is single-threaded
             string columnName = _transformer.InputColumnName;
             int rank = model.Rank;
+            bool allowMissing = model.MissingValues == NmfMissingValues.Ignore;
             var row = default(VBuffer<float>);
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
             {
@@ -152,14 +153,14 @@ public sealed class NmfTransformer : OneToOneTransformerBase
                 {
                     for (int j = 0; j < values.Length; j++)
                         if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
-                            DataViewMatrixReader.Check(columnName, input.Position, j, values[j]);
+                            DataViewMatrixReader.Check(columnName, input.Position, j, values[j], allowMissing);
                 }
                 else
                 {
                     var indices = row.GetIndices();
                     for (int p = 0; p < values.Length; p++)
                         if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
-                            DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p]);
+                            DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p], allowMissing);
                 }
                 var editor = VBufferEditor.Create(ref destination, rank);
                 try

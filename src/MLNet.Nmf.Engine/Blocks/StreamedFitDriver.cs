@@ -34,6 +34,7 @@ internal static class StreamedFitDriver
         long released = 0;
         foreach (var matrix in source.ReadBlocks())
         {
+            MaskedFit.RefuseMissing(matrix);
             var block = DataOperand.Create(matrix);
             CheckColumns(block, blockRows.Count, n);
             blockRows.Add(block.Rows);
@@ -149,6 +150,8 @@ internal static class StreamedFitDriver
             throw new ArgumentOutOfRangeException(nameof(options.Rank), options.Rank, "Rank must be at least 1.");
         if (options.Solver != NmfSolver.CoordinateDescent || options.EffectiveBeta != 2)
             throw new ArgumentException($"A streamed fit runs Solver CoordinateDescent with the Frobenius loss only, but Solver is {options.Solver} and Loss {options.Loss}. Fit in memory for other solvers and losses.", nameof(options.Solver));
+        if (options.MissingValues != NmfMissingValues.Error)
+            throw new ArgumentException("MissingValues = Ignore is not supported by the streamed fit (nor FitBlocks and the cluster fit built on the block step): the components' update of a column with missing entries needs the features of the very rows that miss it, which the summed block statistics do not carry. Fit in memory.", nameof(options.MissingValues));
         if (streaming.InitialComponents is null && options.Initialization is not (NmfInitialization.Auto or NmfInitialization.Random))
             throw new ArgumentException($"Initialization {options.Initialization} needs the whole matrix at once; a streamed fit starts from Random (or Auto, which means Random here), or from given components (warm start).", nameof(options.Initialization));
     }

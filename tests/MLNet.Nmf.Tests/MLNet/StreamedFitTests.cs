@@ -185,7 +185,7 @@ public class StreamedFitTests
         var options = Options(NmfFitMode.Streamed);
         options.Solver = NmfSolver.MultiplicativeUpdate;
         var act = () => new MLContext().Transforms.NonNegativeMatrixFactorization(options);
-        act.Should().Throw<ArgumentException>().WithMessage("FitMode Streamed needs Solver CoordinateDescent and Loss Frobenius, but Solver is MultiplicativeUpdate*")
+        act.Should().Throw<ArgumentException>().WithMessage("FitMode Streamed needs Solver CoordinateDescent, Loss Frobenius and MissingValues Error, but Solver is MultiplicativeUpdate*")
             .Which.ParamName.Should().Be("FitMode");
     }
 }
