@@ -1,0 +1,1 @@
+namespace MLNet.Nmf.Orleans; public static class Placeholder {}
