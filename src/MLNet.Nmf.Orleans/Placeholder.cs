@@ -1,1 +1,0 @@
-namespace MLNet.Nmf.Orleans; public static class Placeholder {}
