@@ -41,7 +41,7 @@ public static class NmfShards
         for (int s = 0; s < shardCount; s++)
         {
             long start = rows * s / shardCount, end = rows * (s + 1) / shardCount;
-            var part = mlContext.Data.TakeRows(mlContext.Data.SkipRows(cached, start), end - start);
+            var part = mlContext.Data.TakeRows(start == 0 ? cached : mlContext.Data.SkipRows(cached, start), end - start);
             string name = string.Create(CultureInfo.InvariantCulture, $"shard-{s:D3}.idv");
             using (var stream = File.Create(Path.Combine(directory, name)))
                 mlContext.Data.SaveAsBinary(part, stream, keepHidden: false);

@@ -103,6 +103,8 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         }
         catch (Exception e) when (e is NmfShardException or ArgumentException or TimeoutException or InvalidOperationException)
         {
+            if (e is not NmfShardException)
+                _log.LogError(e, "NMF fit {FitId} failed.", FitId);
             await FailAsync(e.Message);
         }
         finally
@@ -193,8 +195,13 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
             squared += r.SquaredError;
         S.RelativeError = ShardedFit.RelativeError(plan, squared);
         S.FeaturesPaths = results.Where(r => r.FeaturesPath is not null).Select(r => r.FeaturesPath!).ToList();
-        await Task.Run(() => ClusterModelWriter.Write(request, manifest, plan, components.ToComponents(), S.Iteration, S.Converged,
-            S.LossHistory, S.RelativeError, 0.5 * squared));
+        // Grain state is read here, on the grain's scheduler; the writing runs on the thread pool.
+        int iterations = S.Iteration;
+        bool converged = S.Converged;
+        var history = S.LossHistory.ToArray();
+        double relativeError = S.RelativeError;
+        await Task.Run(() => ClusterModelWriter.Write(request, manifest, plan, components.ToComponents(), iterations, converged,
+            history, relativeError, 0.5 * squared));
         S.Phase = NmfClusterFitPhase.Completed;
         Event(string.Create(CultureInfo.InvariantCulture, $"completed after {S.Iteration} iterations; relative error {S.RelativeError:F6}; model written to {request.ModelPath}"));
         await _state.WriteStateAsync();
