@@ -55,15 +55,19 @@ public class ClusterFitTests
         status.Resumptions.Should().BeEmpty();
 
         int k = 8, n = model.FeatureCount;
-        long expected = 6L * ((n * k + 8) * 4L + k * k * 8L) + 6L * (3 * 8L + k * k * 8L + (long)n * k * 4L);
+        // Per shard: Hᵀ (n·k + 8 floats), HHᵀ (k² doubles), the order (k ints), the W penalty; back: WᵀW (k² doubles),
+        // XᵀW (n·k floats: float products, sent exactly as float) and five scalars.
+        long expected = 6L * ((n * k + 8) * 4L + k * k * 8L + k * 4L + 16) + 6L * (k * k * 8L + (long)n * k * 4L + 40);
         status.BytesPerIteration.Should().Be(expected);
 
         // The distributed transform: each shard's features, beside the model, equal the single-machine projection.
         status.FeaturesPaths.Should().HaveCount(6);
         var ml = new MLContext();
         var features = ml.Data.CreateEnumerable<FeatureRow>(ml.Data.LoadFromBinary(status.FeaturesPaths[3]), reuseRowObject: false).ToArray();
-        features.Should().HaveCount(reference.W[3].Rows);
-        features.SelectMany(f => f.Features).Should().Equal(reference.W[3].Values.ToArray());
+        var shards = Data.ShardManifest.Load(manifest);
+        long first = shards.FirstRow(3);
+        features.Select(f => f.Row).Should().Equal(Enumerable.Range((int)first, (int)shards.Shards[3].Rows).Select(r => (long)r));
+        features.SelectMany(f => f.Features).Should().Equal(reference.W.Values.Slice((int)first * k, (int)shards.Shards[3].Rows * k).ToArray());
     }
 
     [Fact]

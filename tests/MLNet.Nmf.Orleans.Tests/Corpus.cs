@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Text;
 using MLNet.Nmf.Engine.Matrices;
-using MLNet.Nmf.Engine.Sharded;
+using MLNet.Nmf.Engine;
 using MLNet.Nmf.Orleans.Client;
 using MLNet.Nmf.Orleans.Data;
 
@@ -45,12 +45,12 @@ internal static class Corpus
     }
 
     /// <summary>The single-machine fit with the shards as blocks: the reference the cluster must equal bit for bit.</summary>
-    public static ShardedFitResult SingleMachineFit(string manifestPath, NmfClusterFitRequest request)
+    public static NmfResult SingleMachineFit(string manifestPath, NmfClusterFitRequest request)
     {
         var manifest = ShardManifest.Load(manifestPath);
         var blocks = Enumerable.Range(0, manifest.Shards.Count)
             .Select(i => (INmfMatrix)ShardReader.Read(manifest, manifestPath, i)).ToArray();
-        return ShardedFit.Fit(blocks, request.ToOptions() with { DegreeOfParallelism = 2 });
+        return NmfEngine.FitBlocks(blocks, request.ToOptions() with { DegreeOfParallelism = 2 });
     }
 
     /// <summary>The components of a model zip, loaded in plain ML.NET.</summary>

@@ -5,7 +5,7 @@ namespace MLNet.Nmf.Orleans.Client;
 /// <summary>What a cluster fit does: the shards, the settings, where the model goes.</summary>
 /// <remarks>
 /// The cluster runs row-sharded HALS (coordinate descent, Frobenius loss, random start, cyclic order): the
-/// result is bit-identical to <see cref="Engine.Sharded.ShardedFit.Fit"/> on the shards as blocks, same seed.
+/// result is bit-identical to <see cref="NmfEngine.FitBlocks"/> on the shards as blocks, same seed and options.
 /// Paths are read and written by the silos: use a folder every silo reaches.
 /// </remarks>
 [GenerateSerializer, Immutable]

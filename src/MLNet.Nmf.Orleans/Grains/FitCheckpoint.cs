@@ -8,7 +8,6 @@ public sealed class FitCheckpoint
 {
     [Id(0)] public NmfClusterFitRequest? Request { get; set; }
     [Id(1)] public NmfClusterFitPhase Phase { get; set; }
-    [Id(2)] public string? PlanJson { get; set; }
     [Id(3)] public int Iteration { get; set; }
     /// <summary>Hᵀ after <see cref="Iteration"/>, raw little-endian floats.</summary>
     [Id(4)] public byte[] Components { get; set; } = [];
@@ -25,4 +24,12 @@ public sealed class FitCheckpoint
     [Id(15)] public double RelativeError { get; set; }
     [Id(16)] public List<string> FeaturesPaths { get; set; } = [];
     [Id(17)] public int ShardCount { get; set; }
+    /// <summary>What the shards need (set once the shards are loaded).</summary>
+    [Id(18)] public ShardPlan? Plan { get; set; }
+    /// <summary>Rows of all shards together.</summary>
+    [Id(19)] public int Rows { get; set; }
+    /// <summary>Non-zeros of all shards together.</summary>
+    [Id(20)] public long NonZeros { get; set; }
+    /// <summary>‖X‖²_F, the shards' added in order.</summary>
+    [Id(21)] public double SquaredNorm { get; set; }
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using MLNet.Nmf.Engine.Sharded;
+using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
 using MLNet.Nmf.Orleans.Client;
 using MLNet.Nmf.Orleans.Data;
 using MLNet.Nmf.Orleans.Hosting;
@@ -83,19 +83,17 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                               Assignment: new ShardAssignment(FitId, request.ManifestPath, i)))
                 .ToArray();
             S.ShardCount = shards.Length;
-            ShardedFitPlan plan;
-            ShardedComponents components;
+            var options = request.ToOptions() with { DegreeOfParallelism = NmfCluster.ShardDegreeOfParallelism };
+            NmfComponentState components;
             if (S.Phase == NmfClusterFitPhase.Starting)
-                (plan, components) = await StartAsync(request, shards, cancellation);
+                components = await StartAsync(request, options, shards, cancellation);
             else
-            {
-                plan = JsonSerializer.Deserialize<ShardedFitPlan>(S.PlanJson!)!;
-                components = ShardedComponents.Restore(plan, MemoryMarshal.Cast<byte, float>(S.Components));
-            }
+                components = NmfComponentState.Resume(Transposed(S.Components), S.Plan!.Columns, S.Rows, S.NonZeros, options,
+                    new NmfComponentCheckpoint(S.Iteration, S.FirstViolation, S.Converged, S.LossHistory.ToArray()));
             while (S.Phase == NmfClusterFitPhase.Iterating)
-                await IterateAsync(plan, components, shards, cancellation);
+                await IterateAsync(components, shards, cancellation);
             if (S.Phase == NmfClusterFitPhase.Finishing)
-                await FinishAsync(request, manifest, plan, components, shards, cancellation);
+                await FinishAsync(request, manifest, components, shards, cancellation);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -114,35 +112,60 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         }
     }
 
-    private async Task<(ShardedFitPlan, ShardedComponents)> StartAsync(NmfClusterFitRequest request,
+    private async Task<NmfComponentState> StartAsync(NmfClusterFitRequest request, NmfFitOptions options,
         (INmfShardGrain Grain, ShardAssignment Assignment)[] shards, CancellationToken cancellation)
     {
         var loads = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Load(s.Assignment))), "loading the shards", cancellation);
         S.Placement = loads.Select(l => l.Silo).ToList();
+        int n = loads[0].Summary.Columns;
+        long rows = 0, nonZeros = 0;
+        double sum = 0, squares = 0;
         for (int i = 0; i < loads.Length; i++)
-            Event($"shard {i}: {loads[i].Summary.Rows} rows, {loads[i].Summary.NonZeros} non-zeros, on silo {loads[i].Silo}");
-        var plan = ShardedFitPlan.Create(request.ToOptions(), loads.Select(l => l.Summary).ToArray());
-        var components = ShardedComponents.Start(plan);
+        {
+            var summary = loads[i].Summary;
+            Event($"shard {i}: {summary.Rows} rows, {summary.NonZeros} non-zeros, on silo {loads[i].Silo}");
+            if (summary.Columns != n)
+                throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"Shard {i} has {summary.Columns} columns but shard 0 has {n}; all shards must come from one featurization."));
+            rows += summary.Rows;
+            nonZeros += summary.NonZeros;
+            sum += summary.Sum;
+            squares += summary.SquaredNorm;
+        }
+        if (rows > int.MaxValue)
+            throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"The shards hold {rows} rows together; up to {int.MaxValue} are supported."));
+        if (sum == 0)
+            throw new NmfShardException("Every shard is all zeros; there is nothing to factorize.");
+        int k = request.Rank;
+        double scale = NmfBlockStart.RandomScale(sum, rows, n, k);
+        var components = new NmfComponentState(NmfBlockStart.RandomComponents(request.Seed, k, n, scale), n, (int)rows, nonZeros, options);
+        var plan = new ShardPlan
+        {
+            Rank = k, Columns = n, Seed = request.Seed, Scale = scale,
+            PenaltyL1 = components.PenaltyW.L1, PenaltyL2 = components.PenaltyW.L2,
+            ProjectionTolerance = options.ProjectionTolerance, ProjectionMaxIterations = options.ProjectionMaxIterations,
+        };
         var starts = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Start(s.Assignment, plan))), "drawing the start", cancellation);
-        S.LossHistory = [components.Objective(starts.Select(r => r.Statistics).ToArray())];
-        S.PlanJson = JsonSerializer.Serialize(plan);
-        S.Iteration = 0;
-        S.Components = MemoryMarshal.AsBytes(components.Transposed.AsSpan()).ToArray();
+        components.Start(SumInOrder(starts, k, n));
+        S.Plan = plan;
+        S.Rows = (int)rows;
+        S.NonZeros = nonZeros;
+        S.SquaredNorm = squares;
+        Record(components);
         S.Phase = NmfClusterFitPhase.Iterating;
         Event(string.Create(CultureInfo.InvariantCulture,
-            $"plan: {plan.Rows} x {plan.Columns}, {plan.NonZeros} non-zeros in {shards.Length} shards; rank {plan.Rank}; {plan.SweepsW}/{plan.SweepsH} sweeps per W/H update"));
+            $"plan: {rows} x {n}, {nonZeros} non-zeros in {shards.Length} shards; rank {k}; at most {components.WSweeps}/{components.HSweeps} sweeps per W/H update"));
         await _state.WriteStateAsync();
-        return (plan, components);
+        return components;
     }
 
-    private async Task IterateAsync(ShardedFitPlan plan, ShardedComponents components,
-        (INmfShardGrain Grain, ShardAssignment Assignment)[] shards, CancellationToken cancellation)
+    private async Task IterateAsync(NmfComponentState components, (INmfShardGrain Grain, ShardAssignment Assignment)[] shards, CancellationToken cancellation)
     {
         int t = S.Iteration + 1;
+        var plan = S.Plan!;
         var clock = Stopwatch.StartNew();
-        var broadcast = components.Broadcast(NmfCluster.ShardDegreeOfParallelism);
+        var input = components.NextStep(); // drawn once per iteration: a retry sends the same input
         bool failed = false;
-        var results = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Step(s.Assignment, plan, t, broadcast))),
+        var results = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Step(s.Assignment, plan, t, input))),
             $"iteration {t}", cancellation, onFailure: () => failed = true);
         var reassigned = new List<string>();
         for (int i = 0; i < results.Length; i++)
@@ -153,55 +176,47 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                 S.Placement[i] = results[i].Silo;
             }
         }
-        bool restored = results.Any(r => r.Restored);
-        if (failed || reassigned.Count > 0 || restored)
+        if (failed || reassigned.Count > 0 || results.Any(r => r.Restored))
         {
             S.Resumptions.Add(new NmfClusterResumption(t, t - 1, reassigned));
             Event($"iteration {t} resumed from the checkpoint of iteration {t - 1}; reassigned: {(reassigned.Count == 0 ? "none" : string.Join("; ", reassigned))}");
         }
 
-        var statistics = results.Select(r => r.Statistics).ToArray(); // in shard order, whichever silo answered first
-        var (violation, objective) = await Task.Run(() => components.Update(statistics, NmfCluster.ShardDegreeOfParallelism));
-        S.Iteration = t;
-        S.LossHistory.Add(objective);
-        if (t == 1)
-            S.FirstViolation = violation;
-        bool converged = ShardedFit.IsConverged(plan, S.FirstViolation, violation);
-        if (converged || t >= plan.MaxIterations)
-        {
-            S.Converged = converged;
+        // In shard order, whichever silo answered first: the single-machine fit adds its blocks in the same order.
+        var total = SumInOrder(results, plan.Rank, plan.Columns);
+        bool finished = await Task.Run(() => components.Update(total));
+        Record(components);
+        if (finished)
             S.Phase = NmfClusterFitPhase.Finishing;
-        }
-        float[] ht = components.Transposed;
-        S.Components = MemoryMarshal.AsBytes(ht.AsSpan()).ToArray();
-        S.BytesPerIteration = broadcast.PayloadBytes * shards.Length + statistics.Sum(s => s.PayloadBytes);
-        // Each shard rewrites its state with the last two W_b; the coordinator writes Hᵀ.
-        S.CheckpointBytesPerIteration = (long)ht.Length * sizeof(float) + 2 * plan.Rows * plan.Rank * sizeof(float);
+        S.BytesPerIteration = BlockStepInputConverter.PayloadBytes(input) * shards.Length + results.Sum(r => BlockStatisticsConverter.PayloadBytes(r.Statistics));
+        // Each shard rewrites its state with its last two W_b; the coordinator writes Hᵀ.
+        S.CheckpointBytesPerIteration = (long)plan.Columns * plan.Rank * sizeof(float) + 2L * S.Rows * plan.Rank * sizeof(float);
         S.IterationSeconds.Add(clock.Elapsed.TotalSeconds);
         await _state.WriteStateAsync();
-        _log.LogInformation("NMF fit {FitId}: iteration {Iteration}, objective {Objective:G8}, violation {Violation:G6}, {Bytes} bytes sent, {Seconds:F3} s.",
-            FitId, t, objective, violation, S.BytesPerIteration, clock.Elapsed.TotalSeconds);
+        _log.LogInformation("NMF fit {FitId}: iteration {Iteration}, objective {Objective:G8}, {Bytes} bytes sent, {Seconds:F3} s.",
+            FitId, t, S.LossHistory[^1], S.BytesPerIteration, clock.Elapsed.TotalSeconds);
         DelayDeactivation(TimeSpan.FromMinutes(30));
     }
 
-    private async Task FinishAsync(NmfClusterFitRequest request, ShardManifest manifest, ShardedFitPlan plan, ShardedComponents components,
+    private async Task FinishAsync(NmfClusterFitRequest request, ShardManifest manifest, NmfComponentState components,
         (INmfShardGrain Grain, ShardAssignment Assignment)[] shards, CancellationToken cancellation)
     {
-        var final = components.Broadcast(NmfCluster.ShardDegreeOfParallelism);
-        var results = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Finish(s.Assignment, plan, final, request.FeaturesDirectory))),
+        var plan = S.Plan!;
+        var ht = components.ComponentsTransposed;
+        var results = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Finish(s.Assignment, plan, ht, request.FeaturesDirectory))),
             "the final projection", cancellation);
-        double squared = 0;
+        var evaluation = default(NmfBlockEvaluation);
         foreach (var r in results)
-            squared += r.SquaredError;
-        S.RelativeError = ShardedFit.RelativeError(plan, squared);
+            evaluation = evaluation.Add(r.Evaluation);
+        S.RelativeError = S.SquaredNorm > 0 ? Math.Sqrt(evaluation.SquaredError / S.SquaredNorm) : 0;
         S.FeaturesPaths = results.Where(r => r.FeaturesPath is not null).Select(r => r.FeaturesPath!).ToList();
         // Grain state is read here, on the grain's scheduler; the writing runs on the thread pool.
+        var h = NmfShardGrain.Components(ht, plan);
         int iterations = S.Iteration;
         bool converged = S.Converged;
         var history = S.LossHistory.ToArray();
         double relativeError = S.RelativeError;
-        await Task.Run(() => ClusterModelWriter.Write(request, manifest, plan, components.ToComponents(), iterations, converged,
-            history, relativeError, 0.5 * squared));
+        await Task.Run(() => ClusterModelWriter.Write(request, manifest, h, iterations, converged, history, relativeError, 0.5 * evaluation.SquaredError));
         S.Phase = NmfClusterFitPhase.Completed;
         Event(string.Create(CultureInfo.InvariantCulture, $"completed after {S.Iteration} iterations; relative error {S.RelativeError:F6}; model written to {request.ModelPath}"));
         await _state.WriteStateAsync();
@@ -210,6 +225,33 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
             try { await s.Grain.Clear(); }
             catch (Exception e) when (e is not OutOfMemoryException) { _log.LogWarning(e, "NMF fit {FitId}: could not clear a shard checkpoint.", FitId); }
         }
+    }
+
+    private void Record(NmfComponentState components)
+    {
+        var checkpoint = components.Checkpoint();
+        S.Iteration = checkpoint.Iterations;
+        S.FirstViolation = checkpoint.FirstViolation;
+        S.Converged = checkpoint.Converged;
+        S.LossHistory = checkpoint.LossHistory.ToList();
+        var ht = components.ComponentsTransposed;
+        S.Components = MemoryMarshal.AsBytes(ht.AsSpan(0, S.Plan is null ? ht.Length - 8 : S.Plan.Columns * S.Plan.Rank)).ToArray();
+    }
+
+    private static float[] Transposed(byte[] stored)
+    {
+        var values = MemoryMarshal.Cast<byte, float>(stored);
+        var ht = new float[values.Length + 8]; // the engine's factor layout: 8 spare floats
+        values.CopyTo(ht);
+        return ht;
+    }
+
+    private static NmfBlockStatistics SumInOrder(ShardStepResult[] results, int rank, int columns)
+    {
+        var total = new NmfBlockStatistics(rank, columns);
+        foreach (var r in results)
+            total.Add(r.Statistics);
+        return total;
     }
 
     private async Task<T> RetryAsync<T>(Func<Task<T>> call, string what, CancellationToken cancellation, Action? onFailure = null)

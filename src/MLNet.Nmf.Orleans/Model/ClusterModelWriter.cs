@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using MLNet.Nmf.Engine.Matrices;
-using MLNet.Nmf.Engine.Sharded;
 using MLNet.Nmf.Orleans.Client;
 using MLNet.Nmf.Orleans.Data;
 
@@ -13,13 +12,13 @@ namespace MLNet.Nmf.Orleans.Model;
 /// </summary>
 internal static class ClusterModelWriter
 {
-    public static void Write(NmfClusterFitRequest request, ShardManifest manifest, ShardedFitPlan plan, DenseMatrix components,
+    public static void Write(NmfClusterFitRequest request, ShardManifest manifest, DenseMatrix components,
         int iterations, bool converged, IReadOnlyList<double> lossHistory, double relativeError, double divergence)
     {
         var ml = new MLContext(seed: request.Seed);
         var slotNames = ShardReader.SlotNames(manifest, request.ManifestPath, 0);
         var transformer = NmfTransformer.FromComponents(ml, request.OutputColumnName, manifest.Column, components,
-            plan.ToOptions(request.ToOptions()), iterations, converged, lossHistory, relativeError, divergence, slotNames);
+            request.ToOptions(), iterations, converged, lossHistory, relativeError, divergence, slotNames);
         var schema = ml.Data.LoadFromBinary(manifest.ShardPath(request.ManifestPath, 0)).Schema;
         string full = Path.GetFullPath(request.ModelPath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
