@@ -82,7 +82,7 @@ public class ClusterFitTests
         var before = await PollUntil(client, id, s => s.Iteration >= 3);
         before.Phase.Should().Be(NmfClusterFitPhase.Iterating, "the silo must be lost mid-fit");
         string victim = before.Placement[1];
-        var silo = harness.Cluster.Silos.Single(s => s.SiloAddress.ToString() == victim);
+        var silo = harness.Cluster.Silos.Single(s => s.SiloAddress.ToParsableString() == victim);
         await harness.Cluster.KillSiloAsync(silo);
         var status = await client.WaitAsync(id);
 

@@ -35,7 +35,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         _log = log;
     }
 
-    private string Silo => _silo.SiloAddress.ToString();
+    private string Silo => _silo.SiloAddress.ToParsableString();
 
     /// <inheritdoc />
     public async Task<ShardLoadResult> Load(ShardAssignment assignment)
