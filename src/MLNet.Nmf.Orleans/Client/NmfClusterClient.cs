@@ -61,7 +61,8 @@ public sealed class NmfClusterClient
                 status = await GetStatusAsync(fitId);
                 unreachableSince = null;
             }
-            catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException)
+            // Orleans reports a lost silo in many ways (rejections, timeouts, expired messages: an OperationCanceledException too).
+            catch (Exception e) when (!cancellation.IsCancellationRequested && e is not OutOfMemoryException)
             {
                 unreachableSince ??= DateTime.UtcNow;
                 if (DateTime.UtcNow - unreachableSince > UnreachableTimeout)
