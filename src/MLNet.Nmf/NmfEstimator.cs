@@ -32,11 +32,14 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             throw new ArgumentException("The output column name must not be empty.", nameof(options.OutputColumnName));
         if (options.InputColumnName is { } input && string.IsNullOrWhiteSpace(input))
             throw new ArgumentException("The input column name must not be empty (use null for the output column's name).", nameof(options.InputColumnName));
-        if (options.Rank < 1)
-            throw new ArgumentOutOfRangeException(nameof(options.Rank), options.Rank, "Rank must be at least 1.");
         if (options.MaximumIterations < 1)
             throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
-        _options = options;
+        if (options.DegreeOfParallelism is int degree && degree < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
+        // A copy: NmfOptions is mutable, and a change after this check must not reach Fit unchecked.
+        _options = options.Clone();
+        _options.ToEngine(seed: 0, log: null).Validate(); // every other option, before any data is read
+
     }
 
     private string InputColumnName => _options.InputColumnName ?? _options.OutputColumnName;
@@ -70,6 +73,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             ?? throw _host.ExceptSchemaMismatch(nameof(input), "input", InputColumnName);
         CheckInputType(_host, InputColumnName, column.Type, expectedSize: null);
         int size = column.Type.GetVectorSize();
+        if (_options.Rank > size) // refused before the data pass (the engine checks it again)
+            throw new ArgumentOutOfRangeException(nameof(NmfOptions.Rank), _options.Rank, string.Create(CultureInfo.InvariantCulture,
+                $"Rank {_options.Rank} is above the number of features ({size}) of column '{InputColumnName}': with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {size}."));
 
         using var channel = _host.Start("Fitting NMF");
         var (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size);

@@ -77,6 +77,8 @@ public sealed class NmfOptions
     /// <summary>Threads used; results do not depend on it. Null = processor count.</summary>
     public int? DegreeOfParallelism { get; set; }
 
+    internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
+
     internal NmfFitOptions ToEngine(int seed, Action<string>? log) => new()
     {
         Rank = Rank,

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -25,7 +26,9 @@ namespace MLNet.Nmf;
 /// Lazy like every ML.NET transform; works through <c>GetRowToRowMapper</c> and <c>PredictionEngine</c>.
 /// Immutable and safe to share across threads (use one PredictionEngine per thread, as ML.NET prescribes).
 /// The input's values must be finite and non-negative; otherwise reading the output throws an
-/// <see cref="InvalidOperationException"/> naming the column, row, slot and value.
+/// <see cref="InvalidOperationException"/> naming the column, row, slot and value. Rows of any finite
+/// magnitude are projected (rows beyond float's comfortable range are scaled by an exact power of two
+/// first); a row whose features float cannot represent at all is refused the same way, never given ∞ or NaN.
 /// </remarks>
 public sealed class NmfTransformer : OneToOneTransformerBase
 {
@@ -45,7 +48,7 @@ public sealed class NmfTransformer : OneToOneTransformerBase
         // <base: column names> then the MLNet.Nmf payload.
         if (ColumnPairs.Length != 1)
             throw new InvalidDataException($"Invalid MLNet.Nmf model: it declares {ColumnPairs.Length} column pairs, expected 1.");
-        Model = NmfModelFormat.Read(ctx.Reader);
+        Model = NmfModelFormat.Read(ctx.Reader, MLNetInterop.Interop.RemainingInModel(ctx));
     }
 
     /// <summary>
@@ -204,10 +207,18 @@ public sealed class NmfTransformer : OneToOneTransformerBase
                             DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p]);
                 }
                 var editor = VBufferEditor.Create(ref destination, rank);
-                if (row.IsDense)
-                    projector.Project(values, editor.Values, workspace);
-                else
-                    projector.Project(row.GetIndices(), values, editor.Values, workspace);
+                try
+                {
+                    if (row.IsDense)
+                        projector.Project(values, editor.Values, workspace);
+                    else
+                        projector.Project(row.GetIndices(), values, editor.Values, workspace);
+                }
+                catch (OverflowException e)
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"Column '{columnName}' at row {input.Position}: {e.Message}"), e);
+                }
                 destination = editor.Commit();
             };
             return getter;

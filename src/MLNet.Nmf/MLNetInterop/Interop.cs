@@ -31,6 +31,13 @@ namespace MLNet.Nmf.MLNetInterop
         /// <summary>The host environment behind a catalog (ML.NET's own catalogs use the same internal property).</summary>
         public static IHostEnvironment EnvironmentOf(TransformsCatalog catalog) => CatalogUtils.GetEnvironment(catalog);
 
+        /// <summary>
+        /// How many bytes of the current model block remain from the reader's position: ML.NET's header records
+        /// the block's extent, so a payload can be decoded within exactly its own bytes.
+        /// </summary>
+        public static long RemainingInModel(ModelLoadContext ctx) =>
+            ctx.FpMin + ctx.Header.FpModel + ctx.Header.CbModel - ctx.Reader.BaseStream.Position;
+
         /// <summary>The MLContext's seed, or null when it was created without one.</summary>
         public static int? SeedOf(IHostEnvironment environment) =>
             environment is IHostEnvironmentInternal e ? e.Seed : null;
