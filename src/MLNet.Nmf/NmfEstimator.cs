@@ -4,6 +4,9 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Nmf.DataReading;
 using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Solvers;
 using MLNet.Nmf.MLNetInterop;
 
 namespace MLNet.Nmf;
@@ -34,12 +37,19 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             throw new ArgumentException("The input column name must not be empty (use null for the output column's name).", nameof(options.InputColumnName));
         if (options.MaximumIterations < 1)
             throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
+        if (options.BlockSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.BlockSize), options.BlockSize, "BlockSize (rows per block of a streamed fit) must be at least 1.");
+        if (options.MaximumPasses < 2)
+            throw new ArgumentOutOfRangeException(nameof(options.MaximumPasses), options.MaximumPasses, "MaximumPasses must be at least 2: one to count the rows and one per iteration.");
+        if (!Enum.IsDefined(options.FitMode))
+            throw new ArgumentOutOfRangeException(nameof(options.FitMode), options.FitMode, "Unknown FitMode; use Auto, InMemory or Streamed.");
+        if (options.FitMode == NmfFitMode.Streamed && !CanStream(options))
+            throw new ArgumentException($"FitMode Streamed needs Solver CoordinateDescent, Loss Frobenius and MissingValues Error, but Solver is {options.Solver}, Loss {options.Loss} and MissingValues {options.MissingValues}. Use FitMode InMemory (or Auto) for them.", nameof(options.FitMode));
         if (options.DegreeOfParallelism is int degree && degree < 1)
             throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
         // A copy: NmfOptions is mutable, and a change after this check must not reach Fit unchecked.
         _options = options.Clone();
         _options.ToEngine(seed: 0, log: null).Validate(); // every other option, before any data is read
-
     }
 
     private string InputColumnName => _options.InputColumnName ?? _options.OutputColumnName;
@@ -63,10 +73,30 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         return new SchemaShape(result.Values);
     }
 
-    /// <summary>Reads the input column once and fits the components.</summary>
+    /// <summary>
+    /// Fits the components: in memory (the column read once into one matrix) or streamed (read block by block,
+    /// one pass per iteration), as <see cref="NmfOptions.FitMode"/> says; the log tells which and why.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite (the message names row, slot and value).</exception>
-    public NmfTransformer Fit(IDataView input)
+    public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);
+
+    /// <summary>
+    /// Warm start, as ML.NET's trainers offer it: fits starting from an existing model's components (e.g. a loaded
+    /// model, to update it with new data). Each row's features start as its projection onto those components.
+    /// </summary>
+    /// <param name="input">The training data.</param>
+    /// <param name="modelParameters">The model to start from: same rank and number of input slots.</param>
+    /// <exception cref="ArgumentException">The model's rank or slot count differs from this estimator's rank or the input column.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite.</exception>
+    public NmfTransformer Fit(IDataView input, NmfModelParameters modelParameters)
+    {
+        ArgumentNullException.ThrowIfNull(modelParameters);
+        return FitCore(input, modelParameters);
+    }
+
+    private NmfTransformer FitCore(IDataView input, NmfModelParameters? initial)
     {
         _host.CheckValue(input, nameof(input));
         var column = input.Schema.GetColumnOrNull(InputColumnName)
@@ -76,22 +106,115 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (_options.Rank > size) // refused before the data pass (the engine checks it again)
             throw new ArgumentOutOfRangeException(nameof(NmfOptions.Rank), _options.Rank, string.Create(CultureInfo.InvariantCulture,
                 $"Rank {_options.Rank} is above the number of features ({size}) of column '{InputColumnName}': with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {size}."));
+        if (initial is not null && (initial.Rank != _options.Rank || initial.FeatureCount != size))
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The model to start from has rank {initial.Rank} and {initial.FeatureCount} input slots; this fit needs rank {_options.Rank} and the {size} slots of column '{InputColumnName}'."), "modelParameters");
 
         using var channel = _host.Start("Fitting NMF");
-        var (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size, _options.MissingValues);
         int seed = _options.Seed ?? Interop.SeedOf(_host) ?? 0;
         var options = _options.ToEngine(seed, message => channel.Info(message));
-        var result = NmfEngine.Fit(matrix, options);
-        if (!result.Converged && options.Tolerance > 0)
-            channel.Warning(string.Create(CultureInfo.InvariantCulture,
-                $"NMF stopped at MaximumIterations = {options.MaxIterations} without converging (tolerance {options.Tolerance}); raise MaximumIterations or Tolerance."));
+        INmfMatrix? matrix = null;
+        string[]? slotNames = null;
+        switch (_options.FitMode)
+        {
+            case NmfFitMode.InMemory:
+                channel.Info("NMF: fitting in memory (FitMode InMemory).");
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size, _options.MissingValues);
+                break;
+            case NmfFitMode.Auto when !CanStream(_options):
+                channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {_options.Solver} with Loss {_options.Loss} and MissingValues {_options.MissingValues} cannot stream).");
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size, _options.MissingValues);
+                break;
+            case NmfFitMode.Auto:
+                long budget = MemoryBudget();
+                if (DataViewMatrixReader.TryRead(input, InputColumnName, size, budget, _options.MissingValues) is { } read)
+                {
+                    (matrix, slotNames) = read;
+                    channel.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"NMF: fitting in memory (FitMode Auto: {matrix.Rows} rows, {matrix.StoredCount} stored values fit in the budget of {budget / 1048576} MiB, a quarter of the memory available to the GC)."));
+                }
+                else
+                {
+                    channel.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"NMF: streaming (FitMode Auto: an in-memory copy of column '{InputColumnName}' would exceed the budget of {budget / 1048576} MiB, a quarter of the memory available to the GC; row count {(input.GetRowCount() is long r ? r.ToString(CultureInfo.InvariantCulture) : "unknown")})."));
+                }
+                break;
+            default:
+                channel.Info("NMF: streaming (FitMode Streamed).");
+                break;
+        }
 
-        var model = new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
+        var model = matrix is not null
+            ? FitInMemory(channel, matrix, options, initial, slotNames)
+            : FitStreamed(channel, input, column, size, options, initial);
+        return new NmfTransformer(_host, _options.OutputColumnName, InputColumnName, model);
+    }
+
+    private NmfModelParameters FitInMemory(IChannel channel, INmfMatrix matrix, NmfFitOptions options, NmfModelParameters? initial, string[]? slotNames)
+    {
+        if (initial is not null)
+        {
+            var components = new DenseMatrix(initial.Rank, initial.FeatureCount, initial.RawComponents.ToArray());
+            var start = NmfEngine.CreateProjector(components, options.EffectiveBeta, Penalty.For(options, matrix.Rows, matrix.Columns).W, options.MissingValues,
+                options.ProjectionTolerance, options.ProjectionMaxIterations);
+            options = options with { Initialization = NmfInitialization.Custom, InitialH = components, InitialW = start.Transform(matrix, options.DegreeOfParallelism) };
+        }
+        var result = NmfEngine.Fit(matrix, options);
+        WarnIfNotConverged(channel, result.Converged, options);
+        return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
             result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames,
             options.MissingValues);
-        return new NmfTransformer(_host, _options.OutputColumnName, InputColumnName, model);
     }
+
+    private NmfModelParameters FitStreamed(IChannel channel, IDataView input, DataViewSchema.Column column, int size, NmfFitOptions options, NmfModelParameters? initial)
+    {
+        var source = new DataViewBlockSource(input, column.Name, size, _options.BlockSize);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool suggested = false;
+        var streaming = new NmfStreamingOptions
+        {
+            MaxPasses = _options.MaximumPasses,
+            InitialComponents = initial is null ? null : new DenseMatrix(initial.Rank, initial.FeatureCount, initial.RawComponents.ToArray()),
+            PassCompleted = (pass, rows, objective) =>
+            {
+                // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline.
+                if (!suggested && pass >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
+                {
+                    suggested = true;
+                    channel.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"NMF: reading the input took {source.ReadTime.TotalSeconds:F1} s of the {clock.Elapsed.TotalSeconds:F1} s of {pass} passes: each pass re-runs the pipeline upstream of this estimator. If the featurized data fits in memory, append AppendCacheCheckpoint(mlContext) before NMF; otherwise save it once with mlContext.Data.SaveAsBinary and fit on mlContext.Data.LoadFromBinary."));
+                }
+            },
+        };
+        var result = NmfEngine.FitStreamed(source, options, streaming);
+        WarnIfNotConverged(channel, result, options);
+        return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
+            options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
+            result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(),
+            DataViewMatrixReader.ReadSlotNames(column, size), options.MissingValues);
+    }
+
+    private static void WarnIfNotConverged(IChannel channel, bool converged, NmfFitOptions options)
+    {
+        if (!converged && options.Tolerance > 0)
+            channel.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"NMF stopped at MaximumIterations = {options.MaxIterations} without converging (tolerance {options.Tolerance}); raise MaximumIterations or Tolerance."));
+    }
+
+    private void WarnIfNotConverged(IChannel channel, NmfStreamedResult result, NmfFitOptions options)
+    {
+        if (!result.Converged && options.Tolerance > 0)
+            channel.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"NMF stopped after {result.Passes} passes ({result.Iterations} iterations; MaximumPasses = {_options.MaximumPasses}, MaximumIterations = {options.MaxIterations}) without converging (tolerance {options.Tolerance}); raise MaximumPasses or Tolerance."));
+    }
+
+    /// <summary>A streamed fit runs coordinate descent on the Frobenius loss, without missing entries (the block step has no masked arithmetic).</summary>
+    private static bool CanStream(NmfOptions options) =>
+        options.Solver == NmfSolver.CoordinateDescent && options.Loss == NmfLoss.Frobenius && options.MissingValues == NmfMissingValues.Error;
+
+    /// <summary>The most an in-memory copy may take in Auto mode: a quarter of what the GC may use (machine, container or heap limit).</summary>
+    private static long MemoryBudget() => Math.Max(1, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     private const string ExpectedType = "known-size vector of Single";
 

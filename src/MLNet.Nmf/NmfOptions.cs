@@ -1,4 +1,5 @@
 using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
 
 namespace MLNet.Nmf;
 
@@ -27,6 +28,10 @@ public sealed class NmfOptions
         public const double Tolerance = NmfFitOptions.Defaults.Tolerance;
         /// <summary>Default <see cref="InnerIterations"/>.</summary>
         public const int InnerIterations = NmfFitOptions.Defaults.InnerIterations;
+        /// <summary>Default <see cref="BlockSize"/>.</summary>
+        public const int BlockSize = 8192;
+        /// <summary>Default <see cref="MaximumPasses"/>.</summary>
+        public const int MaximumPasses = NmfStreamingOptions.Defaults.MaxPasses;
     }
 
     /// <summary>Name of the appended column (known-size vector of Single, length <see cref="Rank"/>).</summary>
@@ -87,6 +92,22 @@ public sealed class NmfOptions
     /// observed gets zero in every component. The block-wise fits refuse it. Saved with the model.
     /// </summary>
     public NmfMissingValues MissingValues { get; set; } = NmfMissingValues.Error;
+
+    /// <summary>
+    /// In memory, streamed, or chosen by the data's size (<see cref="NmfFitMode.Auto"/>, the default: see there).
+    /// A streamed fit needs <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss and starts from Random
+    /// (or from a model's components, with <see cref="NmfEstimator.Fit(Microsoft.ML.IDataView, NmfModelParameters)"/>).
+    /// </summary>
+    public NmfFitMode FitMode { get; set; } = NmfFitMode.Auto;
+
+    /// <summary>Streamed fit: rows per block, the most rows held in memory at once (at least 1).</summary>
+    public int BlockSize { get; set; } = Defaults.BlockSize;
+
+    /// <summary>
+    /// Streamed fit: the most passes over the data (at least 2). The first counts and checks the rows; each
+    /// further pass is one iteration (also bounded by <see cref="MaximumIterations"/> and <see cref="Tolerance"/>).
+    /// </summary>
+    public int MaximumPasses { get; set; } = Defaults.MaximumPasses;
 
     internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
 

@@ -20,7 +20,7 @@ namespace MLNet.Nmf;
 /// <summary>
 /// Appends to each row its non-negative features w (length <see cref="NmfModelParameters.Rank"/>): the
 /// projection of the input row x onto the fixed components H, i.e. the w ≥ 0 minimizing the model's
-/// objective d_β(x, wH) + penalties(w). Created by <see cref="NmfEstimator.Fit"/> or loaded from a model zip.
+/// objective d_β(x, wH) + penalties(w). Created by <see cref="NmfEstimator.Fit(IDataView)"/> or loaded from a model zip.
 /// </summary>
 /// <remarks>
 /// Lazy like every ML.NET transform; works through <c>GetRowToRowMapper</c> and <c>PredictionEngine</c>.
@@ -54,7 +54,7 @@ public sealed class NmfTransformer : OneToOneTransformerBase
     /// <summary>
     /// Creates the ordinary transformer for components fitted elsewhere — by a distributed fit (MLNet.Nmf.Orleans)
     /// or any driver of the engine — so that it saves with <c>mlContext.Model.Save</c> and loads with
-    /// <c>mlContext.Model.Load</c> like one made by <see cref="NmfEstimator.Fit"/>. Its rows are projected with
+    /// <c>mlContext.Model.Load</c> like one made by <see cref="NmfEstimator.Fit(IDataView)"/>. Its rows are projected with
     /// the penalty on W and the projection settings of <paramref name="options"/>, exactly as the fit that
     /// produced the components projects its own rows.
     /// </summary>

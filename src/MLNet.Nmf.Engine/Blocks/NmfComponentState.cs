@@ -101,6 +101,12 @@ public sealed class NmfComponentState
     /// <summary>True when no further iteration should run: converged, or <see cref="NmfFitOptions.MaxIterations"/> reached.</summary>
     public bool Finished => Converged || Iterations >= _options.MaxIterations;
 
+    /// <summary>‖X − WH‖²_F of the last objective computed (the blocks' W and the current H), from the trace identity.</summary>
+    public double SquaredError { get; private set; }
+
+    /// <summary>‖X‖²_F as the last statistics summed it.</summary>
+    public double DataSquaredNorm { get; private set; }
+
     /// <summary>The objective at the start (<see cref="Start"/>) and after each iteration.</summary>
     public IReadOnlyList<double> LossHistory => _history;
 
@@ -183,6 +189,8 @@ public sealed class NmfComponentState
     {
         double cross = FactorOps.ElementwiseDot(xtW, ComponentsTransposed, Columns * Rank);
         double squared = stats.DataSquaredNorm - 2 * cross + FactorOps.FrobeniusInner(stats.Gram, ComponentsGram);
+        SquaredError = Math.Max(squared, 0);
+        DataSquaredNorm = stats.DataSquaredNorm;
         double penalties = PenaltyW.FromSums(stats.FeatureSum, stats.FeatureSquares)
             + PenaltyH.Evaluate(ComponentsTransposed.AsSpan(0, Columns * Rank));
         return 0.5 * Math.Max(squared, 0) + penalties;

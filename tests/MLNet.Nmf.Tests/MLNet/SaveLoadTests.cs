@@ -17,6 +17,8 @@ public class SaveLoadTests
         return path;
     }
 
+    internal static string Runner() => RunnerPath();
+
     private static void Run(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -32,6 +34,7 @@ public class SaveLoadTests
     [InlineData("text-nmf-last", "debian-small.tsv")]
     [InlineData("text-nmf-middle", "debian-small.tsv")]
     [InlineData("text-featurize-only", "debian-small.tsv")]
+    [InlineData("text-nmf-streamed", "debian-small.tsv")]
     [InlineData("digits-nmf-first", "digits-300.csv")]
     [InlineData("digits-missing", "digits-missing.csv")]
     [InlineData("digits-reconstruction", "digits-missing.csv")]
