@@ -5,6 +5,7 @@ using Microsoft.ML.Runtime;
 using MLNet.Nmf.DataReading;
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.MLNetInterop;
+using MLNet.Nmf.Progress;
 
 namespace MLNet.Nmf;
 
@@ -74,7 +75,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         using var channel = _host.Start("Fitting NMF");
         var (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size);
         int seed = _options.Seed ?? Interop.SeedOf(_host) ?? 0;
-        var options = _options.ToEngine(seed, message => channel.Info(message));
+        using var progress = new FitProgressReporter(_host, InputColumnName);
+        var options = _options.ToEngine(seed, message => channel.Info(message), progress.Report);
         var result = NmfEngine.Fit(matrix, options);
         if (!result.Converged && options.Tolerance > 0)
             channel.Warning(string.Create(CultureInfo.InvariantCulture,

@@ -77,7 +77,7 @@ public sealed class NmfOptions
     /// <summary>Threads used; results do not depend on it. Null = processor count.</summary>
     public int? DegreeOfParallelism { get; set; }
 
-    internal NmfFitOptions ToEngine(int seed, Action<string>? log) => new()
+    internal NmfFitOptions ToEngine(int seed, Action<string>? log, Action<NmfProgress>? progress = null) => new()
     {
         Rank = Rank,
         Solver = Solver,
@@ -94,5 +94,6 @@ public sealed class NmfOptions
         Seed = seed,
         DegreeOfParallelism = DegreeOfParallelism ?? Environment.ProcessorCount,
         Log = log,
+        Progress = progress,
     };
 }

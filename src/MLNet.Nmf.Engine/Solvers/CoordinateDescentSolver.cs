@@ -43,6 +43,7 @@ internal static unsafe class CoordinateDescentSolver
             start = Stopwatch.GetTimestamp();
             history.Add(FrobeniusObjective.FromProducts(state, product, wGram, htGram));
             StageClock.Add("objective", start);
+            state.Progress.Report(iteration, history);
 
             if (iteration == 1)
                 firstViolation = violation;
