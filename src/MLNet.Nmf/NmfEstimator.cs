@@ -12,23 +12,39 @@ namespace MLNet.Nmf;
 /// <summary>
 /// Learns non-negative components H (rank x features) from a non-negative, known-size vector column of
 /// Single, such that X ≈ W · H, and produces an <see cref="NmfTransformer"/> that appends each row's
-/// non-negative features w. Create it with <c>mlContext.Transforms.NonNegativeMatrixFactorization(...)</c>.
+/// non-negative features w. Several column pairs can be fitted by one estimator, each with its own options, as
+/// ML.NET's PCA and LDA estimators allow. Create it with <c>mlContext.Transforms.NonNegativeMatrixFactorization(...)</c>.
 /// </summary>
 /// <remarks>
 /// Algorithms: coordinate descent / HALS (Cichocki &amp; Phan 2009), multiplicative updates for
 /// beta-divergences (Lee &amp; Seung 2001; Févotte &amp; Idier 2011), cyclic coordinate descent for KL
 /// (Hsieh &amp; Dhillon 2011); NNDSVD initialisation (Boutsidis &amp; Gallopoulos 2008).
-/// Progress and the outcome go to <c>MLContext.Log</c>.
+/// Progress goes to ML.NET's progress channel and, every few seconds, to <c>MLContext.Log</c>; the outcome to
+/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration.
 /// </remarks>
 public sealed class NmfEstimator : IEstimator<NmfTransformer>
 {
     private readonly IHost _host;
-    private readonly NmfOptions _options;
+    private readonly NmfOptions[] _columns;
 
-    internal NmfEstimator(IHostEnvironment env, NmfOptions options)
+    internal NmfEstimator(IHostEnvironment env, NmfOptions[] columns)
     {
         ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(columns);
         _host = env.Register(nameof(NmfEstimator));
+        if (columns.Length == 0)
+            throw new ArgumentException("Give at least one column (NmfOptions with an OutputColumnName).", nameof(columns));
+        foreach (var options in columns)
+            Validate(options);
+        var duplicate = columns.GroupBy(c => c.OutputColumnName).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate != null)
+            throw new ArgumentException($"The output column '{duplicate.Key}' is given {duplicate.Count()} times; each column pair needs its own output column.", nameof(columns));
+        _columns = columns.Select(c => c.Clone()).ToArray();
+    }
+
+    private static void Validate(NmfOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("The output column name must not be empty.", nameof(options.OutputColumnName));
         if (options.InputColumnName is { } input && string.IsNullOrWhiteSpace(input))
@@ -37,55 +53,73 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             throw new ArgumentOutOfRangeException(nameof(options.Rank), options.Rank, "Rank must be at least 1.");
         if (options.MaximumIterations < 1)
             throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
-        _options = options;
+        if (options.SlotNameTerms < 0 || options.SlotNameTerms > NmfOptions.MaxSlotNameTerms)
+            throw new ArgumentOutOfRangeException(nameof(options.SlotNameTerms), options.SlotNameTerms, $"SlotNameTerms must be between 0 and {NmfOptions.MaxSlotNameTerms}.");
     }
 
-    private string InputColumnName => _options.InputColumnName ?? _options.OutputColumnName;
+    private static string InputOf(NmfOptions options) => options.InputColumnName ?? options.OutputColumnName;
 
-    /// <summary>The output schema: the input's columns plus the output column (known-size vector of Single, length rank).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or is not a known-size vector of Single.</exception>
+    /// <summary>The output schema: the input's columns plus one output column per pair (known-size vector of Single, length rank).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An input column is missing or is not a known-size vector of Single.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         _host.CheckValue(inputSchema, nameof(inputSchema));
-        if (!inputSchema.TryFindColumn(InputColumnName, out var column))
-            throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", InputColumnName);
-        if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
-            throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", InputColumnName, ExpectedType, column.GetTypeString());
         var result = inputSchema.ToDictionary(c => c.Name);
-        var slotNames = new SchemaShape(new[]
+        foreach (var options in _columns)
         {
-            new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
-        });
-        result[_options.OutputColumnName] = new SchemaShape.Column(_options.OutputColumnName,
-            SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, slotNames);
+            string inputName = InputOf(options);
+            if (!inputSchema.TryFindColumn(inputName, out var column))
+                throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName);
+            if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
+                throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName, ExpectedType, column.GetTypeString());
+            var slotNames = new SchemaShape(new[]
+            {
+                new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
+            });
+            result[options.OutputColumnName] = new SchemaShape.Column(options.OutputColumnName,
+                SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, slotNames);
+        }
         return new SchemaShape(result.Values);
     }
 
-    /// <summary>Reads the input column once and fits the components.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
+    /// <summary>Reads each input column once and fits its components, one column pair after the other.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite (the message names row, slot and value).</exception>
+    /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
     public NmfTransformer Fit(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
-        var column = input.Schema.GetColumnOrNull(InputColumnName)
-            ?? throw _host.ExceptSchemaMismatch(nameof(input), "input", InputColumnName);
-        CheckInputType(_host, InputColumnName, column.Type, expectedSize: null);
-        int size = column.Type.GetVectorSize();
+        foreach (var options in _columns)
+        {
+            var column = input.Schema.GetColumnOrNull(InputOf(options))
+                ?? throw _host.ExceptSchemaMismatch(nameof(input), "input", InputOf(options));
+            CheckInputType(_host, InputOf(options), column.Type, expectedSize: null);
+        }
+        var models = _columns.Select(options => FitColumn(input, options)).ToArray();
+        return new NmfTransformer(_host, _columns.Select(c => (c.OutputColumnName, InputOf(c))).ToArray(), models,
+            _columns.Select(c => c.SlotNameTerms).ToArray());
+    }
 
-        using var channel = _host.Start("Fitting NMF");
-        var (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size);
-        int seed = _options.Seed ?? Interop.SeedOf(_host) ?? 0;
-        using var progress = new FitProgressReporter(_host, InputColumnName);
-        var options = _options.ToEngine(seed, message => channel.Info(message), progress.Report);
+    private NmfModelParameters FitColumn(IDataView input, NmfOptions columnOptions)
+    {
+        string inputName = InputOf(columnOptions);
+        int size = input.Schema[inputName].Type.GetVectorSize();
+        using var channel = _host.Start($"Fitting NMF on '{inputName}'");
+        var (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size);
+        if (columnOptions.Rank > matrix.Rows)
+            channel.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"Rank {columnOptions.Rank} exceeds the number of rows ({matrix.Rows}) of column '{inputName}': at most {matrix.Rows} components can be independent and the rest only repeat them; lower Rank or fit on more rows."));
+        int seed = columnOptions.Seed ?? Interop.SeedOf(_host) ?? 0;
+        using var progress = new FitProgressReporter(_host, inputName);
+        var options = columnOptions.ToEngine(seed, message => channel.Info(message), progress.Report);
         var result = NmfEngine.Fit(matrix, options);
         if (!result.Converged && options.Tolerance > 0)
             channel.Warning(string.Create(CultureInfo.InvariantCulture,
                 $"NMF stopped at MaximumIterations = {options.MaxIterations} without converging (tolerance {options.Tolerance}); raise MaximumIterations or Tolerance."));
 
-        var model = new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
+        return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
             result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames);
-        return new NmfTransformer(_host, _options.OutputColumnName, InputColumnName, model);
     }
 
     private const string ExpectedType = "known-size vector of Single";

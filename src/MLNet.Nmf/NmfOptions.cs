@@ -77,6 +77,19 @@ public sealed class NmfOptions
     /// <summary>Threads used; results do not depend on it. Null = processor count.</summary>
     public int? DegreeOfParallelism { get; set; }
 
+    /// <summary>
+    /// Names the output slots after the components' top terms: with 3, slot t of the output column is named like
+    /// "game|games|multiplayer" (component t's three heaviest terms, see <see cref="NmfModelParameters.GetTopTerms"/>),
+    /// when the input column has slot names (FeaturizeText's terms). 0 (the default) names them Component0, Component1, ...
+    /// At most <see cref="MaxSlotNameTerms"/>. Saved with the model.
+    /// </summary>
+    public int SlotNameTerms { get; set; }
+
+    /// <summary>The largest <see cref="SlotNameTerms"/>.</summary>
+    public const int MaxSlotNameTerms = 100;
+
+    internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
+
     internal NmfFitOptions ToEngine(int seed, Action<string>? log, Action<NmfProgress>? progress = null) => new()
     {
         Rank = Rank,
