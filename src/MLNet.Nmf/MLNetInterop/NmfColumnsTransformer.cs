@@ -71,6 +71,7 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
     public static NmfColumnsTransformer Load(IHostEnvironment env, ModelLoadContext ctx)
     {
         Contracts.CheckValue(env, nameof(env));
+        SupportedMLNet.EnsureLoadedVersionIsSupported();
         var host = env.Register(nameof(NmfTransformer));
         host.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel(GetVersionInfo());
