@@ -37,23 +37,14 @@ internal static partial class ReadmeSnippet
         return (code[0].Groups[1].Value, text.Success ? text.Groups[1].Value : "");
     }
 
+    /// <summary>The ```cs blocks: fragments of a program (not run), e.g. the options example.</summary>
+    public static IReadOnlyList<string> Fragments() =>
+        FragmentBlock().Matches(Readme().Replace("\r\n", "\n")).Select(m => m.Groups[1].Value).ToArray();
+
     /// <summary>Compiles <paramref name="code"/> as a console program and runs it; returns what it wrote to the console.</summary>
     public static string CompileAndRun(string code)
     {
-        var trees = new[]
-        {
-            CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Latest), "Program.cs"),
-            CSharpSyntaxTree.ParseText(ImplicitUsings, new CSharpParseOptions(LanguageVersion.Latest), "GlobalUsings.cs"),
-        };
-        var compilation = CSharpCompilation.Create("ReadmeSnippet" + Guid.NewGuid().ToString("N"), trees, References(),
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
-        using var image = new MemoryStream();
-        var emitted = compilation.Emit(image);
-        var errors = emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        if (!emitted.Success)
-            throw new InvalidOperationException("The README snippet does not compile:\n" + string.Join("\n", errors));
-        var entry = Assembly.Load(image.ToArray()).EntryPoint!;
-
+        var entry = Assembly.Load(Compile(code)).EntryPoint!;
         var output = new StringWriter();
         var console = Console.Out;
         Console.SetOut(output);
@@ -70,6 +61,25 @@ internal static partial class ReadmeSnippet
             Console.SetOut(console);
         }
         return output.ToString().Replace("\r\n", "\n");
+    }
+
+    /// <summary>Compiles <paramref name="code"/> as the Program.cs of a console app; returns the assembly's image.</summary>
+    /// <exception cref="InvalidOperationException">It does not compile; the message lists the errors.</exception>
+    public static byte[] Compile(string code)
+    {
+        var trees = new[]
+        {
+            CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Latest), "Program.cs"),
+            CSharpSyntaxTree.ParseText(ImplicitUsings, new CSharpParseOptions(LanguageVersion.Latest), "GlobalUsings.cs"),
+        };
+        var compilation = CSharpCompilation.Create("ReadmeSnippet" + Guid.NewGuid().ToString("N"), trees, References(),
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        if (!emitted.Success)
+            throw new InvalidOperationException("The README code does not compile:\n" +
+                string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        return image.ToArray();
     }
 
     // What `dotnet new console` turns on (ImplicitUsings).
@@ -111,6 +121,9 @@ internal static partial class ReadmeSnippet
 
     [GeneratedRegex(@"```csharp\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();
+
+    [GeneratedRegex(@"```cs\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex FragmentBlock();
 
     [GeneratedRegex(@"\G\s*[^`]*?```text\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex TextBlock();

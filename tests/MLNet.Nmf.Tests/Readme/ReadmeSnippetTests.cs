@@ -57,6 +57,19 @@ public class ReadmeSnippetTests
         }
     }
 
+    [Fact]
+    public void ReadmeOptionFragments_CompileWithOnlyMicrosoftMLAndMLNetNmfUsings()
+    {
+        var fragments = ReadmeSnippet.Fragments();
+        fragments.Should().NotBeEmpty("the README shows NmfOptions with a solver and a loss");
+        foreach (var fragment in fragments)
+        {
+            // A Program.cs with exactly these two usings (plus a console app's implicit ones): the enums must resolve.
+            var compile = () => ReadmeSnippet.Compile("using Microsoft.ML;\nusing MLNet.Nmf;\nvar ml = new MLContext();\n" + fragment);
+            compile.Should().NotThrow(fragment);
+        }
+    }
+
     private static NmfModelParameters LoadNmf(string modelPath)
     {
         var ml = new MLContext();
