@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MLNet.Nmf.Engine.Blocks;
 using MLNet.Nmf.Engine.Initialization;
 using MLNet.Nmf.Engine.Losses;
 using MLNet.Nmf.Engine.Matrices;
@@ -32,6 +33,8 @@ public static class NmfEngine
         ArgumentNullException.ThrowIfNull(x);
         options ??= new NmfFitOptions();
         var data = DataOperand.Create(x);
+        if (options.Solver == NmfSolver.CoordinateDescent)
+            return BlockFitDriver.Fit(new[] { data }, options); // the block step on one block
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
         OptionsValidator.Validate(options, data, init);
 
@@ -46,12 +49,9 @@ public static class NmfEngine
         options.Log?.Invoke(Invariant($"NMF: {data.Rows} x {data.Columns} ({data.StoredCount} stored), rank {k}, {options.Solver}, {options.Loss}, init {init} in {initTime.TotalSeconds:F3} s."));
         clock.Restart();
 
-        SolverOutcome outcome = options.Solver switch
-        {
-            NmfSolver.CoordinateDescent => CoordinateDescentSolver.Run(state),
-            NmfSolver.MultiplicativeUpdate => MultiplicativeUpdateSolver.Run(state),
-            _ => CoordinateDescentKLSolver.Run(state),
-        };
+        SolverOutcome outcome = options.Solver == NmfSolver.MultiplicativeUpdate
+            ? MultiplicativeUpdateSolver.Run(state)
+            : CoordinateDescentKLSolver.Run(state);
 
         var solverTime = clock.Elapsed;
         options.Log?.Invoke(Invariant($"NMF: {outcome.Iterations} iterations in {solverTime.TotalSeconds:F3} s, {(outcome.Converged ? "converged" : "stopped at MaxIterations without converging")}; objective {outcome.LossHistory[0]:G6} -> {outcome.LossHistory[^1]:G6}."));
@@ -74,6 +74,36 @@ public static class NmfEngine
             new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
             outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
+    }
+
+    /// <summary>
+    /// Fits W and H to the matrix whose rows are the rows of <paramref name="rowBlocks"/> one after the other,
+    /// by exact alternating HALS on row blocks (<see cref="NmfBlockStep"/>, <see cref="NmfComponentState"/>):
+    /// each iteration updates every block's features, then the components from the blocks' statistics
+    /// summed in block order. This is the single-machine reference of every block-wise driver: a cluster or
+    /// out-of-core driver that follows the same sequence gets the same bits.
+    /// </summary>
+    /// <remarks>
+    /// Solver <see cref="NmfSolver.CoordinateDescent"/> (Frobenius) only. With one block the result is
+    /// <see cref="Fit"/>'s, bit for bit. With several, <see cref="NmfInitialization.Auto"/> means
+    /// <see cref="NmfInitialization.Random"/> (the SVD starts need the whole matrix), whose start does not depend
+    /// on the split (<see cref="NmfBlockStart"/>); the result does depend on the split in its last bits, since
+    /// the sums are formed block by block. It never depends on the thread count.
+    /// </remarks>
+    /// <param name="rowBlocks">Consecutive row blocks of X, each a <see cref="DenseMatrix"/> or <see cref="CsrMatrix"/> with the same columns.</param>
+    /// <param name="options">The settings; null for the defaults.</param>
+    /// <exception cref="ArgumentException">No blocks, blocks of different widths, a solver other than CoordinateDescent,
+    /// an SVD initialisation with several blocks, or any of <see cref="Fit"/>'s option errors.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public static NmfResult FitBlocks(IReadOnlyList<INmfMatrix> rowBlocks, NmfFitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(rowBlocks);
+        if (rowBlocks.Count == 0)
+            throw new ArgumentException("FitBlocks needs at least one row block.", nameof(rowBlocks));
+        var blocks = new DataOperand[rowBlocks.Count];
+        for (int b = 0; b < blocks.Length; b++)
+            blocks[b] = DataOperand.Create(rowBlocks[b] ?? throw new ArgumentException($"Row block {b} is null.", nameof(rowBlocks)));
+        return BlockFitDriver.Fit(blocks, options ?? new NmfFitOptions());
     }
 
     /// <summary>

@@ -6,7 +6,11 @@ namespace MLNet.Nmf.Engine;
 /// <summary>Checks <see cref="NmfFitOptions"/> against the data once, before any work; messages name the option.</summary>
 internal static class OptionsValidator
 {
-    public static void Validate(NmfFitOptions o, DataOperand x, NmfInitialization init)
+    public static void Validate(NmfFitOptions o, DataOperand x, NmfInitialization init) =>
+        Validate(o, x.Rows, x.Columns, x.Sum, x.MinValue, init);
+
+    /// <summary>Checks the options against data of <paramref name="rows"/> x <paramref name="columns"/> with the given sum and smallest value.</summary>
+    public static void Validate(NmfFitOptions o, int rows, int columns, double sum, float minValue, NmfInitialization init)
     {
         if (o.Rank < 1)
             throw new ArgumentOutOfRangeException(nameof(o.Rank), o.Rank, "Rank must be at least 1.");
@@ -42,18 +46,18 @@ internal static class OptionsValidator
             throw new ArgumentException(Invariant($"Solver CoordinateDescent minimizes the Frobenius loss only, but Loss is {o.Loss} (beta = {beta}). Use MultiplicativeUpdate, or CoordinateDescentKL for Kullback-Leibler."), nameof(o.Solver));
         if (o.Solver == NmfSolver.CoordinateDescentKL && beta != 1)
             throw new ArgumentException(Invariant($"Solver CoordinateDescentKL minimizes the Kullback-Leibler divergence only, but Loss is {o.Loss} (beta = {beta}). Set Loss = KullbackLeibler."), nameof(o.Solver));
-        if (o.Solver == NmfSolver.MultiplicativeUpdate && beta <= 0 && x.MinValue <= 0)
+        if (o.Solver == NmfSolver.MultiplicativeUpdate && beta <= 0 && minValue <= 0)
             throw new ArgumentException(Invariant($"With beta = {beta} <= 0 the multiplicative updates diverge on zeros, and X contains zeros. Add a small positive value to X, or use a beta > 0 (e.g. Loss = KullbackLeibler)."), nameof(o.Beta));
-        if (x.Sum <= 0)
+        if (sum <= 0)
             throw new ArgumentException("X is all zeros: there is nothing to factorize.", "x");
 
         bool svd = init is NmfInitialization.Nndsvd or NmfInitialization.Nndsvda or NmfInitialization.Nndsvdar;
-        if (svd && o.Rank > Math.Min(x.Rows, x.Columns))
-            throw new ArgumentException(Invariant($"Initialization {init} needs Rank <= min(rows, columns) = {Math.Min(x.Rows, x.Columns)}, but Rank is {o.Rank}. Lower the rank or use Initialization = Random."), nameof(o.Initialization));
+        if (svd && o.Rank > Math.Min(rows, columns))
+            throw new ArgumentException(Invariant($"Initialization {init} needs Rank <= min(rows, columns) = {Math.Min(rows, columns)}, but Rank is {o.Rank}. Lower the rank or use Initialization = Random."), nameof(o.Initialization));
         if (init == NmfInitialization.Custom)
         {
-            CheckCustom(o.InitialW, nameof(o.InitialW), x.Rows, o.Rank);
-            CheckCustom(o.InitialH, nameof(o.InitialH), o.Rank, x.Columns);
+            CheckCustom(o.InitialW, nameof(o.InitialW), rows, o.Rank);
+            CheckCustom(o.InitialH, nameof(o.InitialH), o.Rank, columns);
         }
     }
 

@@ -73,6 +73,20 @@ internal static unsafe class FactorOps
         return g;
     }
 
+    /// <summary>Copies floats into a double array of the same logical length (<paramref name="to"/>.Length values).</summary>
+    public static void Widen(float[] from, double[] to)
+    {
+        for (int i = 0; i < to.Length; i++)
+            to[i] = from[i];
+    }
+
+    /// <summary>Rounds doubles to floats (<paramref name="from"/>.Length values).</summary>
+    public static void Narrow(double[] from, float[] to)
+    {
+        for (int i = 0; i < from.Length; i++)
+            to[i] = (float)from[i];
+    }
+
     /// <summary>Transposes a k x n row-major matrix into a padded n x k factor.</summary>
     public static float[] TransposeToFactor(ReadOnlySpan<float> h, int k, int n)
     {

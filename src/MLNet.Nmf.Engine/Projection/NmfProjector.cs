@@ -225,4 +225,7 @@ public sealed unsafe class NmfProjector
 
     /// <summary>The components H (k x n), row-major.</summary>
     public float[] CopyComponents() => FactorOps.TransposeFromFactor(_ht, Features, Rank);
+
+    /// <summary>Hᵀ as the engine stores it (n x k, padded); not to be written.</summary>
+    internal float[] ComponentsTransposed => _ht;
 }

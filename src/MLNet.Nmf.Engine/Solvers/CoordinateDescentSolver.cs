@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using MLNet.Nmf.Engine.Kernels;
-using MLNet.Nmf.Engine.Losses;
 using MLNet.Nmf.Engine.Parallelism;
 
 namespace MLNet.Nmf.Engine.Solvers;
@@ -11,66 +9,12 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// every coordinate once, using the Gram matrix BᵀB + L2·I and the product MB − L1, so the
 /// per-coordinate step is exact. Stops when the summed projected-gradient violation falls below
 /// <c>tolerance</c> times the first iteration's. With <see cref="NmfFitOptions.InnerIterations"/> = 1 it
-/// is scikit-learn's <c>solver='cd'</c> step for step.
+/// is scikit-learn's <c>solver='cd'</c> step for step. The fit itself is driven block by block
+/// (<see cref="Blocks.NmfBlockStep"/> updates W, <see cref="Blocks.NmfComponentState"/> updates Hᵀ); this class
+/// holds the update routine they share.
 /// </summary>
 internal static unsafe class CoordinateDescentSolver
 {
-    public static SolverOutcome Run(FitState state)
-    {
-        var options = state.Options;
-        int k = state.Rank;
-        var history = new List<double>(options.MaxIterations + 1);
-        var product = new float[Math.Max(state.Rows, state.Columns) * k + FactorLayout.Padding];
-        double[] htGram = FactorOps.Gram(state.Ht, state.Columns, k, state.Degree);
-        history.Add(FrobeniusObjective.Compute(state, htGram, product));
-
-        double firstViolation = 0;
-        int iteration = 0;
-        bool converged = false;
-        while (iteration < options.MaxIterations)
-        {
-            double violation = UpdateSide(state, updateW: true, htGram, product);
-            long start = Stopwatch.GetTimestamp();
-            double[] wGram = FactorOps.Gram(state.W, state.Rows, k, state.Degree);
-            StageClock.Add("Gram matrices", start);
-            violation += UpdateSide(state, updateW: false, wGram, product);
-            iteration++;
-
-            // The product buffer now holds XᵀW for the W just used: the objective is nearly free.
-            start = Stopwatch.GetTimestamp();
-            htGram = FactorOps.Gram(state.Ht, state.Columns, k, state.Degree);
-            StageClock.Add("Gram matrices", start);
-            start = Stopwatch.GetTimestamp();
-            history.Add(FrobeniusObjective.FromProducts(state, product, wGram, htGram));
-            StageClock.Add("objective", start);
-            state.Progress.Report(iteration, history);
-
-            if (iteration == 1)
-                firstViolation = violation;
-            if (firstViolation == 0 || violation / firstViolation <= options.Tolerance)
-            {
-                converged = true;
-                break;
-            }
-        }
-        return new SolverOutcome(iteration, converged, history.ToArray());
-    }
-
-    /// <summary>One HALS update of W (or of Hᵀ through the transposed problem). Returns the violation.</summary>
-    private static double UpdateSide(FitState state, bool updateW, double[] otherGram, float[] product)
-    {
-        var (data, a, b, penalty, blocks) = state.Side(updateW);
-        int k = state.Rank;
-        long start = Stopwatch.GetTimestamp();
-        data.Multiply(b, k, product, state.Degree);
-        StageClock.Add(updateW ? "product X·Hᵀ" : "product Xᵀ·W", start);
-        start = Stopwatch.GetTimestamp();
-        float[] gram = FactorOps.ToFloat(otherGram, k, penalty.L2);
-        double violation = UpdateFactor(a, product, gram, (float)penalty.L1, k, state.Order(), blocks, state.Degree, state.Options.InnerIterationsFor(data.NonZeroCount, data.Rows, data.Columns));
-        StageClock.Add(updateW ? "HALS sweeps W" : "HALS sweeps H", start);
-        return violation;
-    }
-
     /// <summary>
     /// For every row a of A: for each coordinate t in <paramref name="order"/>,
     /// a_t ← max(0, a_t − (a·G_t − p_t + l1) / G_tt). Returns Σ|projected gradient| before the steps.

@@ -6,18 +6,31 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// </summary>
 public readonly record struct Penalty(double L1, double L2)
 {
+    /// <summary>True when both weights are zero (no penalty).</summary>
+    public bool IsZero => L1 == 0 && L2 == 0;
+
     /// <summary>L1 ‖A‖₁ + ½ L2 ‖A‖²_F for a factor.</summary>
     internal double Evaluate(ReadOnlySpan<float> factor)
     {
-        if (L1 == 0 && L2 == 0)
+        if (IsZero)
             return 0;
+        var (sum, squares) = Sums(factor);
+        return FromSums(sum, squares);
+    }
+
+    /// <summary>L1 Σa + ½ L2 Σa² from the sums (of one factor, or of its row blocks added in order).</summary>
+    public double FromSums(double sum, double squares) => IsZero ? 0 : L1 * sum + 0.5 * L2 * squares;
+
+    /// <summary>Σ a and Σ a² over a factor's values, in double, in order.</summary>
+    internal static (double Sum, double Squares) Sums(ReadOnlySpan<float> factor)
+    {
         double sum = 0, squares = 0;
         foreach (float v in factor)
         {
             sum += v;
             squares += (double)v * v;
         }
-        return L1 * sum + 0.5 * L2 * squares;
+        return (sum, squares);
     }
 
     /// <summary>The penalties on W and H of an m x n problem.</summary>

@@ -11,6 +11,21 @@ internal sealed class SeededRandom
 
     public SeededRandom(ulong seed) => _state = seed;
 
+    /// <summary>
+    /// The source positioned so that its next <see cref="NextGaussian"/> is the <paramref name="index"/>-th
+    /// (0-based) one that a fresh source with this seed would give: SplitMix64 is a counter, so any
+    /// position can be reached without drawing the numbers before it.
+    /// </summary>
+    public static SeededRandom AtGaussian(ulong seed, ulong index)
+    {
+        // Gaussians come in Box-Muller pairs, each from two uniforms: pair p uses draws 2p and 2p + 1.
+        ulong pair = index / 2;
+        var random = new SeededRandom(unchecked(seed + 2 * pair * 0x9E3779B97F4A7C15UL));
+        if (index % 2 == 1)
+            random.NextGaussian();
+        return random;
+    }
+
     public ulong NextUInt64()
     {
         ulong z = _state += 0x9E3779B97F4A7C15UL;

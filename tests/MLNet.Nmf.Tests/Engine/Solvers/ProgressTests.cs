@@ -26,6 +26,22 @@ public class ProgressTests
     }
 
     [Fact]
+    public void FitBlocks_SeveralRowBlocks_ReportsThroughTheSameHook()
+    {
+        var reports = new List<NmfProgress>();
+        var x = TestData.TextTfidf(90);
+        var options = new NmfFitOptions { Rank = 4, MaxIterations = 9, Tolerance = 0, Progress = reports.Add };
+        var result = NmfEngine.FitBlocks(Blocks.FitBlocksTests.Split(x, 30, 30, 30), options);
+        reports.Select(p => p.Iteration).Should().Equal(Enumerable.Range(1, 9));
+        reports.Select(p => p.Objective).Should().Equal(result.LossHistory.Skip(1), "the block driver reports each iteration's objective");
+
+        using var cancellation = new CancellationTokenSource();
+        var cancelled = options with { CancellationToken = cancellation.Token, Progress = p => { if (p.Iteration == 2) cancellation.Cancel(); } };
+        var fit = () => NmfEngine.FitBlocks(Blocks.FitBlocksTests.Split(x, 30, 30, 30), cancelled);
+        fit.Should().Throw<OperationCanceledException>();
+    }
+
+    [Fact]
     public void Fit_CancelledDuringTheIterations_ThrowsOperationCanceledException()
     {
         using var cancellation = new CancellationTokenSource();

@@ -1,0 +1,136 @@
+using System.Globalization;
+
+namespace MLNet.Nmf.Engine.Blocks;
+
+/// <summary>
+/// What one or more row blocks of X contribute to the update of the components H after their features
+/// W_b were updated (<see cref="NmfBlockStep.Update"/>): plain arrays and numbers, so that a block's
+/// statistics can be sent between machines and summed there.
+/// </summary>
+/// <remarks>
+/// Sums of several blocks are formed with <see cref="Add"/> in block order, in double; the components'
+/// update rounds <see cref="CrossProduct"/> to float once (so a single block gives exactly the float
+/// product X_bᵀW_b it computed). Adding in any other order changes the last bits of the result.
+/// </remarks>
+public sealed class NmfBlockStatistics
+{
+    /// <summary>Zeroed statistics for rank <paramref name="rank"/> and <paramref name="columns"/> features: the start of a sum.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or k·n does not fit in an array.</exception>
+    public NmfBlockStatistics(int rank, int columns)
+        : this(rank, columns, 0, new double[Size(rank, rank, nameof(rank))], new double[Size(columns, rank, nameof(columns))], 0, 0, 0, 0)
+    {
+    }
+
+    /// <summary>Statistics from their parts (e.g. received from another machine); the arrays are kept, not copied.</summary>
+    /// <param name="rank">k.</param>
+    /// <param name="columns">n, the number of features (columns of X).</param>
+    /// <param name="rows">Rows of X summed.</param>
+    /// <param name="gram">Σ W_bᵀW_b, k x k row-major: entry (s, t) at <c>s * k + t</c>.</param>
+    /// <param name="crossProduct">Σ X_bᵀW_b, n x k row-major: entry (feature j, component t) at <c>j * k + t</c>.</param>
+    /// <param name="violation">Σ of the W-side projected-gradient violation.</param>
+    /// <param name="dataSquaredNorm">Σ x² over the rows.</param>
+    /// <param name="featureSum">Σ w over the features (0 when W carries no penalty).</param>
+    /// <param name="featureSquares">Σ w² over the features (0 when W carries no penalty).</param>
+    /// <exception cref="ArgumentException">An array has the wrong length for <paramref name="rank"/> and <paramref name="columns"/>.</exception>
+    public NmfBlockStatistics(int rank, int columns, long rows, double[] gram, double[] crossProduct,
+        double violation, double dataSquaredNorm, double featureSum, double featureSquares)
+    {
+        ArgumentNullException.ThrowIfNull(gram);
+        ArgumentNullException.ThrowIfNull(crossProduct);
+        Positive(rank, nameof(rank));
+        Positive(columns, nameof(columns));
+        if (gram.Length != (long)rank * rank)
+            throw new ArgumentException(Invariant($"gram must hold k*k = {(long)rank * rank} values but holds {gram.Length}."), nameof(gram));
+        if (crossProduct.Length != (long)columns * rank)
+            throw new ArgumentException(Invariant($"crossProduct must hold n*k = {(long)columns * rank} values but holds {crossProduct.Length}."), nameof(crossProduct));
+        Rank = rank;
+        Columns = columns;
+        Rows = rows;
+        Gram = gram;
+        CrossProduct = crossProduct;
+        Violation = violation;
+        DataSquaredNorm = dataSquaredNorm;
+        FeatureSum = featureSum;
+        FeatureSquares = featureSquares;
+    }
+
+    /// <summary>k, the number of components.</summary>
+    public int Rank { get; }
+
+    /// <summary>n, the number of features (columns of X).</summary>
+    public int Columns { get; }
+
+    /// <summary>Number of rows of X these statistics cover.</summary>
+    public long Rows { get; private set; }
+
+    /// <summary>Σ W_bᵀW_b, k x k row-major (entry (s, t) at <c>s * k + t</c>).</summary>
+    public double[] Gram { get; }
+
+    /// <summary>Σ X_bᵀW_b, n x k row-major (entry (feature j, component t) at <c>j * k + t</c>), i.e. (W X)ᵀ in Hᵀ's layout.</summary>
+    public double[] CrossProduct { get; }
+
+    /// <summary>Σ of the projected-gradient violations of the W updates (0 for <see cref="NmfBlockStep.Measure"/>).</summary>
+    public double Violation { get; private set; }
+
+    /// <summary>Σ x² over the rows covered.</summary>
+    public double DataSquaredNorm { get; private set; }
+
+    /// <summary>Σ w over the features W_b (computed only when W carries a penalty; 0 otherwise).</summary>
+    public double FeatureSum { get; private set; }
+
+    /// <summary>Σ w² over the features W_b (computed only when W carries a penalty; 0 otherwise).</summary>
+    public double FeatureSquares { get; private set; }
+
+    /// <summary>Adds the statistics of the next block (in block order), in double.</summary>
+    /// <exception cref="ArgumentException">The other statistics have another rank or feature count.</exception>
+    public void Add(NmfBlockStatistics next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (next.Rank != Rank || next.Columns != Columns)
+            throw new ArgumentException(Invariant($"Cannot add statistics of rank {next.Rank} with {next.Columns} features to statistics of rank {Rank} with {Columns} features."), nameof(next));
+        Rows += next.Rows;
+        for (int i = 0; i < Gram.Length; i++)
+            Gram[i] += next.Gram[i];
+        var sum = CrossProduct.AsSpan();
+        var add = next.CrossProduct.AsSpan();
+        for (int i = 0; i < sum.Length; i++)
+            sum[i] += add[i];
+        Violation += next.Violation;
+        DataSquaredNorm += next.DataSquaredNorm;
+        FeatureSum += next.FeatureSum;
+        FeatureSquares += next.FeatureSquares;
+    }
+
+    /// <summary>Resets every sum to zero, keeping the arrays (to reuse the object for the next iteration).</summary>
+    public void Clear()
+    {
+        Array.Clear(Gram);
+        Array.Clear(CrossProduct);
+        Rows = 0;
+        Violation = DataSquaredNorm = FeatureSum = FeatureSquares = 0;
+    }
+
+    internal void SetScalars(long rows, double violation, double dataSquaredNorm, double featureSum, double featureSquares)
+    {
+        Rows = rows;
+        Violation = violation;
+        DataSquaredNorm = dataSquaredNorm;
+        FeatureSum = featureSum;
+        FeatureSquares = featureSquares;
+    }
+
+    private static int Positive(int value, string name) =>
+        value >= 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 1.");
+
+    /// <summary>a·b as an array length, after checking both sizes.</summary>
+    private static int Size(int a, int b, string name)
+    {
+        Positive(a, name);
+        Positive(b, "rank");
+        long size = (long)a * b;
+        return size <= Array.MaxLength ? (int)size
+            : throw new ArgumentOutOfRangeException(name, a, Invariant($"{a} x {b} = {size} values are too many for one array."));
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

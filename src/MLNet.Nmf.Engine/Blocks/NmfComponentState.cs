@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using MLNet.Nmf.Engine.Kernels;
+using MLNet.Nmf.Engine.Parallelism;
+using MLNet.Nmf.Engine.Solvers;
+
+namespace MLNet.Nmf.Engine.Blocks;
+
+/// <summary>
+/// The components' side of a block-wise fit (<see cref="NmfSolver.CoordinateDescent"/>, Frobenius): it owns Hᵀ,
+/// hands each iteration's <see cref="NmfBlockStepInput"/> to the block steps, and updates Hᵀ from their
+/// statistics summed in block order, with the same HALS routine that updates W (the transposed problem).
+/// It also keeps the objective history and applies the stopping rule (violation relative to the first
+/// iteration's, as scikit-learn's <c>_fit_coordinate_descent</c>).
+/// </summary>
+/// <remarks>
+/// One iteration: <see cref="NextStep"/>, then every block's <see cref="NmfBlockStep.Update"/>, then
+/// <see cref="Update"/> with the sum. The coordinate orders are drawn from the seed in that sequence
+/// (W's order, then H's), so any driver that follows it reproduces the same components bit for bit.
+/// </remarks>
+public sealed class NmfComponentState
+{
+    private readonly NmfFitOptions _options;
+    private readonly SeededRandom _random;
+    private readonly List<double> _history;
+    private readonly BlockPartition _blocks;
+    private readonly float[] _crossProduct;
+    private readonly int _degree;
+    private readonly FitProgress _progress;
+    private double _firstViolation;
+
+    /// <summary>Starts from the given components.</summary>
+    /// <param name="componentsTransposed">Hᵀ: n x k row-major plus at least 8 spare floats; kept and updated in place.</param>
+    /// <param name="columns">n, the number of features.</param>
+    /// <param name="rows">m, the number of rows of X (all blocks together): it scales H's penalties.</param>
+    /// <param name="nonZeroCount">Non-zero values of X (all blocks together): it chooses the number of sweeps.</param>
+    /// <param name="options">The fit's settings (rank, penalties, seed, shuffle, inner iterations, tolerance, threads).</param>
+    /// <exception cref="ArgumentException">Hᵀ is too short for n and the rank.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
+    public NmfComponentState(float[] componentsTransposed, int columns, int rows, long nonZeroCount, NmfFitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(componentsTransposed);
+        ArgumentNullException.ThrowIfNull(options);
+        if (columns < 1)
+            throw new ArgumentOutOfRangeException(nameof(columns), columns, "columns must be at least 1.");
+        if (rows < 1)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be at least 1.");
+        if (options.Rank < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.Rank), options.Rank, "Rank must be at least 1.");
+        int k = options.Rank;
+        if (componentsTransposed.Length < (long)columns * k + FactorLayout.Padding)
+            throw new ArgumentException(Invariant($"componentsTransposed must hold n*k + 8 = {(long)columns * k + FactorLayout.Padding} floats but holds {componentsTransposed.Length}."), nameof(componentsTransposed));
+        _options = options;
+        Rank = k;
+        Columns = columns;
+        Rows = rows;
+        ComponentsTransposed = componentsTransposed;
+        (PenaltyW, PenaltyH) = Penalty.For(options, rows, columns);
+        _degree = Math.Max(1, options.DegreeOfParallelism);
+        _random = new SeededRandom((ulong)(uint)options.Seed ^ 0x5DEECE66DUL);
+        _blocks = BlockPartition.Even(columns, 256);
+        _history = new List<double>(options.MaxIterations + 1);
+        _crossProduct = new float[checked(columns * k + FactorLayout.Padding)];
+        WSweeps = options.InnerIterationsFor(nonZeroCount, rows, columns);
+        HSweeps = options.InnerIterationsFor(nonZeroCount, columns, rows);
+        ComponentsGram = FactorOps.Gram(componentsTransposed, columns, k, _degree);
+        _progress = new FitProgress(options);
+    }
+
+    /// <summary>k.</summary>
+    public int Rank { get; }
+
+    /// <summary>n, the number of features.</summary>
+    public int Columns { get; }
+
+    /// <summary>m, the rows of X.</summary>
+    public int Rows { get; }
+
+    /// <summary>Hᵀ (n x k row-major plus 8 spare floats), updated in place by <see cref="Update"/>.</summary>
+    public float[] ComponentsTransposed { get; }
+
+    /// <summary>HHᵀ of the current components, k x k row-major, in double.</summary>
+    public double[] ComponentsGram { get; private set; }
+
+    /// <summary>The scaled penalties on W.</summary>
+    public Penalty PenaltyW { get; }
+
+    /// <summary>The scaled penalties on H.</summary>
+    public Penalty PenaltyH { get; }
+
+    /// <summary>The most sweeps of a W update.</summary>
+    public int WSweeps { get; }
+
+    /// <summary>The most sweeps of an H update.</summary>
+    public int HSweeps { get; }
+
+    /// <summary>Iterations completed.</summary>
+    public int Iterations { get; private set; }
+
+    /// <summary>True once the stopping rule has been met.</summary>
+    public bool Converged { get; private set; }
+
+    /// <summary>True when no further iteration should run: converged, or <see cref="NmfFitOptions.MaxIterations"/> reached.</summary>
+    public bool Finished => Converged || Iterations >= _options.MaxIterations;
+
+    /// <summary>The objective at the start (<see cref="Start"/>) and after each iteration.</summary>
+    public IReadOnlyList<double> LossHistory => _history;
+
+    /// <summary>Records the starting objective from the blocks' <see cref="NmfBlockStep.Measure"/> statistics summed in block order.</summary>
+    public void Start(NmfBlockStatistics measured)
+    {
+        Check(measured);
+        if (_history.Count > 0)
+            throw new InvalidOperationException("Start was already called.");
+        _history.Add(Objective(measured, Narrow(measured)));
+    }
+
+    /// <summary>The input of this iteration's block steps (draws the W coordinate order).</summary>
+    public NmfBlockStepInput NextStep() =>
+        new(Rank, Columns, ComponentsTransposed, ComponentsGram, PenaltyW, Order(), WSweeps);
+
+    /// <summary>
+    /// Updates Hᵀ from the statistics of every block (summed in block order), records the objective and
+    /// applies the stopping rule. Returns <see cref="Finished"/>. Reports progress
+    /// (<see cref="NmfFitOptions.Progress"/>, <see cref="NmfFitOptions.Log"/>) and checks
+    /// <see cref="NmfFitOptions.CancellationToken"/> once per call.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><see cref="Start"/> was not called.</exception>
+    /// <exception cref="OperationCanceledException">The fit was cancelled (the token, or the progress callback threw it).</exception>
+    public bool Update(NmfBlockStatistics total)
+    {
+        Check(total);
+        if (_history.Count == 0)
+            throw new InvalidOperationException("Call Start with the starting statistics before the first Update.");
+        int k = Rank;
+        float[] product = Narrow(total);
+        long start = Stopwatch.GetTimestamp();
+        float[] gram = FactorOps.ToFloat(total.Gram, k, PenaltyH.L2);
+        double violation = total.Violation + CoordinateDescentSolver.UpdateFactor(ComponentsTransposed, product, gram, (float)PenaltyH.L1, k, Order(), _blocks, _degree, HSweeps);
+        StageClock.Add("HALS sweeps H", start);
+        Iterations++;
+
+        start = Stopwatch.GetTimestamp();
+        ComponentsGram = FactorOps.Gram(ComponentsTransposed, Columns, k, _degree);
+        StageClock.Add("Gram matrices", start);
+        start = Stopwatch.GetTimestamp();
+        _history.Add(Objective(total, product));
+        StageClock.Add("objective", start);
+        _progress.Report(Iterations, _history); // the one progress and cancellation hook of every block-wise fit
+
+        if (Iterations == 1)
+            _firstViolation = violation;
+        if (_firstViolation == 0 || violation / _firstViolation <= _options.Tolerance)
+            Converged = true;
+        return Finished;
+    }
+
+    /// <summary>
+    /// ½‖X − WH‖²_F plus penalties through the trace identity ‖X − WH‖² = ‖X‖² − 2 tr(Wᵀ X Hᵀ) + tr(WᵀW · HHᵀ),
+    /// from the statistics of W and the current Hᵀ; the monitor of each iteration.
+    /// </summary>
+    private double Objective(NmfBlockStatistics stats, float[] xtW)
+    {
+        double cross = FactorOps.ElementwiseDot(xtW, ComponentsTransposed, Columns * Rank);
+        double squared = stats.DataSquaredNorm - 2 * cross + FactorOps.FrobeniusInner(stats.Gram, ComponentsGram);
+        double penalties = PenaltyW.FromSums(stats.FeatureSum, stats.FeatureSquares)
+            + PenaltyH.Evaluate(ComponentsTransposed.AsSpan(0, Columns * Rank));
+        return 0.5 * Math.Max(squared, 0) + penalties;
+    }
+
+    private float[] Narrow(NmfBlockStatistics stats)
+    {
+        FactorOps.Narrow(stats.CrossProduct, _crossProduct);
+        return _crossProduct;
+    }
+
+    private int[] Order()
+    {
+        var order = Enumerable.Range(0, Rank).ToArray();
+        if (_options.Shuffle)
+            _random.Shuffle(order);
+        return order;
+    }
+
+    private void Check(NmfBlockStatistics stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        if (stats.Rank != Rank || stats.Columns != Columns)
+            throw new ArgumentException(Invariant($"The statistics have rank {stats.Rank} and {stats.Columns} features; the components have rank {Rank} and {Columns}."), nameof(stats));
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
