@@ -3,21 +3,31 @@ namespace MLNet.Nmf.Topics;
 /// <summary>Readable terms from the slot names ML.NET's text featurizers emit.</summary>
 internal static class SlotNameText
 {
+    private const string StartOfText = "<␂>", EndOfText = "<␃>";
+
     /// <summary>
-    /// FeaturizeText names word slots <c>Word.term</c> (n-grams joined by '|') and character slots <c>Char.a|b|c</c>
-    /// (with '␠' for a space and '&lt;␂&gt;'/'&lt;␃&gt;' for the text's start and end); WordBag and
-    /// ProduceWordBags emit the bare term. Returns the term with the prefix dropped and n-gram parts joined by a space.
+    /// FeaturizeText with both extractors names slots <c>Word.term</c> and <c>Char.a|b|c</c>; with one extractor (and
+    /// WordBag, ProduceNgrams) the bare n-gram: terms joined by '|', or characters joined by '|' with '␠' for a space
+    /// and <c>&lt;␂&gt;</c>/<c>&lt;␃&gt;</c> for the text's start and end. Returns the term: the prefix dropped, a word
+    /// n-gram's words joined by a space, a character n-gram's characters joined as text (markers dropped).
     /// </summary>
     public static string CleanTerm(string slotName)
     {
         ArgumentNullException.ThrowIfNull(slotName);
-        string term = slotName;
-        if (term.StartsWith("Word.", StringComparison.Ordinal))
-            term = term["Word.".Length..];
-        else if (term.StartsWith("Char.", StringComparison.Ordinal))
-            return string.Concat(term["Char.".Length..].Split('|')).Replace('␠', ' ');
-        return term.Length > 1 ? term.Replace('|', ' ') : term;
+        if (slotName.StartsWith("Word.", StringComparison.Ordinal))
+            return Words(slotName["Word.".Length..]);
+        if (slotName.StartsWith("Char.", StringComparison.Ordinal))
+            return Characters(slotName["Char.".Length..]);
+        var parts = slotName.Split('|');
+        return parts.Length > 1 && parts.All(p => p.Length == 1 || p == StartOfText || p == EndOfText)
+            ? Characters(slotName)
+            : Words(slotName);
     }
+
+    private static string Words(string ngram) => ngram.Length > 1 ? ngram.Replace('|', ' ') : ngram;
+
+    private static string Characters(string ngram) =>
+        string.Concat(ngram.Split('|').Where(p => p != StartOfText && p != EndOfText)).Replace('␠', ' ');
 
     /// <summary>An output slot name from a component's top terms: "game|strategy|board".</summary>
     public static string SlotName(IEnumerable<(string Term, float Weight)> terms) =>

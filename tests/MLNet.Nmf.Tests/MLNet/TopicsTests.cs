@@ -26,7 +26,7 @@ public class TopicsTests
                 if (slot.StartsWith("Word."))
                     term.Should().Be(slot["Word.".Length..].Replace('|', ' '));
                 else
-                    term.Should().Be(slot["Char.".Length..].Replace("|", "").Replace('␠', ' '));
+                    term.Should().Be(slot["Char.".Length..].Replace("<␂>", "").Replace("<␃>", "").Replace("|", "").Replace('␠', ' '));
             }
         }
         var topics = model.GetTopics(termsPerTopic: 5);
@@ -37,6 +37,19 @@ public class TopicsTests
         var bad = () => model.GetTopics(0);
         bad.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("termsPerTopic");
     }
+
+    [Theory]
+    [InlineData("Word.rust", "rust")]
+    [InlineData("Word.game|engine", "game engine")]
+    [InlineData("Char.<␂>|r|e", "re")]
+    [InlineData("Char.t|␠|a", "t a")]
+    [InlineData("strategy", "strategy")]
+    [InlineData("real-time|strategy", "real-time strategy")]
+    [InlineData("e|a|l", "eal")]
+    [InlineData("d|<␃>", "d")]
+    [InlineData("|", "|")]
+    public void CleanTerm_ReadsFeaturizeTextsSlotNames(string slot, string term) =>
+        global::MLNet.Nmf.Topics.SlotNameText.CleanTerm(slot).Should().Be(term);
 
     [Fact]
     public void SlotNameTerms_NamesTheOutputSlotsAfterTheTopTerms_AndIsSavedWithTheModel()
