@@ -3,13 +3,6 @@ using Microsoft.ML.Data;
 
 namespace MLNet.Nmf.Tests.Readme;
 
-/// <summary>Tests that redirect <see cref="Console.Out"/> (process-wide) run alone, so no other test's output mixes in.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ConsoleCapture
-{
-    public const string Name = "Console capture";
-}
-
 /// <summary>
 /// The README's "Use" snippet, extracted from README.md at run time, compiled and run on the real Debian sample: it
 /// must compile, print real topics (no character n-gram slots, no English stop word among any topic's top 8 terms)
