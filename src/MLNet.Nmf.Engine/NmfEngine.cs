@@ -25,18 +25,56 @@ public static class NmfEngine
     /// <summary>Fits W and H to <paramref name="x"/>.</summary>
     /// <param name="x">The data, finite and non-negative (checked when the matrix was built).</param>
     /// <param name="options">The settings; null for the defaults.</param>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <remarks>
+    /// Every size is checked before anything is allocated: Rank may not exceed the number of features, and a fit
+    /// whose memory estimate exceeds <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> is refused. Data of any
+    /// finite magnitude is accepted: values beyond what float products carry (largest value outside
+    /// [2⁻²⁰, 2⁴⁰]) are fitted scaled by an exact power of two, with W, H and the penalties scaled back exactly,
+    /// so the factors are finite; ordinary data is fitted exactly as without this.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, Rank is above the number of features, or the fit
+    /// would need more memory than the process may use; the message names the option (Rank and the bytes for the last two).</exception>
     /// <exception cref="ArgumentException">The options do not fit the data or each other (e.g. NNDSVD with rank &gt; min(m, n),
-    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X).</exception>
+    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X), or float cannot represent the factors of
+    /// this data at all (the message says which).</exception>
     public static NmfResult Fit(INmfMatrix x, NmfFitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         options ??= new NmfFitOptions();
         var data = DataOperand.Create(x);
+        var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
+        OptionsValidator.Validate(options, data, init); // sizes and memory too, before anything rank-sized is allocated
+        options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
+        // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
+        var scale = DataScale.For(x, data.SquaredNorm);
+        if (scale.IsNone)
+            return EnsureFinite(FitCore(data, options, init));
+        options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
+        var scaled = FitCore(DataOperand.Create(scale.Apply(x)), scale.Apply(options), init);
+        return EnsureFinite(Unscale(scaled, scale, data, options));
+    }
+
+    /// <summary>
+    /// The last guard of "finite input, finite factors": a non-finite value here would be a defect of the engine,
+    /// reported as such rather than passed on (or later blamed on the input).
+    /// </summary>
+    private static NmfResult EnsureFinite(NmfResult result)
+    {
+        foreach (var (factor, name) in new[] { (result.W, "W"), (result.H, "H") })
+        {
+            var values = factor.Values;
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw new InvalidOperationException(Invariant($"NMF produced {values[i]} in {name} at row {i / factor.Columns}, column {i % factor.Columns} from finite input; this is a defect of MLNet.Nmf, please report it with the data's shape and options."));
+        }
+        return result;
+    }
+
+    /// <summary>The fit of validated options: the block step on one block for CoordinateDescent, the whole-matrix solvers otherwise.</summary>
+    private static NmfResult FitCore(DataOperand data, NmfFitOptions options, NmfInitialization init)
+    {
         if (options.Solver == NmfSolver.CoordinateDescent)
             return BlockFitDriver.Fit(new[] { data }, options); // the block step on one block
-        var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
-        OptionsValidator.Validate(options, data, init);
 
         int k = options.Rank;
         var random = new SeededRandom((ulong)(uint)options.Seed);
@@ -58,7 +96,7 @@ public static class NmfEngine
         clock.Restart();
         double beta = options.EffectiveBeta;
         var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
-        float[] features = projector.ProjectAll(data, degree, into: state.W); // the solver's W is done with
+        float[] features = ProjectTraining(projector, data, degree, into: state.W); // the solver's W is done with
 
         double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
         double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);
@@ -74,6 +112,60 @@ public static class NmfEngine
             new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
             outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
+    }
+
+    /// <summary>
+    /// The result of the original problem from that of the scaled one: H = 2^HExponent · H' exactly, W projected
+    /// from the original rows onto H with the original penalties (the projection rescales each row as it needs),
+    /// so Fit's W is what Transform gives; the divergence, objective and loss history scaled by 2^(Eβ).
+    /// </summary>
+    private static NmfResult Unscale(NmfResult scaled, DataScale scale, DataOperand data, NmfFitOptions options)
+    {
+        int k = options.Rank, m = data.Rows, n = data.Columns;
+        var clock = Stopwatch.StartNew();
+        var h = DataScale.Scale(scaled.H.Values, scale.HExponent);
+        foreach (float v in h)
+            if (!float.IsFinite(v))
+                throw new ArgumentException(Invariant($"NMF cannot represent the components of this data in float (rank {k}; its values span a range float cannot factorize). Scale the data towards 1 before factorizing."), "x");
+        var ht = Kernels.FactorOps.TransposeToFactor(h, k, n);
+        CheckComponents(ht, n, k, "x");
+        double beta = options.EffectiveBeta, factor = scale.ObjectiveFactor(beta);
+        var (penaltyW, penaltyH) = Penalty.For(options, m, n);
+        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        float[] features = ProjectTraining(projector, data, Math.Max(1, options.DegreeOfParallelism), into: null);
+        double divergence = scaled.Divergence * factor;
+        double objective = divergence + penaltyW.Evaluate(features.AsSpan(0, m * k)) + penaltyH.Evaluate(h);
+        var history = scaled.LossHistory.Select(v => v * factor).ToArray();
+        var timings = scaled.Timings with { Projection = scaled.Timings.Projection + clock.Elapsed };
+        return new NmfResult(
+            new DenseMatrix(m, k, features.AsSpan(0, m * k).ToArray(), validate: false),
+            new DenseMatrix(k, n, h, validate: false),
+            scaled.Iterations, scaled.Converged, history, scaled.RelativeError, divergence, objective, projector, timings);
+    }
+
+    /// <summary>The fit's own rows projected, a row whose features overflow float named.</summary>
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into)
+    {
+        try
+        {
+            return projector.ProjectAll(data, degree, into);
+        }
+        catch (OverflowException e)
+        {
+            throw new ArgumentException("Projecting the training rows failed: " + e.Message, "x", e);
+        }
+    }
+
+    /// <summary>Refuses components whose Gram matrix float cannot hold (see <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>).</summary>
+    private static void CheckComponents(float[] ht, int n, int k, string paramName)
+    {
+        var squares = new double[k];
+        for (int j = 0; j < n; j++)
+            for (int t = 0; t < k; t++)
+                squares[t] += (double)ht[(long)j * k + t] * ht[(long)j * k + t];
+        for (int t = 0; t < k; t++)
+            if (!(squares[t] <= NmfFitOptions.Limits.MaxComponentSquaredNorm))
+                throw new ArgumentException(Invariant($"NMF cannot represent component {t} of this data in float (its squared norm is {squares[t]:G6}, above {NmfFitOptions.Limits.MaxComponentSquaredNorm:G6}: its projections would overflow float). Scale the data towards 1 before factorizing."), paramName);
     }
 
     /// <summary>
@@ -115,12 +207,26 @@ public static class NmfEngine
     /// <param name="penalty">The scaled penalties on the features (see <see cref="Penalty.For"/>).</param>
     /// <param name="tolerance">Relative tolerance of the per-row solve.</param>
     /// <param name="maxIterations">Maximum sweeps per row.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside <see cref="NmfFitOptions.Limits"/>, or the rank is above the
+    /// number of features.</exception>
+    /// <exception cref="ArgumentException">A component's squared norm exceeds <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>.</exception>
     public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty,
         double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations)
     {
         ArgumentNullException.ThrowIfNull(components);
         int k = components.Rows, n = components.Columns;
+        if (k > n)
+            throw new ArgumentOutOfRangeException(nameof(components), k, Invariant($"The components have rank {k} above their {n} features."));
+        if (!(beta >= NmfFitOptions.Limits.MinBeta && beta <= NmfFitOptions.Limits.MaxBeta))
+            throw new ArgumentOutOfRangeException(nameof(beta), beta, Invariant($"Beta must be in [{NmfFitOptions.Limits.MinBeta}, {NmfFitOptions.Limits.MaxBeta}]."));
+        if (!(penalty.L1 >= 0 && penalty.L1 <= NmfFitOptions.Limits.MaxPenalty && penalty.L2 >= 0 && penalty.L2 <= NmfFitOptions.Limits.MaxPenalty))
+            throw new ArgumentOutOfRangeException(nameof(penalty), penalty, Invariant($"The penalties must be in [0, {NmfFitOptions.Limits.MaxPenalty:G6}]."));
+        if (!(tolerance >= 0 && tolerance <= 1))
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be in [0, 1].");
+        if (maxIterations < 1 || maxIterations > NmfFitOptions.Limits.MaxProjectionIterations)
+            throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, Invariant($"The sweep limit must be in [1, {NmfFitOptions.Limits.MaxProjectionIterations}]."));
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
+        CheckComponents(ht, n, k, nameof(components));
         return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations);
     }
 

@@ -37,7 +37,31 @@ public sealed record NmfFitOptions
         public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
     }
 
-    /// <summary>Number of components k (at least 1).</summary>
+    /// <summary>
+    /// The bounds every option, and every saved model, is held to: values outside them are refused by
+    /// <see cref="NmfEngine.Fit"/> (and by a model file's decoder), so that no setting can make the
+    /// arithmetic overflow or a per-row projection run without end.
+    /// </summary>
+    public static class Limits
+    {
+        /// <summary>Smallest supported beta of the beta-divergence (<see cref="Beta"/>).</summary>
+        public const double MinBeta = -2;
+        /// <summary>Largest supported beta of the beta-divergence.</summary>
+        public const double MaxBeta = 4;
+        /// <summary>Largest <see cref="AlphaW"/> / <see cref="AlphaH"/>: far beyond any useful penalty (which zeroes every factor).</summary>
+        public const double MaxAlpha = 1e10;
+        /// <summary>Largest scaled penalty weight (alpha times a dimension, see <see cref="Solvers.Penalty.For"/>).</summary>
+        public const double MaxPenalty = MaxAlpha * int.MaxValue;
+        /// <summary>Largest <see cref="ProjectionMaxIterations"/>: bounds the work of projecting one row.</summary>
+        public const int MaxProjectionIterations = 10_000;
+        /// <summary>
+        /// Largest Σ_j H[t, j]² of a component (2¹²⁰): keeps the k x k Gram matrix of the components, which the
+        /// projection computes in float, finite. A fit's components stay far below it (the fit rescales extreme data).
+        /// </summary>
+        public const double MaxComponentSquaredNorm = 1.329227995784916e36;
+    }
+
+    /// <summary>Number of components k (at least 1, at most the number of features).</summary>
     public int Rank { get; init; } = Defaults.Rank;
 
     /// <summary>The algorithm.</summary>
@@ -102,6 +126,9 @@ public sealed record NmfFitOptions
     /// <summary>Maximum sweeps of the per-row projection.</summary>
     public int ProjectionMaxIterations { get; init; } = Defaults.ProjectionMaxIterations;
 
+    /// <summary>Set by <see cref="NmfEngine.Fit"/> on the options of a rescaled problem (see <see cref="DataScale"/>).</summary>
+    internal DataScale Scale { get; init; }
+
     /// <summary>Receives progress and outcome messages (initialisation, iterations, convergence); null for none.
     /// Progress lines come after the first iteration and then every <see cref="ProgressInterval"/>.</summary>
     public Action<string>? Log { get; init; }
@@ -115,6 +142,14 @@ public sealed record NmfFitOptions
 
     /// <summary>Least time between two progress lines on <see cref="Log"/> (after the first iteration's line). Default 5 s.</summary>
     public TimeSpan ProgressInterval { get; init; } = Defaults.ProgressInterval;
+
+    /// <summary>
+    /// Checks every option that does not depend on the data, as <see cref="NmfEngine.Fit"/> does first;
+    /// an estimator calls it when it is built so that a bad option is reported before any data is read.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException">The solver does not minimize the chosen loss.</exception>
+    public void Validate() => OptionsValidator.ValidateOptions(this);
 
     /// <summary>The most sweeps per update of a factor with <paramref name="rows"/> rows, the other having <paramref name="otherRows"/>
     /// (it counts non-zeros, so dense and CSR forms of the same data get the same sweeps).</summary>

@@ -6,46 +6,21 @@ namespace MLNet.Nmf.Engine;
 /// <summary>Checks <see cref="NmfFitOptions"/> against the data once, before any work; messages name the option.</summary>
 internal static class OptionsValidator
 {
-    public static void Validate(NmfFitOptions o, DataOperand x, NmfInitialization init) =>
+    /// <summary>Checks the options against the data, then the fit's sizes and memory (<see cref="FitBudget"/>).</summary>
+    public static void Validate(NmfFitOptions o, DataOperand x, NmfInitialization init)
+    {
         Validate(o, x.Rows, x.Columns, x.Sum, x.MinValue, init);
+        FitBudget.Check(o, x, init);
+    }
 
     /// <summary>Checks the options against data of <paramref name="rows"/> x <paramref name="columns"/> with the given sum and smallest value.</summary>
     public static void Validate(NmfFitOptions o, int rows, int columns, double sum, float minValue, NmfInitialization init)
     {
-        if (o.Rank < 1)
-            throw new ArgumentOutOfRangeException(nameof(o.Rank), o.Rank, "Rank must be at least 1.");
-        if (o.MaxIterations < 1)
-            throw new ArgumentOutOfRangeException(nameof(o.MaxIterations), o.MaxIterations, "MaxIterations must be at least 1.");
-        if (o.InnerIterations < 0)
-            throw new ArgumentOutOfRangeException(nameof(o.InnerIterations), o.InnerIterations, "InnerIterations must be at least 1, or 0 to choose by rank.");
-        if (!(o.Tolerance >= 0) || double.IsInfinity(o.Tolerance))
-            throw new ArgumentOutOfRangeException(nameof(o.Tolerance), o.Tolerance, "Tolerance must be a finite number >= 0 (0 runs every iteration).");
-        if (!(o.AlphaW >= 0) || double.IsInfinity(o.AlphaW))
-            throw new ArgumentOutOfRangeException(nameof(o.AlphaW), o.AlphaW, "AlphaW must be a finite number >= 0.");
-        if (o.AlphaH is double ah && (!(ah >= 0) || double.IsInfinity(ah)))
-            throw new ArgumentOutOfRangeException(nameof(o.AlphaH), ah, "AlphaH must be a finite number >= 0, or null for the same as AlphaW.");
-        if (!(o.L1Ratio >= 0 && o.L1Ratio <= 1))
-            throw new ArgumentOutOfRangeException(nameof(o.L1Ratio), o.L1Ratio, "L1Ratio must be in [0, 1].");
-        if (o.DegreeOfParallelism < 1)
-            throw new ArgumentOutOfRangeException(nameof(o.DegreeOfParallelism), o.DegreeOfParallelism, "DegreeOfParallelism must be at least 1.");
-        if (!(o.ProjectionTolerance >= 0) || double.IsInfinity(o.ProjectionTolerance))
-            throw new ArgumentOutOfRangeException(nameof(o.ProjectionTolerance), o.ProjectionTolerance, "ProjectionTolerance must be a finite number >= 0.");
-        if (o.ProjectionMaxIterations < 1)
-            throw new ArgumentOutOfRangeException(nameof(o.ProjectionMaxIterations), o.ProjectionMaxIterations, "ProjectionMaxIterations must be at least 1.");
-        if (!double.IsFinite(o.Beta))
-            throw new ArgumentOutOfRangeException(nameof(o.Beta), o.Beta, "Beta must be a finite number.");
-        if (!Enum.IsDefined(o.Solver))
-            throw new ArgumentOutOfRangeException(nameof(o.Solver), o.Solver, "Unknown solver.");
-        if (!Enum.IsDefined(o.Loss))
-            throw new ArgumentOutOfRangeException(nameof(o.Loss), o.Loss, "Unknown loss.");
-        if (!Enum.IsDefined(o.Initialization))
-            throw new ArgumentOutOfRangeException(nameof(o.Initialization), o.Initialization, "Unknown initialization.");
-
+        ValidateOptions(o);
+        if (o.Rank > columns)
+            throw new ArgumentOutOfRangeException(nameof(o.Rank), o.Rank, Invariant(
+                $"Rank {o.Rank} is above the number of features ({columns}): with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {columns}."));
         double beta = o.EffectiveBeta;
-        if (o.Solver == NmfSolver.CoordinateDescent && beta != 2)
-            throw new ArgumentException(Invariant($"Solver CoordinateDescent minimizes the Frobenius loss only, but Loss is {o.Loss} (beta = {beta}). Use MultiplicativeUpdate, or CoordinateDescentKL for Kullback-Leibler."), nameof(o.Solver));
-        if (o.Solver == NmfSolver.CoordinateDescentKL && beta != 1)
-            throw new ArgumentException(Invariant($"Solver CoordinateDescentKL minimizes the Kullback-Leibler divergence only, but Loss is {o.Loss} (beta = {beta}). Set Loss = KullbackLeibler."), nameof(o.Solver));
         if (o.Solver == NmfSolver.MultiplicativeUpdate && beta <= 0 && minValue <= 0)
             throw new ArgumentException(Invariant($"With beta = {beta} <= 0 the multiplicative updates diverge on zeros, and X contains zeros. Add a small positive value to X, or use a beta > 0 (e.g. Loss = KullbackLeibler)."), nameof(o.Beta));
         if (sum <= 0)
@@ -59,6 +34,47 @@ internal static class OptionsValidator
             CheckCustom(o.InitialW, nameof(o.InitialW), rows, o.Rank);
             CheckCustom(o.InitialH, nameof(o.InitialH), o.Rank, columns);
         }
+    }
+
+    /// <summary>Checks every option that does not depend on the data (see <see cref="NmfFitOptions.Validate"/>).</summary>
+    public static void ValidateOptions(NmfFitOptions o)
+    {
+        if (o.Rank < 1)
+            throw new ArgumentOutOfRangeException(nameof(o.Rank), o.Rank, "Rank must be at least 1.");
+        if (o.MaxIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(o.MaxIterations), o.MaxIterations, "MaxIterations must be at least 1.");
+        if (o.InnerIterations < 0)
+            throw new ArgumentOutOfRangeException(nameof(o.InnerIterations), o.InnerIterations, "InnerIterations must be at least 1, or 0 to choose by rank.");
+        if (!(o.Tolerance >= 0) || double.IsInfinity(o.Tolerance))
+            throw new ArgumentOutOfRangeException(nameof(o.Tolerance), o.Tolerance, "Tolerance must be a finite number >= 0 (0 runs every iteration).");
+        if (!(o.AlphaW >= 0 && o.AlphaW <= NmfFitOptions.Limits.MaxAlpha))
+            throw new ArgumentOutOfRangeException(nameof(o.AlphaW), o.AlphaW, Invariant($"AlphaW must be a number in [0, {NmfFitOptions.Limits.MaxAlpha:G}]."));
+        if (o.AlphaH is double ah && !(ah >= 0 && ah <= NmfFitOptions.Limits.MaxAlpha))
+            throw new ArgumentOutOfRangeException(nameof(o.AlphaH), ah, Invariant($"AlphaH must be a number in [0, {NmfFitOptions.Limits.MaxAlpha:G}], or null for the same as AlphaW."));
+        if (!(o.L1Ratio >= 0 && o.L1Ratio <= 1))
+            throw new ArgumentOutOfRangeException(nameof(o.L1Ratio), o.L1Ratio, "L1Ratio must be in [0, 1].");
+        if (o.DegreeOfParallelism < 1)
+            throw new ArgumentOutOfRangeException(nameof(o.DegreeOfParallelism), o.DegreeOfParallelism, "DegreeOfParallelism must be at least 1.");
+        if (!(o.ProjectionTolerance >= 0 && o.ProjectionTolerance <= 1))
+            throw new ArgumentOutOfRangeException(nameof(o.ProjectionTolerance), o.ProjectionTolerance, "ProjectionTolerance must be a number in [0, 1] (a relative change).");
+        if (o.ProjectionMaxIterations < 1 || o.ProjectionMaxIterations > NmfFitOptions.Limits.MaxProjectionIterations)
+            throw new ArgumentOutOfRangeException(nameof(o.ProjectionMaxIterations), o.ProjectionMaxIterations, Invariant($"ProjectionMaxIterations must be in [1, {NmfFitOptions.Limits.MaxProjectionIterations}]."));
+        if (!double.IsFinite(o.Beta))
+            throw new ArgumentOutOfRangeException(nameof(o.Beta), o.Beta, "Beta must be a finite number.");
+        if (o.Loss == NmfLoss.Beta && !(o.Beta >= NmfFitOptions.Limits.MinBeta && o.Beta <= NmfFitOptions.Limits.MaxBeta))
+            throw new ArgumentOutOfRangeException(nameof(o.Beta), o.Beta, Invariant($"Beta must be a number in [{NmfFitOptions.Limits.MinBeta}, {NmfFitOptions.Limits.MaxBeta}] (2 Frobenius, 1 Kullback-Leibler, 0 Itakura-Saito)."));
+        if (!Enum.IsDefined(o.Solver))
+            throw new ArgumentOutOfRangeException(nameof(o.Solver), o.Solver, "Unknown solver.");
+        if (!Enum.IsDefined(o.Loss))
+            throw new ArgumentOutOfRangeException(nameof(o.Loss), o.Loss, "Unknown loss.");
+        if (!Enum.IsDefined(o.Initialization))
+            throw new ArgumentOutOfRangeException(nameof(o.Initialization), o.Initialization, "Unknown initialization.");
+
+        double effective = o.EffectiveBeta;
+        if (o.Solver == NmfSolver.CoordinateDescent && effective != 2)
+            throw new ArgumentException(Invariant($"Solver CoordinateDescent minimizes the Frobenius loss only, but Loss is {o.Loss} (beta = {effective}). Use MultiplicativeUpdate, or CoordinateDescentKL for Kullback-Leibler."), nameof(o.Solver));
+        if (o.Solver == NmfSolver.CoordinateDescentKL && effective != 1)
+            throw new ArgumentException(Invariant($"Solver CoordinateDescentKL minimizes the Kullback-Leibler divergence only, but Loss is {o.Loss} (beta = {effective}). Set Loss = KullbackLeibler."), nameof(o.Solver));
     }
 
     private static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)

@@ -39,6 +39,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         var duplicate = columns.GroupBy(c => c.OutputColumnName).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null)
             throw new ArgumentException($"The output column '{duplicate.Key}' is given {duplicate.Count()} times; each column pair needs its own output column.", nameof(columns));
+        // Copies: NmfOptions is mutable, and a change after these checks must not reach Fit unchecked.
         _columns = columns.Select(c => c.Clone()).ToArray();
     }
 
@@ -49,12 +50,13 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             throw new ArgumentException("The output column name must not be empty.", nameof(options.OutputColumnName));
         if (options.InputColumnName is { } input && string.IsNullOrWhiteSpace(input))
             throw new ArgumentException("The input column name must not be empty (use null for the output column's name).", nameof(options.InputColumnName));
-        if (options.Rank < 1)
-            throw new ArgumentOutOfRangeException(nameof(options.Rank), options.Rank, "Rank must be at least 1.");
         if (options.MaximumIterations < 1)
             throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
+        if (options.DegreeOfParallelism is int degree && degree < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
         if (options.SlotNameTerms < 0 || options.SlotNameTerms > NmfOptions.MaxSlotNameTerms)
             throw new ArgumentOutOfRangeException(nameof(options.SlotNameTerms), options.SlotNameTerms, $"SlotNameTerms must be between 0 and {NmfOptions.MaxSlotNameTerms}.");
+        options.ToEngine(seed: 0, log: null).Validate(); // every other option, before any data is read
     }
 
     private static string InputOf(NmfOptions options) => options.InputColumnName ?? options.OutputColumnName;
@@ -94,6 +96,10 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             var column = input.Schema.GetColumnOrNull(InputOf(options))
                 ?? throw _host.ExceptSchemaMismatch(nameof(input), "input", InputOf(options));
             CheckInputType(_host, InputOf(options), column.Type, expectedSize: null);
+            int size = column.Type.GetVectorSize();
+            if (options.Rank > size) // refused before any data pass (the engine checks it again)
+                throw new ArgumentOutOfRangeException(nameof(NmfOptions.Rank), options.Rank, string.Create(CultureInfo.InvariantCulture,
+                    $"Rank {options.Rank} is above the number of features ({size}) of column '{InputOf(options)}': with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {size}."));
         }
         var models = _columns.Select(options => FitColumn(input, options)).ToArray();
         return new NmfTransformer(_host, _columns.Select(c => (c.OutputColumnName, InputOf(c))).ToArray(), models,

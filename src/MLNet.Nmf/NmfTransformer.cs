@@ -22,7 +22,9 @@ namespace MLNet.Nmf;
 /// Lazy like every ML.NET transform; works through <c>GetRowToRowMapper</c> and <c>PredictionEngine</c>.
 /// Immutable and safe to share across threads (use one PredictionEngine per thread, as ML.NET prescribes).
 /// The input's values must be finite and non-negative; otherwise reading the output throws an
-/// <see cref="InvalidOperationException"/> naming the column, row, slot and value.
+/// <see cref="InvalidOperationException"/> naming the column, row, slot and value. Rows of any finite
+/// magnitude are projected (rows beyond float's comfortable range are scaled by an exact power of two
+/// first); a row whose features float cannot represent at all is refused the same way, never given ∞ or NaN.
 /// </remarks>
 public sealed class NmfTransformer : ITransformer
 {

@@ -36,8 +36,8 @@ internal static class RandomizedSvd
 
         var (values, vectors) = SymmetricEigen.Decompose(FactorOps.Gram(z, n, l, degree), l); // BBᵀ = Uᵦ Λ Uᵦᵀ
         var s = new double[k];
-        var scaled = new double[l * k];
-        var plain = new double[l * k];
+        var scaled = new double[checked(l * k)];
+        var plain = new double[checked(l * k)];
         for (int c = 0; c < k; c++)
         {
             s[c] = Math.Sqrt(Math.Max(values[c], 0));
@@ -59,7 +59,7 @@ internal static class RandomizedSvd
     {
         var (values, vectors) = SymmetricEigen.Decompose(FactorOps.Gram(a, rows, l, degree), l);
         double floor = Math.Max(values[0], 0) * 1e-12;
-        var map = new double[l * l];
+        var map = new double[checked(l * l)];
         for (int c = 0; c < l; c++)
         {
             double scale = values[c] > floor && values[c] > 0 ? 1 / Math.Sqrt(values[c]) : 0;
@@ -79,7 +79,8 @@ internal static class RandomizedSvd
         var blocks = Parallelism.BlockPartition.Even(rows, 1024);
         Parallelism.BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            float* row = stackalloc float[c];
+            Span<float> rowBuffer = c <= 4096 ? stackalloc float[c] : new float[c];
+            fixed (float* row = rowBuffer)
             fixed (float* pa = a, pm = mf, pr = result)
             fixed (int* pc = columns)
             {

@@ -11,7 +11,7 @@ internal static class SymmetricEigen
     public static (double[] Values, double[] Vectors) Decompose(double[] a, int n)
     {
         var m = (double[])a.Clone();
-        var v = new double[n * n];
+        var v = new double[checked(n * n)];
         for (int i = 0; i < n; i++)
             v[i * n + i] = 1;
         for (int sweep = 0; sweep < 100; sweep++)
@@ -59,7 +59,7 @@ internal static class SymmetricEigen
         }
         var order = Enumerable.Range(0, n).OrderByDescending(i => m[i * n + i]).ThenBy(i => i).ToArray();
         var values = new double[n];
-        var vectors = new double[n * n];
+        var vectors = new double[checked(n * n)];
         for (int c = 0; c < n; c++)
         {
             int src = order[c];

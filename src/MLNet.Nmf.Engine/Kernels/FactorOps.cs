@@ -18,7 +18,7 @@ internal static unsafe class FactorOps
         var blocks = BlockPartition.Even(rows, RowsPerBlock);
         // The per-block partial sums are reused across calls on this thread (a solver calls this twice an
         // iteration); a fresh large array each time would only feed the large-object heap.
-        int length = blocks.BlockCount * k * stride;
+        int length = checked(blocks.BlockCount * k * stride); // bounded by FitBudget for fits, by the components for projectors
         var partial = t_partial is { } cached && cached.Length >= length ? cached : (t_partial = new float[length]);
         Array.Clear(partial, 0, length);
         BlockRunner.For(blocks.BlockCount, degree, block =>
@@ -27,7 +27,7 @@ internal static unsafe class FactorOps
             fixed (float* pa = a, pg = partial)
                 VectorKernels.AccumulateGram(pa + (long)start * k, blocks.End(block) - start, k, pg + (long)block * k * stride, stride);
         });
-        var gram = new double[k * k];
+        var gram = new double[checked(k * k)];
         for (int b = 0; b < blocks.BlockCount; b++)
             for (int s = 0; s < k; s++)
                 for (int t = 0; t < k; t++)
@@ -66,7 +66,7 @@ internal static unsafe class FactorOps
     /// <summary>Converts a k x k double matrix to float, adding <paramref name="diagonal"/> on the diagonal.</summary>
     public static float[] ToFloat(double[] gram, int k, double diagonal)
     {
-        var g = new float[k * k + FactorLayout.Padding];
+        var g = new float[checked(k * k + FactorLayout.Padding)];
         for (int s = 0; s < k; s++)
             for (int t = 0; t < k; t++)
                 g[s * k + t] = (float)(gram[s * k + t] + (s == t ? diagonal : 0));
@@ -100,7 +100,7 @@ internal static unsafe class FactorOps
     /// <summary>Transposes a padded n x k factor into a k x n row-major array.</summary>
     public static float[] TransposeFromFactor(ReadOnlySpan<float> ht, int n, int k)
     {
-        var h = new float[k * n];
+        var h = new float[checked(k * n)];
         for (int j = 0; j < n; j++)
             for (int t = 0; t < k; t++)
                 h[t * n + j] = ht[j * k + t];

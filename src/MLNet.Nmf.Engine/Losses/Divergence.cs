@@ -11,6 +11,9 @@ namespace MLNet.Nmf.Engine.Losses;
 /// </summary>
 internal static unsafe class Divergence
 {
+    [ThreadStatic]
+    private static float[]? t_denseRow;
+
     /// <summary>‖X − WH‖²_F: Σ_stored (x − y)² + (Σ_all y² − Σ_stored y²), with Σ_all y² = ⟨WᵀW, HHᵀ⟩ in double.</summary>
     public static double SquaredError(DataOperand x, float[] w, float[] ht, int k, int degree)
     {
@@ -119,7 +122,7 @@ internal static unsafe class Divergence
         int n = x.Columns;
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            var dense = new float[n];
+            var dense = t_denseRow is { } cached && cached.Length == n ? cached : (t_denseRow = new float[n]); // per thread, cleared per row
             double s = 0;
             fixed (float* pw = w, ph = ht)
             {
@@ -161,7 +164,7 @@ internal static unsafe class Divergence
         var partial = new double[blocks.BlockCount][];
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            var g = new double[k * k];
+            var g = new double[checked(k * k)];
             for (int i = blocks.Start(block); i < blocks.End(block); i++)
             {
                 int o = i * k;
@@ -174,7 +177,7 @@ internal static unsafe class Divergence
             }
             partial[block] = g;
         });
-        var gram = new double[k * k];
+        var gram = new double[checked(k * k)];
         foreach (var g in partial)
             for (int i = 0; i < g.Length; i++)
                 gram[i] += g[i];

@@ -168,7 +168,8 @@ internal sealed class DenseOperand : DataOperand
     {
         int c = Columns;
         // Bᵀ (k x c) so that every output entry is a contiguous dot product.
-        var bt = _transposedFactor is { } cached && cached.Length >= k * c ? cached : (_transposedFactor = new float[k * c]);
+        int length = checked(k * c);
+        var bt = _transposedFactor is { } cached && cached.Length >= length ? cached : (_transposedFactor = new float[length]);
         for (int j = 0; j < c; j++)
             for (int t = 0; t < k; t++)
                 bt[t * c + j] = b[j * k + t];

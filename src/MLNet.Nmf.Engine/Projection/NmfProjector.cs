@@ -1,3 +1,4 @@
+using System.Globalization;
 using MLNet.Nmf.Engine.Kernels;
 using MLNet.Nmf.Engine.Losses;
 using MLNet.Nmf.Engine.Matrices;
@@ -24,6 +25,15 @@ public sealed unsafe class NmfProjector
     private readonly double[] _hSums; // Σ_j H[t, j] (KL)
     private readonly int[] _order;
     private readonly int[] _allColumns;
+    private readonly double _largestSum; // max_t Σ_j H[t, j]: times a row's largest value, bounds every product x·Hᵀ
+
+    /// <summary>
+    /// A row whose largest value lies in [2⁻⁵⁰, 2⁵⁰] (and whose products x·Hᵀ stay below 2¹⁰⁰) is projected as
+    /// it is; any other is first scaled by a power of two (exact) to a largest value in [1, 2), with the
+    /// penalties scaled to match, so that no product overflows float, no value falls under the solvers' ε
+    /// floors, and its features are scaled back.
+    /// </summary>
+    private const int SafeExponent = 50, SafeProductExponent = 100;
 
     internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations)
     {
@@ -36,6 +46,8 @@ public sealed unsafe class NmfProjector
         MaxIterations = maxIterations;
         _gram = FactorOps.ToFloat(FactorOps.Gram(ht, features, rank, 1), rank, penalty.L2);
         _hSums = FactorOps.ColumnSums(ht, features, rank);
+        foreach (double sum in _hSums)
+            _largestSum = Math.Max(_largestSum, sum);
         _order = Enumerable.Range(0, rank).ToArray();
         _allColumns = Enumerable.Range(0, features).ToArray();
     }
@@ -62,23 +74,65 @@ public sealed unsafe class NmfProjector
     public ProjectionWorkspace CreateWorkspace() => new(Rank);
 
     /// <summary>Projects a sparse row given by its sorted column indices and non-negative values.</summary>
-    /// <remarks>Inputs are trusted: check them first (the ML.NET transformer does).</remarks>
+    /// <remarks>
+    /// Inputs are trusted: check them first (the ML.NET transformer does). Rows of any finite magnitude are
+    /// projected: one whose largest value is outside [2⁻⁵⁰, 2⁵⁰] is scaled by an exact power of two first (with
+    /// the penalties scaled to match) and its features scaled back, so ordinary rows are computed exactly as
+    /// before and no product overflows.
+    /// </remarks>
+    /// <exception cref="OverflowException">The row's features themselves exceed float's range (a row far larger than the
+    /// data the components were fitted on); nothing is clamped or replaced.</exception>
     public void Project(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
     {
         if (features.Length < Rank)
             throw new ArgumentException($"The output span has {features.Length} slots but the model has rank {Rank}.", nameof(features));
+        int shift = RowShift(values);
+        var penalty = Penalty;
+        if (shift != 0)
+        {
+            // x' = 2^shift · x and w' = 2^shift · w solve the same problem with the penalties scaled by
+            // 2^shift^(β−1) (L1) and 2^shift^(β−2) (L2): d_β(c x, c y) = c^β d_β(x, y).
+            values = workspace.Scaled(values, shift);
+            penalty = new Penalty(Penalty.L1 * Math.Pow(2, shift * (Beta - 1)), Penalty.L2 * Math.Pow(2, shift * (Beta - 2)));
+        }
         fixed (int* pi = indices)
         fixed (float* pv = values, pf = features)
         fixed (float* pht = _ht, pg = _gram)
         fixed (double* ps = _hSums)
         {
             if (Beta == 2)
-                ProjectFrobenius(pi, pv, indices.Length, pf, workspace, pht, pg);
+                ProjectFrobenius(pi, pv, indices.Length, pf, workspace, pht, pg, penalty);
             else if (Beta == 1)
-                ProjectKl(pi, pv, indices.Length, pf, workspace, pht, ps);
+                ProjectKl(pi, pv, indices.Length, pf, workspace, pht, ps, penalty);
             else
-                ProjectGeneralBeta(indices, values, features, pht);
+                ProjectGeneralBeta(indices, values, features, pht, penalty, workspace);
         }
+        for (int t = 0; t < Rank; t++)
+        {
+            float v = shift == 0 ? features[t] : (float)Math.ScaleB(features[t], -shift);
+            if (!float.IsFinite(v))
+                throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
+                    $"NMF cannot represent the row's features in float: feature {t} is {(double)features[t] * Math.Pow(2, -shift):G6} (the row's largest value is {LargestValue(values) * Math.Pow(2, -shift):G6}, the components' largest sum {_largestSum:G6}). Scale the row down, or use components fitted on data of this magnitude."));
+            features[t] = v;
+        }
+    }
+
+    /// <summary>The power of two that brings the row's largest product x·Hᵀ into the safe range; 0 for ordinary rows.</summary>
+    private int RowShift(ReadOnlySpan<float> values)
+    {
+        double largest = LargestValue(values);
+        if (largest == 0 || (largest >= Math.ScaleB(1, -SafeExponent) && largest <= Math.ScaleB(1, SafeExponent)
+            && largest * _largestSum <= Math.ScaleB(1, SafeProductExponent)))
+            return 0;
+        return -Math.ILogB(largest);
+    }
+
+    private static double LargestValue(ReadOnlySpan<float> values)
+    {
+        float largest = 0;
+        foreach (float v in values)
+            largest = MathF.Max(largest, v);
+        return largest;
     }
 
     /// <summary>Projects a dense row of <see cref="Features"/> values (the same result as its sparse form).</summary>
@@ -104,9 +158,10 @@ public sealed unsafe class NmfProjector
     {
         var w = into ?? FactorLayout.Allocate(data.Rows, Rank);
         var blocks = data.Blocks;
+        using var workspaces = new ThreadLocal<ProjectionWorkspace>(CreateWorkspace); // one per thread, not per block
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            var workspace = CreateWorkspace();
+            var workspace = workspaces.Value!;
             for (int i = blocks.Start(block); i < blocks.End(block); i++)
             {
                 data.GetRow(i, out var indices, out var values);
@@ -116,14 +171,14 @@ public sealed unsafe class NmfProjector
         return w;
     }
 
-    private void ProjectFrobenius(int* indices, float* values, int count, float* features, ProjectionWorkspace ws, float* ht, float* gram)
+    private void ProjectFrobenius(int* indices, float* values, int count, float* features, ProjectionWorkspace ws, float* ht, float* gram, Penalty penalty)
     {
         int k = Rank;
         float* a = ws.FeaturesPointer, previous = ws.Previous, product = ws.Product;
         VectorKernels.SparseRowTimesFactor(indices, values, count, ht, k, product);
         for (int t = 0; t < k; t++)
             a[t] = 0f;
-        float l1 = (float)Penalty.L1;
+        float l1 = (float)penalty.L1;
         for (int sweep = 0; sweep < MaxIterations; sweep++)
         {
             for (int t = 0; t < k; t++)
@@ -136,7 +191,7 @@ public sealed unsafe class NmfProjector
             features[t] = a[t];
     }
 
-    private void ProjectKl(int* indices, float* values, int count, float* features, ProjectionWorkspace ws, float* ht, double* hSums)
+    private void ProjectKl(int* indices, float* values, int count, float* features, ProjectionWorkspace ws, float* ht, double* hSums, Penalty penalty)
     {
         int k = Rank;
         float* a = ws.FeaturesPointer;
@@ -151,7 +206,7 @@ public sealed unsafe class NmfProjector
         for (int sweep = 0; sweep < MaxIterations; sweep++)
         {
             double change = 0;
-            KlCoordinateRow.Sweep(row, a, k, hSums, Penalty.L1, Penalty.L2, _order, Tolerance, ref change);
+            KlCoordinateRow.Sweep(row, a, k, hSums, penalty.L1, penalty.L2, _order, Tolerance, ref change);
             double size = 0;
             for (int t = 0; t < k; t++)
                 size += a[t];
@@ -162,12 +217,12 @@ public sealed unsafe class NmfProjector
             features[t] = a[t];
     }
 
-    private void ProjectGeneralBeta(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, float* ht)
+    private void ProjectGeneralBeta(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, float* ht, Penalty penalty, ProjectionWorkspace workspace)
     {
-        // Row-wise multiplicative updates, as scikit-learn's transform for solver='mu'. Rare: allocates.
+        // Row-wise multiplicative updates, as scikit-learn's transform for solver='mu'.
         int k = Rank, n = Features;
         double beta = Beta, gamma = beta < 1 ? 1.0 / (2.0 - beta) : beta > 2 ? 1.0 / (beta - 1.0) : 1.0;
-        var x = new float[n];
+        var x = workspace.DenseRow(n);
         for (int p = 0; p < indices.Length; p++)
             x[indices[p]] = values[p];
         double mass = 0;
@@ -197,7 +252,7 @@ public sealed unsafe class NmfProjector
             double change = 0, size = 0;
             for (int t = 0; t < k; t++)
             {
-                double d = denominator[t] + Penalty.L1 + Penalty.L2 * a[t];
+                double d = denominator[t] + penalty.L1 + penalty.L2 * a[t];
                 double delta = numerator[t] / (d == 0 ? KlTerms.Epsilon : d);
                 if (gamma != 1) delta = Math.Pow(delta, gamma);
                 double next = a[t] * delta;

@@ -22,7 +22,30 @@ public sealed unsafe class ProjectionWorkspace
         Features = GC.AllocateArray<float>(k + FactorLayout.Padding, pinned: true);
     }
 
+    private float[] _scaled = [];
+    private float[] _denseRow = [];
+
+    /// <summary>A zeroed row of <paramref name="n"/> floats (general-β projection), reused from row to row.</summary>
+    internal float[] DenseRow(int n)
+    {
+        if (_denseRow.Length != n)
+            _denseRow = new float[n];
+        else
+            Array.Clear(_denseRow);
+        return _denseRow;
+    }
+
     internal int Rank { get; }
+
+    /// <summary>2^shift · values, exact (a power of two), in this workspace's buffer.</summary>
+    internal ReadOnlySpan<float> Scaled(ReadOnlySpan<float> values, int shift)
+    {
+        if (_scaled.Length < values.Length)
+            _scaled = new float[values.Length];
+        for (int p = 0; p < values.Length; p++)
+            _scaled[p] = (float)Math.ScaleB(values[p], shift);
+        return _scaled.AsSpan(0, values.Length);
+    }
     internal KlRow Kl { get; }
     internal float[] Features { get; }
     internal float* FeaturesPointer => (float*)Unsafe.AsPointer(ref Features[0]);

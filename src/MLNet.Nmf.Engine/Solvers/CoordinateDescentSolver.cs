@@ -15,6 +15,9 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// </summary>
 internal static unsafe class CoordinateDescentSolver
 {
+    /// <summary>Largest rank whose lane blocks <see cref="UpdateFactor"/> keeps on the stack.</summary>
+    private const int MaxStackRank = 1024;
+
     /// <summary>
     /// For every row a of A: for each coordinate t in <paramref name="order"/>,
     /// a_t ← max(0, a_t − (a·G_t − p_t + l1) / G_tt). Returns Σ|projected gradient| before the steps.
@@ -30,8 +33,9 @@ internal static unsafe class CoordinateDescentSolver
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             double violation = 0;
-            float* lanesA = stackalloc float[k * 8];
-            float* lanesP = stackalloc float[k * 8];
+            // Two k x 8 lane blocks: on the stack up to 64 KiB, on the heap beyond (a thread's stack is ~1.5 MiB).
+            Span<float> lanes = k <= MaxStackRank ? stackalloc float[2 * 8 * k] : new float[2 * 8 * k];
+            fixed (float* lanesA = lanes)
             fixed (float* pa = a, pp = product, pg = gram)
             fixed (int* po = order)
             {
@@ -40,8 +44,8 @@ internal static unsafe class CoordinateDescentSolver
                 {
                     int count = Math.Min(8, end - i);
                     VectorKernels.ToLanes(pa + (long)i * k, count, k, lanesA);
-                    VectorKernels.ToLanes(pp + (long)i * k, count, k, lanesP);
-                    violation += VectorKernels.CoordinateSweep8(lanesA, lanesP, pg, l1, k, po, count, sweeps);
+                    VectorKernels.ToLanes(pp + (long)i * k, count, k, lanesA + 8 * k);
+                    violation += VectorKernels.CoordinateSweep8(lanesA, lanesA + 8 * k, pg, l1, k, po, count, sweeps);
                     VectorKernels.FromLanes(lanesA, count, k, pa + (long)i * k);
                 }
             }

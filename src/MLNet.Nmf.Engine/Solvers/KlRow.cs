@@ -26,7 +26,7 @@ internal sealed unsafe class KlRow
         Padded = Math.Max(8, (count + 7) & ~7);
         Grow(ref _x, Padded);
         Grow(ref _model, Padded);
-        Grow(ref _columns, Padded * k);
+        Grow(ref _columns, checked(Padded * k));
     }
 
     private static void Grow(ref float[] buffer, int count)

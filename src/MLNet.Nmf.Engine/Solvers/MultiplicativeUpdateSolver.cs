@@ -20,13 +20,16 @@ internal static unsafe class MultiplicativeUpdateSolver
     [ThreadStatic]
     private static KlRowScratch? t_scratch;
 
+    [ThreadStatic]
+    private static float[]? t_fullRow;
+
     public static SolverOutcome Run(FitState state)
     {
         var options = state.Options;
         double beta = options.EffectiveBeta;
         int k = state.Rank;
         var history = new List<double>(options.MaxIterations + 1);
-        var scratch = new float[Math.Max(state.Rows, state.Columns) * k + FactorLayout.Padding];
+        var scratch = new float[checked(Math.Max(state.Rows, state.Columns) * k + FactorLayout.Padding)];
         double[]? htGram = beta == 2 ? FactorOps.Gram(state.Ht, state.Columns, k, state.Degree) : null;
         if (beta == 2)
             history.Add(FrobeniusObjective.Compute(state, htGram!, scratch));
@@ -86,7 +89,8 @@ internal static unsafe class MultiplicativeUpdateSolver
         float l1 = (float)penalty.L1, l2 = (float)penalty.L2;
         BlockRunner.For(blocks.BlockCount, state.Degree, block =>
         {
-            float* denominator = stackalloc float[k];
+            Span<float> denominators = k <= 4096 ? stackalloc float[k] : new float[k];
+            fixed (float* denominator = denominators)
             fixed (float* pa = a, pp = product, pg = gram)
             {
                 for (int i = blocks.Start(block); i < blocks.End(block); i++)
@@ -166,14 +170,16 @@ internal static unsafe class MultiplicativeUpdateSolver
         int k = state.Rank, c = data.Columns;
         float l1 = (float)penalty.L1, l2 = (float)penalty.L2;
         double gamma = beta < 1 ? 1.0 / (2.0 - beta) : beta > 2 ? 1.0 / (beta - 1.0) : 1.0;
-        float[] bt = FactorOps.TransposeFromFactor(b, c, k); // k x c, rows of B's columns
         BlockRunner.For(blocks.BlockCount, state.Degree, block =>
         {
-            var full = new float[c];
+            // One dense row of the model per thread, reused by every block the thread runs: memory stays
+            // (threads x columns) floats however many blocks there are (a fresh row per block fed the
+            // large-object heap hundreds of MB an iteration on wide sparse data).
+            var full = t_fullRow is { } cached && cached.Length == c ? cached : (t_fullRow = new float[c]);
             var numerator = new double[k];
             var denominator = new double[k];
             var aRow = new float[k];
-            fixed (float* pa = a, pb = b, pbt = bt)
+            fixed (float* pa = a, pb = b)
             {
                 for (int i = blocks.Start(block); i < blocks.End(block); i++)
                 {

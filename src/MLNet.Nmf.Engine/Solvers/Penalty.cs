@@ -37,7 +37,7 @@ public readonly record struct Penalty(double L1, double L2)
     public static (Penalty W, Penalty H) For(NmfFitOptions options, int rows, int columns)
     {
         double alphaW = options.AlphaW, alphaH = options.AlphaH ?? options.AlphaW, rho = options.L1Ratio;
-        return (new Penalty(columns * alphaW * rho, columns * alphaW * (1 - rho)),
-                new Penalty(rows * alphaH * rho, rows * alphaH * (1 - rho)));
+        return options.Scale.Apply(new Penalty(columns * alphaW * rho, columns * alphaW * (1 - rho)),
+                new Penalty(rows * alphaH * rho, rows * alphaH * (1 - rho)), options.EffectiveBeta);
     }
 }

@@ -31,8 +31,9 @@ public static class NmfCatalog
         });
     }
 
-    /// <summary>NMF with every setting in <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentException">A column name is empty.</exception>
+    /// <summary>NMF with every setting in <paramref name="options"/>, all checked here, before any data is read;
+    /// the estimator keeps a copy, so later changes to <paramref name="options"/> do not reach it.</summary>
+    /// <exception cref="ArgumentException">A column name is empty, or the solver does not minimize the loss.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public static NmfEstimator NonNegativeMatrixFactorization(this TransformsCatalog catalog, NmfOptions options)
     {

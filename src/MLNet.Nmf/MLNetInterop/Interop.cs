@@ -36,6 +36,13 @@ namespace MLNet.Nmf.MLNetInterop
             return CatalogUtils.GetEnvironment(catalog);
         }
 
+        /// <summary>
+        /// How many bytes of the current model block remain from the reader's position: ML.NET's header records
+        /// the block's extent, so a payload can be decoded within exactly its own bytes.
+        /// </summary>
+        public static long RemainingInModel(ModelLoadContext ctx) =>
+            ctx.FpMin + ctx.Header.FpModel + ctx.Header.CbModel - ctx.Reader.BaseStream.Position;
+
         /// <summary>The MLContext's seed, or null when it was created without one.</summary>
         public static int? SeedOf(IHostEnvironment environment) =>
             environment is IHostEnvironmentInternal e ? e.Seed : null;

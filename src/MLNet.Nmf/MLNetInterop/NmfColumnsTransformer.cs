@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -15,10 +16,10 @@ namespace MLNet.Nmf.MLNetInterop;
 /// <c>MakeRowMapper</c>, <c>CheckInputColumn</c>) never show on the public type.
 /// </summary>
 /// <remarks>
-/// Stream layout after ML.NET's column header (count and names of the pairs): for each pair its NMF payload
-/// (<see cref="NmfModelFormat"/>); from transformer version 0x00010002 on, each payload is followed by an int32, the
-/// number of top terms that name the output slots (0 = "Component{t}"). Version 0x00010001 wrote one pair and no
-/// int32; it still loads.
+/// Stream layout after ML.NET's column header (count and names of the pairs). Version 0x00010002 (current): for each
+/// pair, int64 payload length · NMF payload (<see cref="NmfModelFormat"/>) · int32 number of top terms that name the
+/// output slots (0 = "Component{t}"), and nothing after the last pair. Version 0x00010001: one pair, its payload filling
+/// the rest of the block; it still loads.
 /// </remarks>
 internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
 {
@@ -37,24 +38,40 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
     private NmfColumnsTransformer(IHost host, ModelLoadContext ctx)
         : base(host, ctx)
     {
-        uint written = ctx.Header.ModelVerWritten;
-        if (written < VersionSlotNameTerms && ColumnPairs.Length != 1)
-            throw new InvalidDataException($"Invalid MLNet.Nmf model: it declares {ColumnPairs.Length} column pairs, expected 1.");
         if (ColumnPairs.Length < 1)
             throw new InvalidDataException("Invalid MLNet.Nmf model: it declares no column pair.");
         Models = new NmfModelParameters[ColumnPairs.Length];
         SlotNameTerms = new int[ColumnPairs.Length];
+        if (ctx.Header.ModelVerWritten < VersionSlotNameTerms)
+        {
+            if (ColumnPairs.Length != 1)
+                throw new InvalidDataException($"Invalid MLNet.Nmf model: it declares {ColumnPairs.Length} column pairs, expected 1.");
+            Models[0] = NmfModelFormat.Read(ctx.Reader, Interop.RemainingInModel(ctx));
+            return;
+        }
         for (int i = 0; i < Models.Length; i++)
         {
-            Models[i] = NmfModelFormat.Read(ctx.Reader);
-            if (written >= VersionSlotNameTerms)
-            {
-                int terms = ctx.Reader.ReadInt32();
-                if (terms < 0 || terms > MaxSlotNameTerms)
-                    throw new InvalidDataException($"Invalid MLNet.Nmf model: column '{ColumnPairs[i].outputColumnName}' names its slots after {terms} terms; expected 0 to {MaxSlotNameTerms}.");
-                SlotNameTerms[i] = terms;
-            }
+            string column = ColumnPairs[i].outputColumnName;
+            long length = ReadInt64(ctx, column);
+            long remaining = Interop.RemainingInModel(ctx);
+            if (length < 0 || length > remaining - sizeof(int))
+                throw new InvalidDataException($"Invalid MLNet.Nmf model: the payload of column '{column}' declares {length} bytes but {remaining} remain; the model file is damaged.");
+            Models[i] = NmfModelFormat.Read(ctx.Reader, length);
+            int terms = ctx.Reader.ReadInt32();
+            if (terms < 0 || terms > MaxSlotNameTerms)
+                throw new InvalidDataException($"Invalid MLNet.Nmf model: column '{column}' names its slots after {terms} terms; expected 0 to {MaxSlotNameTerms}.");
+            SlotNameTerms[i] = terms;
         }
+        long trailing = Interop.RemainingInModel(ctx);
+        if (trailing != 0)
+            throw new InvalidDataException($"Invalid MLNet.Nmf model: {trailing} bytes follow the last column's payload; the model file is damaged.");
+    }
+
+    private static long ReadInt64(ModelLoadContext ctx, string column)
+    {
+        if (Interop.RemainingInModel(ctx) < sizeof(long))
+            throw new InvalidDataException($"Invalid MLNet.Nmf model: it ends before the payload of column '{column}'; the model file is damaged.");
+        return ctx.Reader.ReadInt64();
     }
 
     public NmfModelParameters[] Models { get; }
@@ -86,7 +103,11 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
         SaveColumns(ctx);
         for (int i = 0; i < Models.Length; i++)
         {
-            NmfModelFormat.Write(ctx.Writer, Models[i]);
+            using var payload = new MemoryStream();
+            using (var writer = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+                NmfModelFormat.Write(writer, Models[i]);
+            ctx.Writer.Write(payload.Length);
+            payload.WriteTo(ctx.Writer.BaseStream);
             ctx.Writer.Write(SlotNameTerms[i]);
         }
     }
@@ -166,10 +187,18 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
                             DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p]);
                 }
                 var editor = VBufferEditor.Create(ref destination, rank);
-                if (row.IsDense)
-                    projector.Project(values, editor.Values, workspace);
-                else
-                    projector.Project(row.GetIndices(), values, editor.Values, workspace);
+                try
+                {
+                    if (row.IsDense)
+                        projector.Project(values, editor.Values, workspace);
+                    else
+                        projector.Project(row.GetIndices(), values, editor.Values, workspace);
+                }
+                catch (OverflowException e)
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"Column '{columnName}' at row {input.Position}: {e.Message}"), e);
+                }
                 destination = editor.Commit();
             };
             return getter;

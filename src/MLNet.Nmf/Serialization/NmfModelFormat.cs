@@ -53,6 +53,21 @@ internal static class NmfModelFormat
         writer.Write(EndMagic);
     }
 
+    /// <summary>Decodes the payload, which occupies exactly the next <paramref name="length"/> bytes of <paramref name="reader"/>.</summary>
+    public static NmfModelParameters Read(BinaryReader reader, long length)
+    {
+        Check(length >= 0 && length <= Array.MaxLength, $"The NMF payload's declared length {length} is invalid.");
+        var bytes = reader.ReadBytes((int)length);
+        if (bytes.Length != length)
+            throw new InvalidDataException("The NMF model payload is truncated: the model stream ends before the payload does. The model file is damaged; save the model again.");
+        using var payload = new BinaryReader(new MemoryStream(bytes, writable: false));
+        var model = Read(payload);
+        long trailing = payload.BaseStream.Length - payload.BaseStream.Position;
+        Check(trailing == 0, $"The NMF payload has {trailing} bytes after its end marker; the model file is damaged.");
+        return model;
+    }
+
+    /// <summary>Decodes the payload from the reader's position; the reader's stream must end where the payload ends for the size checks to be exact.</summary>
     public static NmfModelParameters Read(BinaryReader reader)
     {
         try
@@ -74,40 +89,48 @@ internal static class NmfModelFormat
         int rank = reader.ReadInt32();
         int features = reader.ReadInt32();
         Check(rank >= 1 && features >= 1, $"Invalid dimensions: rank {rank}, features {features}.");
-        Check((long)rank * features * sizeof(float) <= Remaining(reader), $"Rank {rank} x {features} features needs more bytes than the payload holds.");
+        Check(rank <= features, $"Rank {rank} is above the number of features {features}; a fit never produces that.");
+        long values = (long)rank * features;
+        Check(values <= Array.MaxLength && values * sizeof(float) <= Remaining(reader), $"The NMF model payload is truncated: rank {rank} x {features} features needs more bytes than the payload holds.");
         int solver = reader.ReadInt32();
         Check(Enum.IsDefined((NmfSolver)solver), $"Unknown solver code {solver}.");
         int loss = reader.ReadInt32();
         Check(Enum.IsDefined((NmfLoss)loss), $"Unknown loss code {loss}.");
         double beta = reader.ReadDouble();
-        Check(double.IsFinite(beta), $"Invalid beta {beta}.");
+        CheckBeta((NmfSolver)solver, (NmfLoss)loss, beta);
         double l1 = reader.ReadDouble(), l2 = reader.ReadDouble();
-        Check(l1 >= 0 && l2 >= 0 && double.IsFinite(l1) && double.IsFinite(l2), $"Invalid penalties L1 = {l1}, L2 = {l2}.");
+        Check(l1 >= 0 && l1 <= NmfFitOptions.Limits.MaxPenalty, $"Invalid penalty L1 = {l1}; a fit's penalties are in [0, {NmfFitOptions.Limits.MaxPenalty:G6}].");
+        Check(l2 >= 0 && l2 <= NmfFitOptions.Limits.MaxPenalty, $"Invalid penalty L2 = {l2}; a fit's penalties are in [0, {NmfFitOptions.Limits.MaxPenalty:G6}].");
         double tolerance = reader.ReadDouble();
-        Check(tolerance >= 0 && double.IsFinite(tolerance), $"Invalid projection tolerance {tolerance}.");
+        Check(tolerance >= 0 && tolerance <= 1, $"Invalid projection tolerance {tolerance}; it is a relative change in [0, 1].");
         int sweeps = reader.ReadInt32();
-        Check(sweeps >= 1, $"Invalid projection sweep limit {sweeps}.");
-        var components = new float[rank * features];
+        Check(sweeps >= 1 && sweeps <= NmfFitOptions.Limits.MaxProjectionIterations, $"Invalid projection sweep limit {sweeps}; it is in [1, {NmfFitOptions.Limits.MaxProjectionIterations}].");
+        var components = new float[values];
         for (int i = 0; i < components.Length; i++)
         {
             float v = reader.ReadSingle();
             Check(v >= 0 && float.IsFinite(v), $"Component {i / features}, feature {i % features} holds {v}; components must be finite and non-negative.");
             components[i] = v;
         }
+        CheckComponentNorms(components, rank, features);
         int iterations = reader.ReadInt32();
         Check(iterations >= 0, $"Invalid iteration count {iterations}.");
         bool converged = reader.ReadBoolean();
         double error = reader.ReadDouble(), divergence = reader.ReadDouble();
         Check(double.IsFinite(error) && error >= 0, $"Invalid reconstruction error {error}.");
-        Check(!double.IsNaN(divergence), $"Invalid divergence {divergence}.");
+        Check(double.IsFinite(divergence), $"Invalid divergence {divergence}.");
         int historyCount = reader.ReadInt32();
-        Check(historyCount >= 0 && (long)historyCount * sizeof(double) <= Remaining(reader), $"Invalid loss history length {historyCount}.");
+        Check(historyCount >= 0, $"Invalid loss history length {historyCount}.");
+        Check((long)historyCount * sizeof(double) <= Remaining(reader), $"The NMF model payload is truncated: its loss history declares {historyCount} entries but only {Remaining(reader)} bytes remain.");
         var history = new double[historyCount];
         for (int i = 0; i < historyCount; i++)
+        {
             history[i] = reader.ReadDouble();
+            Check(double.IsFinite(history[i]), $"Loss history entry {i} is {history[i]}; a fit's objective is finite.");
+        }
         int nameCount = reader.ReadInt32();
         Check(nameCount == 0 || nameCount == features, $"The model has {nameCount} slot names for {features} features.");
-        Check(nameCount <= Remaining(reader), $"Invalid slot name count {nameCount}.");
+        Check(nameCount <= Remaining(reader), $"The NMF model payload is truncated: it declares {nameCount} slot names but only {Remaining(reader)} bytes remain.");
         string[]? names = nameCount == 0 ? null : new string[nameCount];
         for (int i = 0; i < nameCount; i++)
             names![i] = reader.ReadString();
@@ -115,6 +138,30 @@ internal static class NmfModelFormat
         Check(end == EndMagic, $"The NMF payload does not end with its end marker; the model file is damaged.");
         return new NmfModelParameters(rank, features, components, (NmfSolver)solver, (NmfLoss)loss, beta, new Penalty(l1, l2),
             tolerance, sweeps, iterations, converged, error, divergence, history, names);
+    }
+
+    /// <summary>β must be what the loss code says (2, 1, 0, or within the supported range for Beta) and what the solver minimizes.</summary>
+    private static void CheckBeta(NmfSolver solver, NmfLoss loss, double beta)
+    {
+        double expected = loss switch { NmfLoss.Frobenius => 2, NmfLoss.KullbackLeibler => 1, NmfLoss.ItakuraSaito => 0, _ => beta };
+        Check(beta >= NmfFitOptions.Limits.MinBeta && beta <= NmfFitOptions.Limits.MaxBeta,
+            $"Invalid beta {beta}; supported betas are in [{NmfFitOptions.Limits.MinBeta}, {NmfFitOptions.Limits.MaxBeta}].");
+        Check(beta == expected, $"Beta {beta} contradicts loss {loss} (beta {expected}).");
+        Check(solver != NmfSolver.CoordinateDescent || beta == 2, $"Beta {beta} contradicts solver {solver}, which minimizes the Frobenius loss (beta 2).");
+        Check(solver != NmfSolver.CoordinateDescentKL || beta == 1, $"Beta {beta} contradicts solver {solver}, which minimizes the Kullback-Leibler divergence (beta 1).");
+    }
+
+    /// <summary>Each component's Σ_j H[t, j]² within the bound that keeps the projection's float Gram matrix finite.</summary>
+    private static void CheckComponentNorms(float[] components, int rank, int features)
+    {
+        for (int t = 0; t < rank; t++)
+        {
+            double squares = 0;
+            foreach (float v in components.AsSpan(t * features, features))
+                squares += (double)v * v;
+            Check(squares <= NmfFitOptions.Limits.MaxComponentSquaredNorm,
+                $"Component {t} has squared norm {squares:G6}, above {NmfFitOptions.Limits.MaxComponentSquaredNorm:G6}: its projections would overflow float. A fit never produces that.");
+        }
     }
 
     private static long Remaining(BinaryReader reader) =>

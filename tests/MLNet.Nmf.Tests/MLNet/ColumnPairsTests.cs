@@ -55,6 +55,27 @@ public class ColumnPairsTests
         }
     }
 
+    [Theory]
+    [InlineData("length", 1L << 40, "the payload of column 'Topics' declares 1099511627776 bytes but")]
+    [InlineData("length", -1L, "the payload of column 'Topics' declares -1 bytes but")]
+    [InlineData("terms", 1000L, "column 'Topics' names its slots after 1000 terms; expected 0 to 100.")]
+    [InlineData("terms", -2L, "column 'Topics' names its slots after -2 terms; expected 0 to 100.")]
+    public void DamagedColumnFraming_InAValidZip_IsRefusedNamingTheColumn(string field, long value, string message)
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = 3, MaximumIterations = 5 })
+            .Fit(ModelFileTests.Digits(ml));
+        var zip = ModelZip.Save(ml, model, ModelFileTests.Digits(ml).Schema);
+        var entry = zip.Entry;
+        if (field == "length")
+            BitConverter.GetBytes(value).CopyTo(entry, zip.PayloadStart - sizeof(long));
+        else
+            BitConverter.GetBytes((int)value).CopyTo(entry, zip.PayloadEnd);
+        var load = () => ModelZip.Load(ml, zip.With(entry));
+        load.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException
+            && x.Message.StartsWith("Invalid MLNet.Nmf model: ") && x.Message.Contains(message)));
+    }
+
     [Fact]
     public void Estimator_TwoPairsWithOneOutputColumn_ThrowsNamingIt()
     {

@@ -123,37 +123,10 @@ public class SaveLoadTests
             return bytes;
         });
         var act = () => ml.Model.Load(path, out _);
-        act.Should().Throw<Exception>().Where(e => Flatten(e).Contains("Component 0, feature 0 holds -1"));
+        // ML.NET wraps the loader's exception (TargetInvocationException): the decoder's own is inside.
+        act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains("Component 0, feature 0 holds -1")));
     }
 
-    [Fact]
-    public void Load_ForeignMarkerOrTruncatedPayload_IsRejected()
-    {
-        var (ml, path, _) = SavedModel();
-        EditNmfEntry(path, bytes =>
-        {
-            int at = IndexOf(bytes, "NMFP"u8.ToArray());
-            bytes[at] = (byte)'X';
-            return bytes;
-        });
-        var act = () => ml.Model.Load(path, out _);
-        act.Should().Throw<Exception>().Where(e => Flatten(e).Contains("not an MLNet.Nmf model"));
-
-        (ml, path, _) = SavedModel();
-        EditNmfEntry(path, bytes => bytes.AsSpan(0, IndexOf(bytes, "NMFP"u8.ToArray()) + 40).ToArray());
-        var truncated = () => ml.Model.Load(path, out _);
-        truncated.Should().Throw<Exception>();
-    }
-
-    [Fact]
-    public void Load_TruncatedZipFile_Throws()
-    {
-        var (ml, path, _) = SavedModel();
-        var bytes = File.ReadAllBytes(path);
-        File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length / 2).ToArray());
-        var act = () => ml.Model.Load(path, out _);
-        act.Should().Throw<Exception>();
-    }
-
-    private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
+    // A foreign marker, a payload cut short and bytes after the end marker, each inside a valid zip so that the
+    // NMF decoder itself meets them: see ModelFileTests.
 }

@@ -57,6 +57,13 @@ public class OptionValidationTests
         (new() { ProjectionTolerance = -1 }, "ProjectionTolerance"),
         (new() { ProjectionMaxIterations = 0 }, "ProjectionMaxIterations"),
         (new() { Solver = NmfSolver.MultiplicativeUpdate, Loss = NmfLoss.Beta, Beta = double.NaN }, "Beta"),
+        // Finite but beyond what the arithmetic supports (issue 8): each used to fit to NaN or hang.
+        (new() { Solver = NmfSolver.MultiplicativeUpdate, Loss = NmfLoss.Beta, Beta = -50 }, "Beta"),
+        (new() { Solver = NmfSolver.MultiplicativeUpdate, Loss = NmfLoss.Beta, Beta = 1e300 }, "Beta"),
+        (new() { AlphaW = 1e300 }, "AlphaW"),
+        (new() { AlphaH = 1e11 }, "AlphaH"),
+        (new() { ProjectionTolerance = 2 }, "ProjectionTolerance"),
+        (new() { ProjectionMaxIterations = 1_090_519_540 }, "ProjectionMaxIterations"),
     }.Select(c => new object[] { c.Name, c.Options });
 
     [Theory]
@@ -123,7 +130,7 @@ public class OptionValidationTests
 
     [Fact]
     public void AllZeroData_Throws() =>
-        Fit(new NmfFitOptions(), new DenseMatrix(3, 3, new float[9])).Should().Throw<ArgumentException>().WithMessage("X is all zeros*").Which.ParamName.Should().Be("x");
+        Fit(new NmfFitOptions { Rank = 2 }, new DenseMatrix(3, 3, new float[9])).Should().Throw<ArgumentException>().WithMessage("X is all zeros*").Which.ParamName.Should().Be("x");
 
     [Fact]
     public void NullData_Throws_AndNullOptionsMeanTheDefaults()

@@ -1,0 +1,80 @@
+using System.Globalization;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.Engine;
+
+/// <summary>
+/// The sizes a fit will allocate, computed before anything is allocated, in <c>checked</c> long arithmetic
+/// (and in double for the byte total), so that a rank chosen by a user can never overflow a size, index
+/// past an array or exhaust the machine: a fit that cannot be held is refused at once, naming Rank.
+/// </summary>
+internal static class FitBudget
+{
+    private const long Float = sizeof(float), Double = sizeof(double);
+
+    /// <summary>Rows per block of <see cref="Kernels.FactorOps.Gram"/> (its partial sums are k x stride each).</summary>
+    private const long GramRowsPerBlock = 1024;
+
+    /// <summary>Bytes the fit of <paramref name="x"/> at <paramref name="o"/>'s rank will allocate beyond the data (an upper estimate).</summary>
+    public static double EstimateBytes(NmfFitOptions o, DataOperand x, NmfInitialization init)
+    {
+        double m = x.Rows, n = x.Columns, k = o.Rank, stride = (o.Rank + 7) & ~7L;
+        double degree = Math.Max(1, o.DegreeOfParallelism);
+        double bigger = Math.Max(m, n);
+        bool sparse = x is SparseOperand;
+        double transposed = x.StoredCount * (sparse ? Float + sizeof(int) : Float) + (n + 1) * sizeof(int);
+        double factors = (m + n) * k * Float * 2;                 // W and Hᵀ, then the result's copies of both
+        double product = bigger * k * Float;                      // X·Hᵀ or Xᵀ·W
+        double dense = sparse ? 0 : (m + n) * k * Float;          // each dense operand's cached transposed factor
+        double gram = Math.Ceiling(bigger / GramRowsPerBlock) * k * stride * Float + k * k * (Double + 2 * Float);
+        double l = Math.Min(k + 10, Math.Min(m, n));
+        bool svd = init is NmfInitialization.Nndsvd or NmfInitialization.Nndsvda or NmfInitialization.Nndsvdar;
+        double start = svd ? (m + n) * l * Float + Math.Ceiling(bigger / GramRowsPerBlock) * l * (l + 8) * Float + 4 * l * l * Double : 0;
+        double beta = o.EffectiveBeta;
+        double perThread = o.Solver switch
+        {
+            // A gathered row: its stored entries times k (dense rows: n x k), per thread.
+            NmfSolver.CoordinateDescentKL => degree * Math.Min(bigger, x.StoredCount) * k * Float,
+            // General β: Bᵀ (k x columns) once, and one dense row of the model per thread.
+            NmfSolver.MultiplicativeUpdate when beta != 1 && beta != 2 => bigger * k * Float + degree * bigger * (Float + Double),
+            _ => 0,
+        };
+        return transposed + factors + product + dense + gram + start + perThread;
+    }
+
+    /// <summary>
+    /// Refuses, naming Rank, a fit whose arrays would exceed what a .NET array can index or whose memory
+    /// estimate exceeds what the process may use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>).
+    /// </summary>
+    public static void Check(NmfFitOptions o, DataOperand x, NmfInitialization init) =>
+        Check(o, x, init, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
+    /// <summary><see cref="Check(NmfFitOptions, DataOperand, NmfInitialization)"/> against <paramref name="available"/> bytes.</summary>
+    internal static void Check(NmfFitOptions o, DataOperand x, NmfInitialization init, long available)
+    {
+        int k = o.Rank;
+        long largestFactor = checked(Math.Max((long)x.Rows, x.Columns) * k + Kernels.FactorLayout.Padding);
+        long gramSquare = checked((long)k * k + Kernels.FactorLayout.Padding);
+        long gramPartials = checked((((long)Math.Max(x.Rows, x.Columns) + GramRowsPerBlock - 1) / GramRowsPerBlock) * k * ((k + 7L) & ~7L));
+        long largest = Math.Max(largestFactor, Math.Max(gramSquare, gramPartials));
+        if (largest > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(o.Rank), k, Invariant(
+                $"Rank {k} on {x.Rows} x {x.Columns} data needs arrays of {largest} values, more than a .NET array can hold ({Array.MaxLength}). Lower the rank."));
+        double bytes = EstimateBytes(o, x, init);
+        if (bytes > available)
+            throw new ArgumentOutOfRangeException(nameof(o.Rank), k, Invariant(
+                $"Rank {k} on {x.Rows} x {x.Columns} data ({x.StoredCount} stored values) needs about {bytes:F0} bytes ({bytes / (1 << 30):F1} GiB) beyond the data, more than the {available} bytes this process may use. Lower the rank, or fit fewer rows or features."));
+    }
+
+    /// <summary>For the general-β multiplicative updates, which form every entry of WH: the work per iteration.</summary>
+    public static string WorkNote(NmfFitOptions o, DataOperand x)
+    {
+        double beta = o.EffectiveBeta;
+        if (o.Solver != NmfSolver.MultiplicativeUpdate || beta == 1 || beta == 2)
+            return "";
+        double entries = (double)x.Rows * x.Columns;
+        return Invariant($"; beta = {beta} forms all {entries:G3} entries of WH twice an iteration (about {4 * entries * o.Rank:G3} multiply-adds and {4 * entries:G3} powers per iteration, whatever the sparsity of X), and projecting the rows at the end takes up to {o.ProjectionMaxIterations} passes over all {x.Columns} columns per row");
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

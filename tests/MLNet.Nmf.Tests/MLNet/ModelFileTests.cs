@@ -1,0 +1,124 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.Nmf.Tests.MLNet;
+
+/// <summary>
+/// Model files from earlier versions keep loading and predicting identically, and a damaged or crafted NMF
+/// payload inside an otherwise valid zip is refused by the NMF decoder with a message naming the field.
+/// </summary>
+public class ModelFileTests
+{
+    private sealed class DigitRow
+    {
+        [LoadColumn(0, 63), VectorType(64)] public float[] Pixels { get; set; } = Array.Empty<float>();
+        [LoadColumn(64)] public float Label { get; set; }
+    }
+
+    internal static IDataView Digits(MLContext ml) =>
+        ml.Data.LoadFromTextFile<DigitRow>(TestData.DataPath("digits-300.csv"), separatorChar: ',', hasHeader: true);
+
+    /// <summary>
+    /// Data/v1-digits-*.zip were saved by the main of commit 755a679 (format version 1) with
+    /// tests/MLNet.Nmf.ModelRunner's "digits-nmf-first" variant and two variants added for this
+    /// (CoordinateDescent with L1/L2 penalties, rank 5; MultiplicativeUpdate with beta 1.5, rank 4), fitted on
+    /// digits-300.csv; the .bin beside each holds that process's outputs on the same rows, float by float.
+    /// </summary>
+    [Theory]
+    [InlineData("v1-digits-kl", new[] { "Topics", "Scaled" })]
+    [InlineData("v1-digits-frobenius", new[] { "Topics" })]
+    [InlineData("v1-digits-beta", new[] { "Topics" })]
+    public void ModelSavedByAnEarlierMain_LoadsAndPredictsBitIdentically(string name, string[] columns)
+    {
+        var ml = new MLContext(seed: 3);
+        var model = ml.Model.Load(TestData.DataPath(name + ".zip"), out _);
+        var transformed = model.Transform(Digits(ml));
+        var actual = columns.SelectMany(c => transformed.GetColumn<VBuffer<float>>(c).SelectMany(v => v.DenseValues()))
+            .SelectMany(BitConverter.GetBytes).ToArray();
+        var expected = File.ReadAllBytes(TestData.DataPath(name + ".bin"));
+        actual.Length.Should().Be(expected.Length);
+        actual.Should().Equal(expected);
+    }
+
+    private static (MLContext Ml, ModelZip Zip) Saved(int rank = 4)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Digits(ml);
+        var model = ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
+        {
+            OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = rank, AlphaW = 0.001, L1Ratio = 0.5,
+        }).Fit(data);
+        return (ml, ModelZip.Save(ml, model, data.Schema));
+    }
+
+    private static byte[] Edit(ModelZip zip, int field, byte[] value)
+    {
+        var entry = zip.Entry;
+        value.CopyTo(entry, zip.PayloadStart + field);
+        return zip.With(entry);
+    }
+
+    public static IEnumerable<object[]> CraftedFields() => new (int Field, byte[] Value, string Message)[]
+    {
+        (ModelZip.Beta, BitConverter.GetBytes(-50.0), "Invalid beta -50"),
+        (ModelZip.Beta, BitConverter.GetBytes(1e300), "Invalid beta 1E+300"),
+        (ModelZip.Beta, BitConverter.GetBytes(1.0), "Beta 1 contradicts loss Frobenius"),
+        (ModelZip.Loss, BitConverter.GetBytes((int)NmfLoss.KullbackLeibler), "Beta 2 contradicts loss KullbackLeibler"),
+        (ModelZip.L1, BitConverter.GetBytes(-1.0), "Invalid penalty L1 = -1"),
+        (ModelZip.L2, BitConverter.GetBytes(1e300), "Invalid penalty L2 = 1E+300"),
+        (ModelZip.Tolerance, BitConverter.GetBytes(double.NaN), "Invalid projection tolerance NaN"),
+        (ModelZip.Tolerance, BitConverter.GetBytes(5.0), "Invalid projection tolerance 5"),
+        (ModelZip.Sweeps, BitConverter.GetBytes(1_090_519_540), "Invalid projection sweep limit 1090519540"),
+        (ModelZip.Rank, BitConverter.GetBytes(65), "Rank 65 is above the number of features 64"),
+        (ModelZip.Components, BitConverter.GetBytes(3.4e38f), "Component 0 has squared norm"),
+        (ModelZip.Components + 4 * 70, BitConverter.GetBytes(1e20f), "Component 1 has squared norm"),
+        (ModelZip.Version, BitConverter.GetBytes(7), "NMF model format version 7 is not supported"),
+    }.Select(c => new object[] { c.Field, c.Value, c.Message });
+
+    [Theory]
+    [MemberData(nameof(CraftedFields))]
+    public void CraftedField_IsRefusedByTheDecoder_NamingFieldAndValue(int field, byte[] value, string message)
+    {
+        var (ml, zip) = Saved();
+        var act = () => ModelZip.Load(ml, Edit(zip, field, value));
+        act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains(message)),
+            "the NMF decoder must refuse the field by name");
+    }
+
+    [Fact]
+    public void ForeignMarker_IsRefusedByTheDecoder()
+    {
+        var (ml, zip) = Saved();
+        var act = () => ModelZip.Load(ml, Edit(zip, 0, "XMFP"u8.ToArray()));
+        act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains("not an MLNet.Nmf model")));
+    }
+
+    [Theory]
+    [InlineData(4)]    // the end marker
+    [InlineData(40)]   // into the loss history
+    [InlineData(1000)] // into the components
+    public void PayloadCutShort_InAValidZip_IsRefusedAsTruncated(int cut)
+    {
+        var (ml, zip) = Saved();
+        var act = () => ModelZip.Load(ml, zip.With(zip.ResizedPayload(cut)));
+        act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException
+            && x.Message.Contains("The NMF model payload is truncated")));
+    }
+
+    [Fact]
+    public void BytesAfterTheEndMarker_AreRefused()
+    {
+        var (ml, zip) = Saved();
+        var act = () => ModelZip.Load(ml, zip.With(zip.ResizedPayload(-8)));
+        act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains("has 8 bytes after its end marker")));
+    }
+
+    [Fact]
+    public void UntouchedPayload_RewrittenTheSameWay_Loads()
+    {
+        // The editing itself does not damage anything: what the tests above refuse is the edit.
+        var (ml, zip) = Saved();
+        var model = ModelZip.Load(ml, zip.With(zip.ResizedPayload(0)));
+        model.Transform(Digits(ml)).GetColumn<VBuffer<float>>("Topics").First().Length.Should().Be(4);
+    }
+}
