@@ -21,6 +21,12 @@ internal sealed record BenchArgs
     public int Inner { get; init; } = NmfFitOptions.Defaults.InnerIterations;
     public bool Pipeline { get; init; }
     public int PredictRows { get; init; } = 20000;
+    public string? Digits { get; init; }
+    public double Missing { get; init; }
+    public int[] Ranks { get; init; } = [];
+    public int Repeats { get; init; } = 2;
+    public double HoldOut { get; init; } = 0.1;
+    public double Alpha { get; init; }
 
     public static BenchArgs Parse(string[] args)
     {
@@ -36,6 +42,12 @@ internal sealed record BenchArgs
             {
                 "--csr" => result with { Csr = Value() },
                 "--dense" => result with { Dense = Value() },
+                "--digits" => result with { Digits = Value() },
+                "--missing" => result with { Missing = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--ranks" => result with { Ranks = ParseRanks(Value()) },
+                "--repeats" => result with { Repeats = Int() },
+                "--alpha" => result with { Alpha = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--holdout" => result with { HoldOut = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--rank" => result with { Rank = Int() },
                 "--iterations" => result with { Iterations = Int() },
                 "--tol" => result with { Tolerance = double.Parse(Value(), CultureInfo.InvariantCulture) },
@@ -69,8 +81,10 @@ internal sealed record BenchArgs
                 _ => throw new ArgumentException($"Unknown option {key}.\n{Usage}"),
             };
         }
-        if ((result.Csr is null) == (result.Dense is null))
-            throw new ArgumentException($"Give exactly one of --csr FILE or --dense FILE.\n{Usage}");
+        if (new[] { result.Csr, result.Dense, result.Digits }.Count(p => p is not null) != 1)
+            throw new ArgumentException($"Give exactly one of --csr FILE, --dense FILE or --digits FILE.\n{Usage}");
+        if (!(result.Missing >= 0 && result.Missing < 1))
+            throw new ArgumentException("--missing must be in [0, 1).");
         if (result.Runs < 1)
             throw new ArgumentException("--runs must be at least 1.");
         return result;
@@ -87,10 +101,26 @@ internal sealed record BenchArgs
         Seed = Seed,
         DegreeOfParallelism = Threads,
         InnerIterations = Inner,
+        MissingValues = Missing > 0 ? NmfMissingValues.Ignore : NmfMissingValues.Error,
+        AlphaW = Alpha,
     };
 
+    /// <summary>"2..30" or "2,5,10".</summary>
+    private static int[] ParseRanks(string text)
+    {
+        var range = text.Split("..");
+        if (range.Length == 2)
+        {
+            int from = int.Parse(range[0], CultureInfo.InvariantCulture), to = int.Parse(range[1], CultureInfo.InvariantCulture);
+            return Enumerable.Range(from, Math.Max(0, to - from + 1)).ToArray();
+        }
+        return text.Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+    }
+
     public const string Usage =
-        "usage: MLNet.Nmf.Benchmarks fit|transform|predict (--csr FILE | --dense FILE) [--rank K] [--iterations N] [--tol T]\n" +
+        "usage: MLNet.Nmf.Benchmarks fit|transform|predict|rank-selection (--csr FILE | --dense FILE | --digits FILE.csv) [--rank K] [--iterations N] [--tol T]\n" +
+        "       [--missing F (that share of the stored values set to NaN, fitted with MissingValues = Ignore)]\n" +
+        "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection) [--alpha A (AlphaW, L2)]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
         "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N]";
 }

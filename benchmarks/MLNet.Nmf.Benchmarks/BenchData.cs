@@ -35,6 +35,40 @@ internal static class BenchData
         return (new DenseMatrix(m, n, data), Path.GetFileName(stem));
     }
 
+    /// <summary>The digits CSV (header, 64 pixel columns, then the label).</summary>
+    public static (DenseMatrix Matrix, string Name) ReadDigits(string path)
+    {
+        var lines = File.ReadLines(path).Skip(1).Where(l => l.Length > 0).ToArray();
+        var values = new float[lines.Length * 64];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var parts = lines[i].Split(',');
+            for (int j = 0; j < 64; j++)
+                values[i * 64 + j] = float.Parse(parts[j], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return (new DenseMatrix(lines.Length, 64, values), "digits");
+    }
+
+    /// <summary>A copy with a seeded <paramref name="fraction"/> of the stored values (every entry when dense) set to NaN.</summary>
+    public static INmfMatrix WithMissing(INmfMatrix x, double fraction, int seed)
+    {
+        var random = new Random(seed);
+        if (x is DenseMatrix dense)
+        {
+            var values = dense.Values.ToArray();
+            for (int i = 0; i < values.Length; i++)
+                if (random.NextDouble() < fraction)
+                    values[i] = float.NaN;
+            return new DenseMatrix(dense.Rows, dense.Columns, values, NmfMissingValues.Ignore);
+        }
+        var csr = (CsrMatrix)x;
+        var stored = csr.Values.ToArray();
+        for (int p = 0; p < stored.Length; p++)
+            if (random.NextDouble() < fraction)
+                stored[p] = float.NaN;
+        return new CsrMatrix(csr.Rows, csr.Columns, csr.RowPointers.ToArray(), csr.ColumnIndices.ToArray(), stored, NmfMissingValues.Ignore);
+    }
+
     private static string StripExtension(string path, string extension) =>
         path.EndsWith(extension, StringComparison.Ordinal) || path.EndsWith(".json", StringComparison.Ordinal)
             ? Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path))

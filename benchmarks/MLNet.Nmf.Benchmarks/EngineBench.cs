@@ -87,6 +87,8 @@ internal static class EngineBench
         ["init"] = a.Init.ToString(),
         ["max_iterations"] = a.Iterations,
         ["tol"] = a.Tolerance,
+        ["alpha_w"] = a.Alpha,
+        ["missing_fraction"] = a.Missing,
         ["inner_iterations"] = a.Inner,
         ["threads"] = a.Threads,
         ["runs"] = a.Runs,

@@ -17,8 +17,15 @@ INmfMatrix x;
 string dataset;
 if (a.Csr is not null)
     (x, dataset) = BenchData.ReadCsr(a.Csr);
+else if (a.Digits is not null)
+    (x, dataset) = BenchData.ReadDigits(a.Digits);
 else
     (x, dataset) = BenchData.ReadDense(a.Dense!);
+if (a.Missing > 0)
+{
+    x = BenchData.WithMissing(x, a.Missing, a.Seed);
+    dataset += FormattableString.Invariant($" ({a.Missing:P0} of stored values NaN)");
+}
 
 switch (a.Command)
 {
@@ -30,6 +37,9 @@ switch (a.Command)
         break;
     case "transform":
         EngineBench.Transform(a, x, dataset);
+        break;
+    case "rank-selection":
+        RankSelectionBench.Run(a, x, dataset);
         break;
     case "predict":
         PipelineBench.Predict(a, x, dataset);

@@ -41,6 +41,9 @@ public static class NmfEngine
     {
         ArgumentNullException.ThrowIfNull(x);
         options ??= new NmfFitOptions();
+        if (options.MissingValues != NmfMissingValues.Error)
+            return EnsureFinite(MaskedFit.Run(x, options));
+        MaskedFit.RefuseMissing(x);
         var data = DataOperand.Create(x);
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
         OptionsValidator.Validate(options, data, init); // sizes and memory too, before anything rank-sized is allocated
@@ -58,7 +61,7 @@ public static class NmfEngine
     /// The last guard of "finite input, finite factors": a non-finite value here would be a defect of the engine,
     /// reported as such rather than passed on (or later blamed on the input).
     /// </summary>
-    private static NmfResult EnsureFinite(NmfResult result)
+    internal static NmfResult EnsureFinite(NmfResult result)
     {
         foreach (var (factor, name) in new[] { (result.W, "W"), (result.H, "H") })
         {
@@ -192,6 +195,11 @@ public static class NmfEngine
         ArgumentNullException.ThrowIfNull(rowBlocks);
         if (rowBlocks.Count == 0)
             throw new ArgumentException("FitBlocks needs at least one row block.", nameof(rowBlocks));
+        if (options is { MissingValues: not NmfMissingValues.Error })
+            throw new ArgumentException("MissingValues = Ignore is not supported by FitBlocks (nor the streamed and cluster fits built on the block step): the components' update of a column with missing entries needs the features of the very rows that miss it, which the summed block statistics do not carry. Fit the whole matrix with NmfEngine.Fit.", nameof(options.MissingValues));
+        foreach (var block in rowBlocks)
+            if (block is not null)
+                MaskedFit.RefuseMissing(block);
         var blocks = new DataOperand[rowBlocks.Count];
         for (int b = 0; b < blocks.Length; b++)
             blocks[b] = DataOperand.Create(rowBlocks[b] ?? throw new ArgumentException($"Row block {b} is null.", nameof(rowBlocks)));
@@ -211,9 +219,21 @@ public static class NmfEngine
     /// number of features.</exception>
     /// <exception cref="ArgumentException">A component's squared norm exceeds <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>.</exception>
     public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty,
+        double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations) =>
+        CreateProjector(components, beta, penalty, NmfMissingValues.Error, tolerance, maxIterations);
+
+    /// <summary>
+    /// A projector for components learned elsewhere that treats NaN in a row as a missing entry when
+    /// <paramref name="missingValues"/> is <see cref="NmfMissingValues.Ignore"/> (Frobenius only, β = 2).
+    /// </summary>
+    /// <exception cref="ArgumentException">Ignore with β ≠ 2.</exception>
+    public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty, NmfMissingValues missingValues,
         double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations)
     {
         ArgumentNullException.ThrowIfNull(components);
+        bool ignore = missingValues == NmfMissingValues.Ignore;
+        if (ignore && beta != 2)
+            throw new ArgumentException($"MissingValues = Ignore projects with the Frobenius loss (beta = 2) only, but beta is {beta}.", nameof(missingValues));
         int k = components.Rows, n = components.Columns;
         if (k > n)
             throw new ArgumentOutOfRangeException(nameof(components), k, Invariant($"The components have rank {k} above their {n} features."));
@@ -227,7 +247,7 @@ public static class NmfEngine
             throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, Invariant($"The sweep limit must be in [1, {NmfFitOptions.Limits.MaxProjectionIterations}]."));
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
         CheckComponents(ht, n, k, nameof(components));
-        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations);
+        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations, ignore);
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -126,6 +126,13 @@ public sealed record NmfFitOptions
     /// <summary>Maximum sweeps of the per-row projection.</summary>
     public int ProjectionMaxIterations { get; init; } = Defaults.ProjectionMaxIterations;
 
+    /// <summary>
+    /// What a NaN in X means: <see cref="NmfMissingValues.Error"/> (the default) refuses it;
+    /// <see cref="NmfMissingValues.Ignore"/> treats it as a missing entry, left out of the objective (the matrix must
+    /// then be built with <see cref="NmfMissingValues.Ignore"/> too). Ignore needs <see cref="NmfSolver.CoordinateDescent"/>.
+    /// </summary>
+    public NmfMissingValues MissingValues { get; init; } = NmfMissingValues.Error;
+
     /// <summary>Set by <see cref="NmfEngine.Fit"/> on the options of a rescaled problem (see <see cref="DataScale"/>).</summary>
     internal DataScale Scale { get; init; }
 

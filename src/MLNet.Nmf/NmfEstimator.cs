@@ -111,7 +111,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         string inputName = InputOf(columnOptions);
         int size = input.Schema[inputName].Type.GetVectorSize();
         using var channel = _host.Start($"Fitting NMF on '{inputName}'");
-        var (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size);
+        var (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
         if (columnOptions.Rank > matrix.Rows)
             channel.Warning(string.Create(CultureInfo.InvariantCulture,
                 $"Rank {columnOptions.Rank} exceeds the number of rows ({matrix.Rows}) of column '{inputName}': at most {matrix.Rows} components can be independent and the rest only repeat them; lower Rank or fit on more rows."));
@@ -125,7 +125,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
 
         return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
-            result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames);
+            result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames,
+            options.MissingValues);
     }
 
     private const string ExpectedType = "known-size vector of Single";

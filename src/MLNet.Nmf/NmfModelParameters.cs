@@ -19,7 +19,8 @@ public sealed class NmfModelParameters
 
     internal NmfModelParameters(int rank, int featureCount, float[] components, NmfSolver solver, NmfLoss loss, double beta,
         Penalty penalty, double projectionTolerance, int projectionMaxIterations,
-        int iterations, bool converged, double reconstructionError, double divergence, double[] lossHistory, string[]? slotNames)
+        int iterations, bool converged, double reconstructionError, double divergence, double[] lossHistory, string[]? slotNames,
+        NmfMissingValues missingValues = NmfMissingValues.Error)
     {
         Rank = rank;
         FeatureCount = featureCount;
@@ -36,7 +37,8 @@ public sealed class NmfModelParameters
         Divergence = divergence;
         _lossHistory = lossHistory;
         _slotNames = slotNames;
-        Projector = NmfEngine.CreateProjector(new DenseMatrix(rank, featureCount, components), beta, penalty, projectionTolerance, projectionMaxIterations);
+        MissingValues = missingValues;
+        Projector = NmfEngine.CreateProjector(new DenseMatrix(rank, featureCount, components), beta, penalty, missingValues, projectionTolerance, projectionMaxIterations);
     }
 
     /// <summary>Number of components k (length of the output vector).</summary>
@@ -79,6 +81,12 @@ public sealed class NmfModelParameters
 
     /// <summary>The objective at the start and after each iteration.</summary>
     public IReadOnlyList<double> LossHistory => _lossHistory;
+
+    /// <summary>
+    /// What NaN in the input means to this model: with <see cref="NmfMissingValues.Ignore"/> a row's NaN slots are
+    /// missing and its features are fitted to the observed slots; with <see cref="NmfMissingValues.Error"/> a NaN is refused.
+    /// </summary>
+    public NmfMissingValues MissingValues { get; }
 
     /// <summary>The input column's slot names (e.g. the terms of FeaturizeText), or null when it had none.</summary>
     public IReadOnlyList<string>? SlotNames => _slotNames;
@@ -125,7 +133,8 @@ public sealed class NmfModelParameters
         return Enumerable.Range(0, Rank).Select(t => new NmfTopic(t, GetTopTerms(t, termsPerTopic))).ToArray();
     }
 
-    /// <summary>Reconstructs a row from its features: x̂ = w · H (the inverse transform).</summary>
+    /// <summary>Reconstructs a row from its features: x̂ = w · H (the inverse transform), all <see cref="FeatureCount"/> slots,
+    /// including those a row had missing (their prediction).</summary>
     /// <exception cref="ArgumentException">The features do not have <see cref="Rank"/> values.</exception>
     public float[] Reconstruct(ReadOnlySpan<float> features)
     {

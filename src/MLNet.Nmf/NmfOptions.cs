@@ -88,6 +88,17 @@ public sealed class NmfOptions
     /// <summary>The largest <see cref="SlotNameTerms"/>.</summary>
     public const int MaxSlotNameTerms = 100;
 
+    /// <summary>
+    /// What a NaN in the input means. <see cref="NmfMissingValues.Error"/> (the default) refuses it, naming the row
+    /// and slot. <see cref="NmfMissingValues.Ignore"/>: a NaN is a missing entry, left out of the objective in Fit and
+    /// in Transform (a row's features are fitted to its observed slots only), so the reconstruction w·H predicts it.
+    /// In a sparse vector the implicit zeros are observed zeros; only explicit NaN values are missing. Needs
+    /// <see cref="NmfSolver.CoordinateDescent"/>. The start (NNDSVD with <see cref="NmfInitialization.Auto"/>) is computed with the
+    /// missing entries as zeros; only the start. A row with nothing observed gets zero features; a column with nothing
+    /// observed gets zero in every component. The block-wise fits refuse it. Saved with the model.
+    /// </summary>
+    public NmfMissingValues MissingValues { get; set; } = NmfMissingValues.Error;
+
     internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
 
     internal NmfFitOptions ToEngine(int seed, Action<string>? log, Action<NmfProgress>? progress = null) => new()
@@ -106,6 +117,7 @@ public sealed class NmfOptions
         Shuffle = Shuffle,
         Seed = seed,
         DegreeOfParallelism = DegreeOfParallelism ?? Environment.ProcessorCount,
+        MissingValues = MissingValues,
         Log = log,
         Progress = progress,
     };

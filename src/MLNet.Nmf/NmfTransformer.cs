@@ -44,6 +44,51 @@ public sealed class NmfTransformer : ITransformer
     {
     }
 
+    /// <summary>
+    /// Creates the ordinary transformer for components fitted elsewhere — by a distributed fit (MLNet.Nmf.Orleans)
+    /// or any driver of the engine — so that it saves with <c>mlContext.Model.Save</c> and loads with
+    /// <c>mlContext.Model.Load</c> like one made by <see cref="NmfEstimator.Fit"/>. Its rows are projected with
+    /// the penalty on W and the projection settings of <paramref name="options"/>, exactly as the fit that
+    /// produced the components projects its own rows.
+    /// </summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="outputColumnName">The appended column (known-size vector of Single, length = the rank).</param>
+    /// <param name="inputColumnName">The input column (known-size vector of Single, length = the components' columns).</param>
+    /// <param name="components">H (rank x features), finite and non-negative.</param>
+    /// <param name="options">The fit's settings (solver, loss, penalties, projection tolerance).</param>
+    /// <param name="iterations">Outer iterations the fit ran.</param>
+    /// <param name="converged">Whether the tolerance stopped the fit.</param>
+    /// <param name="lossHistory">The objective at the start and after each iteration.</param>
+    /// <param name="reconstructionError">‖X − WH‖_F / ‖X‖_F on the training data (finite, ≥ 0).</param>
+    /// <param name="divergence">d_β(X, WH) on the training data.</param>
+    /// <param name="slotNames">The input's slot names (FeaturizeText's terms), or null.</param>
+    /// <exception cref="ArgumentException">The components are not finite and non-negative, the slot names do not match the
+    /// features, or the error is negative or not finite.</exception>
+    public static NmfTransformer FromComponents(MLContext mlContext, string outputColumnName, string inputColumnName,
+        Engine.Matrices.DenseMatrix components, Engine.NmfFitOptions options, int iterations, bool converged,
+        IReadOnlyList<double> lossHistory, double reconstructionError, double divergence, IReadOnlyList<string>? slotNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
+        ArgumentNullException.ThrowIfNull(components);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(lossHistory);
+        var values = components.Values.ToArray();
+        for (int i = 0; i < values.Length; i++)
+            if (!(values[i] >= 0f) || !float.IsFinite(values[i]))
+                throw new ArgumentException($"Component {i / components.Columns}, feature {i % components.Columns} holds {values[i]}; components must be finite and non-negative.", nameof(components));
+        if (slotNames is not null && slotNames.Count != components.Columns)
+            throw new ArgumentException($"{slotNames.Count} slot names for {components.Columns} features.", nameof(slotNames));
+        if (!(reconstructionError >= 0) || !double.IsFinite(reconstructionError))
+            throw new ArgumentException($"Invalid reconstruction error {reconstructionError}; it must be finite and non-negative.", nameof(reconstructionError));
+        var (penaltyW, _) = Engine.Solvers.Penalty.For(options, 1, components.Columns); // W's penalty scales with the features only;
+        var model = new NmfModelParameters(components.Rows, components.Columns, values, options.Solver, options.Loss,
+            options.EffectiveBeta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations,
+            iterations, converged, reconstructionError, divergence, lossHistory.ToArray(), slotNames?.ToArray());
+        return new NmfTransformer(MLNetInterop.Interop.EnvironmentOf(mlContext.Transforms), new[] { (outputColumnName, inputColumnName) }, new[] { model }, new[] { 0 });
+    }
+
     /// <summary>What the fit learned for the first (often the only) column pair: components, outcome, topics, inverse transform.</summary>
     public NmfModelParameters Model => _columns.Models[0];
 

@@ -41,9 +41,17 @@ using var writer = new BinaryWriter(File.Create(outputPath));
 var transformed = model.Transform(data);
 foreach (var column in outputs)
 {
-    foreach (var row in transformed.GetColumn<VBuffer<float>>(column))
-        foreach (var v in row.DenseValues())
+    if (transformed.Schema[column].Type is VectorDataViewType)
+    {
+        foreach (var row in transformed.GetColumn<VBuffer<float>>(column))
+            foreach (var v in row.DenseValues())
+                writer.Write(v);
+    }
+    else
+    {
+        foreach (var v in transformed.GetColumn<float>(column))
             writer.Write(v);
+    }
 }
 if (text)
 {
@@ -80,6 +88,15 @@ static IEstimator<ITransformer> Pipeline(MLContext ml, string variant)
                 Solver = NmfSolver.CoordinateDescentKL, Loss = NmfLoss.KullbackLeibler,
             })
             .Append(ml.Transforms.NormalizeMinMax("Scaled", "Topics")),
+        // NaN pixels are missing entries (digits-missing.csv).
+        "digits-missing" => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
+            {
+                OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = 8, MissingValues = NmfMissingValues.Ignore,
+            }),
+        "digits-reconstruction" => ml.Transforms.NonNegativeMatrixFactorizationReconstruction(new NmfOptions
+            {
+                OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = 8, MissingValues = NmfMissingValues.Ignore,
+            }, reconstructionColumnName: "Reconstruction", errorColumnName: "Error"),
         _ => throw new ArgumentException($"unknown variant {variant}"),
     };
 }
@@ -89,6 +106,7 @@ static string[] OutputColumns(string variant) => variant switch
     "text-nmf-middle" => new[] { "Topics", "Score" },
     "text-featurize-only" => new[] { "Features" },
     "digits-nmf-first" => new[] { "Topics", "Scaled" },
+    "digits-reconstruction" => new[] { "Topics", "Reconstruction", "Error" },
     _ => new[] { "Topics" },
 };
 

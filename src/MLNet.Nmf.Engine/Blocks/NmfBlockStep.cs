@@ -31,10 +31,16 @@ public sealed class NmfBlockStep
 
     /// <summary>Prepares a block of rows of X.</summary>
     /// <param name="rows">The block's rows: a <see cref="DenseMatrix"/> or <see cref="CsrMatrix"/> (finite, non-negative: checked when built).</param>
-    /// <exception cref="ArgumentException">The matrix is of another type.</exception>
+    /// <exception cref="ArgumentException">The matrix is of another type, or holds NaN (missing entries are not supported by the block step).</exception>
     public NmfBlockStep(INmfMatrix rows)
-        : this(DataOperand.Create(rows))
+        : this(DataOperand.Create(RefuseMissing(rows)))
     {
+    }
+
+    private static INmfMatrix RefuseMissing(INmfMatrix rows)
+    {
+        MaskedFit.RefuseMissing(rows); // the block step has no masked arithmetic (MissingValues = Ignore)
+        return rows;
     }
 
     internal NmfBlockStep(DataOperand data)

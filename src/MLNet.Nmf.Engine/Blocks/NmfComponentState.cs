@@ -155,6 +155,32 @@ public sealed class NmfComponentState
         return Finished;
     }
 
+    /// <summary>What, besides <see cref="ComponentsTransposed"/>, resumes this state (<see cref="Resume"/>).</summary>
+    public NmfComponentCheckpoint Checkpoint() => new(Iterations, _firstViolation, Converged, _history.ToArray());
+
+    /// <summary>
+    /// The state of a fit resumed after <paramref name="checkpoint"/>.Iterations iterations, from the Hᵀ and checkpoint
+    /// stored then (with the same data sizes and options): it continues exactly as the original would have, the
+    /// coordinate orders drawn so far included.
+    /// </summary>
+    /// <exception cref="ArgumentException">The checkpoint is inconsistent (history length, negative iterations).</exception>
+    public static NmfComponentState Resume(float[] componentsTransposed, int columns, int rows, long nonZeroCount, NmfFitOptions options,
+        NmfComponentCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(checkpoint.LossHistory);
+        if (checkpoint.Iterations < 0 || checkpoint.LossHistory.Length != checkpoint.Iterations + 1)
+            throw new ArgumentException(Invariant($"The checkpoint records {checkpoint.Iterations} iterations and {checkpoint.LossHistory.Length} objective values; expected iterations + 1 values."), nameof(checkpoint));
+        var state = new NmfComponentState(componentsTransposed, columns, rows, nonZeroCount, options);
+        state._history.AddRange(checkpoint.LossHistory);
+        state.Iterations = checkpoint.Iterations;
+        state._firstViolation = checkpoint.FirstViolation;
+        state.Converged = checkpoint.Converged;
+        for (int i = 0; i < 2 * checkpoint.Iterations; i++)
+            state.Order(); // each iteration drew W's order, then H's
+        return state;
+    }
+
     /// <summary>
     /// ½‖X − WH‖²_F plus penalties through the trace identity ‖X − WH‖² = ‖X‖² − 2 tr(Wᵀ X Hᵀ) + tr(WᵀW · HHᵀ),
     /// from the statistics of W and the current Hᵀ; the monitor of each iteration.

@@ -32,13 +32,26 @@ public sealed class CsrMatrix : INmfMatrix
     {
     }
 
-    internal CsrMatrix(int rows, int columns, int[] rowPointers, int[] columnIndices, float[] values, bool validate)
+    /// <summary>
+    /// Creates a CSR matrix whose explicitly stored NaN values mark missing entries when <paramref name="missingValues"/>
+    /// is <see cref="NmfMissingValues.Ignore"/>; implicit zeros stay observed zeros. Negative and infinite values are
+    /// refused either way.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is below 1.</exception>
+    /// <exception cref="ArgumentException">As the other constructor; NaN only while <paramref name="missingValues"/> is Error.</exception>
+    public CsrMatrix(int rows, int columns, int[] rowPointers, int[] columnIndices, float[] values, NmfMissingValues missingValues)
+        : this(rows, columns, rowPointers, columnIndices, values, validate: true, allowMissing: missingValues == NmfMissingValues.Ignore)
+    {
+    }
+
+    internal CsrMatrix(int rows, int columns, int[] rowPointers, int[] columnIndices, float[] values, bool validate, bool allowMissing = false)
     {
         ArgumentNullException.ThrowIfNull(rowPointers);
         ArgumentNullException.ThrowIfNull(columnIndices);
         ArgumentNullException.ThrowIfNull(values);
         if (validate)
-            Validate(rows, columns, rowPointers, columnIndices, values);
+            Validate(rows, columns, rowPointers, columnIndices, values, allowMissing);
+        AllowsMissing = allowMissing;
         Rows = rows;
         Columns = columns;
         _rowPointers = rowPointers;
@@ -48,6 +61,9 @@ public sealed class CsrMatrix : INmfMatrix
 
     /// <summary>Number of rows.</summary>
     public int Rows { get; }
+
+    /// <summary>True when stored NaN values mark missing entries (built with <see cref="NmfMissingValues.Ignore"/>).</summary>
+    public bool AllowsMissing { get; }
 
     /// <summary>Number of columns.</summary>
     public int Columns { get; }
@@ -100,7 +116,7 @@ public sealed class CsrMatrix : INmfMatrix
                 val[dest] = _values[p];
             }
         }
-        return new CsrMatrix(Columns, Rows, ptr, idx, val, validate: false);
+        return new CsrMatrix(Columns, Rows, ptr, idx, val, validate: false, AllowsMissing);
     }
 
     /// <summary>Returns a dense copy. Meant for tests and small data: it allocates <c>Rows * Columns</c> values.</summary>
@@ -110,10 +126,10 @@ public sealed class CsrMatrix : INmfMatrix
         for (int i = 0; i < Rows; i++)
             for (int p = _rowPointers[i]; p < _rowPointers[i + 1]; p++)
                 d[(long)i * Columns + _columnIndices[p]] = _values[p];
-        return new DenseMatrix(Rows, Columns, d, validate: false);
+        return new DenseMatrix(Rows, Columns, d, validate: false, AllowsMissing);
     }
 
-    private static void Validate(int rows, int columns, int[] rowPointers, int[] columnIndices, float[] values)
+    private static void Validate(int rows, int columns, int[] rowPointers, int[] columnIndices, float[] values, bool allowMissing)
     {
         if (rows < 1)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "A matrix needs at least one row.");
@@ -146,7 +162,7 @@ public sealed class CsrMatrix : INmfMatrix
                         nameof(columnIndices));
                 previous = j;
                 float v = values[p];
-                if (!(v >= 0f) || float.IsPositiveInfinity(v))
+                if (MatrixChecks.IsInvalid(v, allowMissing))
                     MatrixChecks.ThrowInvalidValue(nameof(values), i, j, v);
             }
         }

@@ -26,7 +26,20 @@ public sealed class DenseMatrix : INmfMatrix
     {
     }
 
-    internal DenseMatrix(int rows, int columns, float[] values, bool validate)
+    /// <summary>
+    /// Creates a dense matrix whose NaN values mark missing entries when <paramref name="missingValues"/> is
+    /// <see cref="NmfMissingValues.Ignore"/> (fit it with <see cref="NmfFitOptions.MissingValues"/> = Ignore).
+    /// Negative and infinite values are refused either way.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is below 1.</exception>
+    /// <exception cref="ArgumentException">The length does not match, or a value is negative, infinite, or NaN while
+    /// <paramref name="missingValues"/> is Error (the message names its row and column).</exception>
+    public DenseMatrix(int rows, int columns, float[] values, NmfMissingValues missingValues)
+        : this(rows, columns, values, validate: true, allowMissing: missingValues == NmfMissingValues.Ignore)
+    {
+    }
+
+    internal DenseMatrix(int rows, int columns, float[] values, bool validate, bool allowMissing = false)
     {
         ArgumentNullException.ThrowIfNull(values);
         if (validate)
@@ -38,10 +51,11 @@ public sealed class DenseMatrix : INmfMatrix
             if ((long)rows * columns != values.Length)
                 throw new ArgumentException(
                     $"A {rows} x {columns} matrix needs {(long)rows * columns} values but {values.Length} were given.", nameof(values));
-            int bad = MatrixChecks.FirstInvalid(values);
+            int bad = MatrixChecks.FirstInvalid(values, allowMissing);
             if (bad >= 0)
                 throw MatrixChecks.InvalidValue(nameof(values), bad / columns, bad % columns, values[bad]);
         }
+        AllowsMissing = allowMissing;
         Rows = rows;
         Columns = columns;
         _values = values;
@@ -49,6 +63,9 @@ public sealed class DenseMatrix : INmfMatrix
 
     /// <summary>Number of rows.</summary>
     public int Rows { get; }
+
+    /// <summary>True when NaN values mark missing entries (built with <see cref="NmfMissingValues.Ignore"/>).</summary>
+    public bool AllowsMissing { get; }
 
     /// <summary>Number of columns.</summary>
     public int Columns { get; }
@@ -84,7 +101,7 @@ public sealed class DenseMatrix : INmfMatrix
                         t[j * m + i] = _values[i * n + j];
             }
         }
-        return new DenseMatrix(n, m, t, validate: false);
+        return new DenseMatrix(n, m, t, validate: false, AllowsMissing);
     }
 
     /// <summary>Returns a copy of this matrix in compressed sparse row form (zeros dropped).</summary>
@@ -106,7 +123,7 @@ public sealed class DenseMatrix : INmfMatrix
             }
             ptr[i + 1] = idx.Count;
         }
-        return new CsrMatrix(Rows, Columns, ptr, idx.ToArray(), val.ToArray(), validate: false);
+        return new CsrMatrix(Rows, Columns, ptr, idx.ToArray(), val.ToArray(), validate: false, AllowsMissing);
     }
 
     /// <inheritdoc />

@@ -18,13 +18,14 @@ namespace MLNet.Nmf.Engine.Projection;
 /// this very code, which is why Fit's features and a later projection of the same rows agree.
 /// </summary>
 /// <remarks>Immutable and safe to share across threads; give each thread its own <see cref="ProjectionWorkspace"/>.</remarks>
-public sealed unsafe class NmfProjector
+public sealed unsafe partial class NmfProjector
 {
     private readonly float[] _ht;     // n x k, padded
     private readonly float[] _gram;   // k x k, HHᵀ + L2 I (Frobenius)
     private readonly double[] _hSums; // Σ_j H[t, j] (KL)
     private readonly int[] _order;
     private readonly int[] _allColumns;
+    private readonly double[] _fullGram; // HHᵀ in double, for the Gram matrices of rows with missing entries
     private readonly double _largestSum; // max_t Σ_j H[t, j]: times a row's largest value, bounds every product x·Hᵀ
 
     /// <summary>
@@ -35,7 +36,8 @@ public sealed unsafe class NmfProjector
     /// </summary>
     private const int SafeExponent = 50, SafeProductExponent = 100;
 
-    internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations)
+    internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations,
+        bool allowMissing = false)
     {
         _ht = ht;
         Features = features;
@@ -44,7 +46,9 @@ public sealed unsafe class NmfProjector
         Penalty = penalty;
         Tolerance = tolerance;
         MaxIterations = maxIterations;
-        _gram = FactorOps.ToFloat(FactorOps.Gram(ht, features, rank, 1), rank, penalty.L2);
+        _fullGram = FactorOps.Gram(ht, features, rank, 1);
+        _gram = FactorOps.ToFloat(_fullGram, rank, penalty.L2);
+        AllowsMissing = allowMissing && beta == 2;
         _hSums = FactorOps.ColumnSums(ht, features, rank);
         foreach (double sum in _hSums)
             _largestSum = Math.Max(_largestSum, sum);
@@ -86,6 +90,11 @@ public sealed unsafe class NmfProjector
     {
         if (features.Length < Rank)
             throw new ArgumentException($"The output span has {features.Length} slots but the model has rank {Rank}.", nameof(features));
+        if (AllowsMissing && HasMissing(values))
+        {
+            ProjectWithMissing(indices, values, features, workspace);
+            return;
+        }
         int shift = RowShift(values);
         var penalty = Penalty;
         if (shift != 0)

@@ -8,7 +8,7 @@ namespace MLNet.Nmf.Engine.Projection;
 /// Scratch memory for projecting rows with one <see cref="NmfProjector"/>. Not thread-safe: give each
 /// thread (each ML.NET cursor) its own. After the first row of a given length, projecting allocates nothing.
 /// </summary>
-public sealed unsafe class ProjectionWorkspace
+public sealed unsafe partial class ProjectionWorkspace
 {
     private readonly float[] _previous;
     private readonly float[] _product;

@@ -12,8 +12,10 @@ namespace MLNet.Nmf.DataReading;
 /// </summary>
 internal static class DataViewMatrixReader
 {
-    public static (INmfMatrix Matrix, string[]? SlotNames) Read(IDataView data, string columnName, int size)
+    public static (INmfMatrix Matrix, string[]? SlotNames) Read(IDataView data, string columnName, int size,
+        NmfMissingValues missingValues = NmfMissingValues.Error)
     {
+        bool allowMissing = missingValues == NmfMissingValues.Ignore;
         var column = data.Schema[columnName];
         var rowPointers = new List<int> { 0 };
         var indices = new List<int>();
@@ -34,7 +36,7 @@ internal static class DataViewMatrixReader
                 {
                     for (int j = 0; j < v.Length; j++)
                     {
-                        Check(columnName, row, j, v[j]);
+                        Check(columnName, row, j, v[j], allowMissing);
                         if (v[j] != 0f)
                         {
                             indices.Add(j);
@@ -48,7 +50,7 @@ internal static class DataViewMatrixReader
                     var idx = buffer.GetIndices();
                     for (int p = 0; p < v.Length; p++)
                     {
-                        Check(columnName, row, idx[p], v[p]);
+                        Check(columnName, row, idx[p], v[p], allowMissing);
                         if (v[p] != 0f)
                         {
                             indices.Add(idx[p]);
@@ -69,15 +71,18 @@ internal static class DataViewMatrixReader
         if (indices.Count == 0)
             throw new InvalidOperationException($"Column '{columnName}' is all zeros in the training data; there is nothing to factorize.");
 
-        var csr = new CsrMatrix((int)row, size, rowPointers.ToArray(), indices.ToArray(), values.ToArray());
+        var csr = new CsrMatrix((int)row, size, rowPointers.ToArray(), indices.ToArray(), values.ToArray(), missingValues);
         INmfMatrix matrix = anySparse ? csr : csr.ToDense();
         return (matrix, ReadSlotNames(column, size));
     }
 
     /// <summary>Throws when a value is negative, NaN or infinite, naming the column, row, slot and value.</summary>
-    public static void Check(string columnName, long row, int slot, float value)
+    public static void Check(string columnName, long row, int slot, float value) => Check(columnName, row, slot, value, allowMissing: false);
+
+    /// <summary>As <see cref="Check(string, long, int, float)"/>, but a NaN passes when it marks a missing entry.</summary>
+    public static void Check(string columnName, long row, int slot, float value, bool allowMissing)
     {
-        if (value >= 0f && value != float.PositiveInfinity)
+        if (value >= 0f && value != float.PositiveInfinity || allowMissing && float.IsNaN(value))
             return;
         string what = float.IsNaN(value) ? "NaN" : float.IsInfinity(value) ? "an infinite value" : "a negative value";
         throw new InvalidOperationException(Invariant(

@@ -7,7 +7,8 @@ using Microsoft.ML.Runtime;
 // compiles against publicized copies of these two assemblies (made at build time by
 // src/MLNet.Nmf.Publicizer, kept in obj/, never shipped) and runs against the real ones; these
 // attributes tell the runtime to let this assembly use the members it compiled against.
-// Every use of ML.NET internals is in this folder and in NmfTransformer.cs; see README.md here.
+// Every use of ML.NET internals is in this folder, NmfTransformer.cs and Reconstruction/NmfReconstructionTransformer.cs;
+// see README.md here.
 [assembly: IgnoresAccessChecksTo("Microsoft.ML.Core")]
 [assembly: IgnoresAccessChecksTo("Microsoft.ML.Data")]
 

@@ -168,6 +168,7 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
             var workspace = projector.CreateWorkspace(); // one per getter: a cursor is single-threaded
             string columnName = _owner.ColumnPairs[iinfo].inputColumnName;
             int rank = model.Rank;
+            bool allowMissing = model.MissingValues == NmfMissingValues.Ignore;
             var row = default(VBuffer<float>);
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
             {
@@ -177,14 +178,14 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
                 {
                     for (int j = 0; j < values.Length; j++)
                         if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
-                            DataViewMatrixReader.Check(columnName, input.Position, j, values[j]);
+                            DataViewMatrixReader.Check(columnName, input.Position, j, values[j], allowMissing);
                 }
                 else
                 {
                     var indices = row.GetIndices();
                     for (int p = 0; p < values.Length; p++)
                         if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
-                            DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p]);
+                            DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p], allowMissing);
                 }
                 var editor = VBufferEditor.Create(ref destination, rank);
                 try

@@ -15,13 +15,14 @@ namespace MLNet.Nmf.Serialization;
 /// int32 solver · int32 loss · float64 beta · float64 L1 · float64 L2 · float64 projection tolerance ·
 /// int32 projection sweeps · float32[k·n] components · int32 iterations · bool converged ·
 /// float64 relative error · float64 divergence · int32 h + float64[h] loss history ·
-/// int32 s (0 or n) + s strings (slot names) · magic "PFMN".
+/// int32 s (0 or n) + s strings (slot names) · [version ≥ 2: int32 missing values (0 Error, 1 Ignore)] · magic "PFMN".
+/// Version 1 payloads (no missing-values field) load as Error.
 /// </remarks>
 internal static class NmfModelFormat
 {
     public const uint Magic = 0x50464D4E;      // bytes "NMFP"
     public const uint EndMagic = 0x4E4D4650;   // bytes "PFMN"
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     public static void Write(BinaryWriter writer, NmfModelParameters model)
     {
@@ -50,6 +51,7 @@ internal static class NmfModelFormat
         if (names != null)
             foreach (var name in names)
                 writer.Write(name);
+        writer.Write((int)model.MissingValues); // version 2
         writer.Write(EndMagic);
     }
 
@@ -134,10 +136,18 @@ internal static class NmfModelFormat
         string[]? names = nameCount == 0 ? null : new string[nameCount];
         for (int i = 0; i < nameCount; i++)
             names![i] = reader.ReadString();
+        var missingValues = NmfMissingValues.Error;
+        if (version >= 2)
+        {
+            int code = reader.ReadInt32();
+            Check(Enum.IsDefined((NmfMissingValues)code), $"Unknown missing-values code {code}.");
+            missingValues = (NmfMissingValues)code;
+            Check(missingValues == NmfMissingValues.Error || beta == 2, $"MissingValues Ignore with beta {beta}; only the Frobenius loss supports it.");
+        }
         uint end = reader.ReadUInt32();
         Check(end == EndMagic, $"The NMF payload does not end with its end marker; the model file is damaged.");
         return new NmfModelParameters(rank, features, components, (NmfSolver)solver, (NmfLoss)loss, beta, new Penalty(l1, l2),
-            tolerance, sweeps, iterations, converged, error, divergence, history, names);
+            tolerance, sweeps, iterations, converged, error, divergence, history, names, missingValues);
     }
 
     /// <summary>β must be what the loss code says (2, 1, 0, or within the supported range for Beta) and what the solver minimizes.</summary>

@@ -33,6 +33,8 @@ public class SaveLoadTests
     [InlineData("text-nmf-middle", "debian-small.tsv")]
     [InlineData("text-featurize-only", "debian-small.tsv")]
     [InlineData("digits-nmf-first", "digits-300.csv")]
+    [InlineData("digits-missing", "digits-missing.csv")]
+    [InlineData("digits-reconstruction", "digits-missing.csv")]
     public void SaveInOneProcess_LoadInAnother_GivesBitIdenticalOutputs(string variant, string dataFile)
     {
         string dir = Directory.CreateTempSubdirectory("nmf-saveload-").FullName;

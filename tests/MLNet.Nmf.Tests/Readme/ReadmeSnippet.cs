@@ -26,15 +26,19 @@ internal static partial class ReadmeSnippet
 
     public static string Readme() => File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
 
-    /// <summary>The one ```csharp block and the ```text block that follows it (what the README says it prints).</summary>
+    /// <summary>The first ```csharp block (the "Use" snippet; .ci/package-check runs the same one) and the ```text block
+    /// that follows it (what the README says it prints).</summary>
     public static (string Code, string PrintedText) Blocks()
     {
         string readme = Readme().Replace("\r\n", "\n");
-        var code = CSharpBlock().Matches(readme);
-        if (code.Count != 1)
-            throw new InvalidOperationException($"README.md has {code.Count} ```csharp blocks; the snippet test expects exactly one.");
-        var text = TextBlock().Match(readme, code[0].Index + code[0].Length);
-        return (code[0].Groups[1].Value, text.Success ? text.Groups[1].Value : "");
+        int use = readme.IndexOf("\n## Use\n", StringComparison.Ordinal);
+        var code = CSharpBlock().Match(readme, Math.Max(0, use));
+        if (use < 0 || !code.Success)
+            throw new InvalidOperationException("README.md has no ```csharp block under its \"## Use\" heading.");
+        if (CSharpBlock().Match(readme).Index != code.Index)
+            throw new InvalidOperationException("The first ```csharp block of README.md must be the \"## Use\" snippet (.ci/package-check runs the first one).");
+        var text = TextBlock().Match(readme, code.Index + code.Length);
+        return (code.Groups[1].Value, text.Success ? text.Groups[1].Value : "");
     }
 
     /// <summary>The ```cs blocks: fragments of a program (not run), e.g. the options example.</summary>

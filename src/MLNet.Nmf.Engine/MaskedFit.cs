@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Globalization;
+using MLNet.Nmf.Engine.Initialization;
+using MLNet.Nmf.Engine.Losses;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Projection;
+using MLNet.Nmf.Engine.Solvers;
+
+namespace MLNet.Nmf.Engine;
+
+/// <summary>
+/// <see cref="NmfEngine.Fit"/> for data whose NaN entries are missing (<see cref="NmfMissingValues.Ignore"/>):
+/// min ½ Σ_{(i,j) observed} (x_ij − w_i·h_j)² + penalties. The missing entries are taken out of the data
+/// (<see cref="MissingPattern.Split"/>), the start is computed on the data with missing entries as zeros (only the
+/// start: NNDSVD needs a complete matrix), the iterations are <see cref="MaskedCoordinateDescentSolver"/>, and the
+/// returned W is every row projected on its observed slots with the very code that projects new rows.
+/// </summary>
+internal static class MaskedFit
+{
+    public static NmfResult Run(INmfMatrix x, NmfFitOptions options)
+    {
+        if (!Enum.IsDefined(options.MissingValues))
+            throw new ArgumentOutOfRangeException(nameof(options.MissingValues), options.MissingValues, "Unknown MissingValues; use Error or Ignore.");
+        var (observed, pattern) = MissingPattern.Split(x);
+        if (options.Solver != NmfSolver.CoordinateDescent)
+            throw new ArgumentException(Invariant($"MissingValues = Ignore needs Solver = CoordinateDescent (the Frobenius loss), but Solver is {options.Solver}. Use CoordinateDescent, or fill the missing values and set MissingValues = Error."), nameof(options.MissingValues));
+        if (pattern.Count == (long)x.Rows * x.Columns)
+            throw new ArgumentException("Every entry of X is missing (NaN): there is nothing to factorize.", nameof(x));
+
+        var data = DataOperand.Create(observed);
+        var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
+        OptionsValidator.Validate(options, data, init);
+        int k = options.Rank;
+        var random = new SeededRandom((ulong)(uint)options.Seed);
+        int degree = Math.Max(1, options.DegreeOfParallelism);
+        var clock = Stopwatch.StartNew();
+        var (w, ht) = Initializer.Create(data, options, init, random, degree);
+        var state = new FitState(data, w, ht, k, options);
+        _ = data.Transposed;
+        _ = pattern.Transposed;
+        var initTime = clock.Elapsed;
+        options.Log?.Invoke(Invariant($"NMF: {data.Rows} x {data.Columns} ({data.StoredCount} stored, {pattern.Count} missing), rank {k}, {options.Solver} ignoring missing entries, init {init} (missing as zeros) in {initTime.TotalSeconds:F3} s."));
+        clock.Restart();
+
+        var outcome = MaskedCoordinateDescentSolver.Run(state, pattern);
+        var solverTime = clock.Elapsed;
+        options.Log?.Invoke(Invariant($"NMF: {outcome.Iterations} iterations in {solverTime.TotalSeconds:F3} s, {(outcome.Converged ? "converged" : "stopped at MaxIterations without converging")}; objective over observed entries {outcome.LossHistory[0]:G6} -> {outcome.LossHistory[^1]:G6}."));
+        clock.Restart();
+
+        var projector = new NmfProjector(ht, data.Columns, k, 2.0, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations, allowMissing: true);
+        float[] features = projector.ProjectAll(data, pattern, degree, into: state.W);
+        // Σ over all entries of the zero-filled data, minus what the missing entries (zeros there) contributed.
+        double squaredError = Math.Max(Divergence.SquaredError(data, features, ht, k, degree) - MissingModelSquares(pattern, features, ht, k), 0);
+        double divergence = 0.5 * squaredError;
+        double objective = divergence + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k)) + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
+        double relativeError = data.SquaredNorm > 0 ? Math.Sqrt(squaredError / data.SquaredNorm) : 0;
+        var projectionTime = clock.Elapsed;
+        options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error over observed entries {relativeError:F6}."));
+
+        return new NmfResult(
+            new DenseMatrix(data.Rows, k, features.AsSpan(0, data.Rows * k).ToArray(), validate: false),
+            new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
+            outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
+            new NmfTimings(initTime, solverTime, projectionTime));
+    }
+
+    /// <summary>Throws when a matrix built to allow missing entries has one while <see cref="NmfFitOptions.MissingValues"/> is Error.</summary>
+    public static void RefuseMissing(INmfMatrix x)
+    {
+        if (x is not (DenseMatrix { AllowsMissing: true } or CsrMatrix { AllowsMissing: true }))
+            return;
+        var pattern = MissingPattern.Split(x).Pattern;
+        if (pattern.Count == 0)
+            return;
+        int row = Array.FindIndex(pattern.RowPointers, 1, p => p > 0) - 1;
+        throw MatrixChecks.InvalidValue(nameof(x), row, pattern.Indices[0], float.NaN);
+    }
+
+    /// <summary>Σ_{(i,j) missing} (w_i·h_j)², in double.</summary>
+    private static double MissingModelSquares(MissingPattern pattern, float[] w, float[] ht, int k)
+    {
+        double sum = 0;
+        for (int i = 0; i < pattern.Rows; i++)
+        {
+            foreach (int j in pattern.Row(i))
+            {
+                double y = 0;
+                for (int t = 0; t < k; t++)
+                    y += (double)w[i * k + t] * ht[j * k + t];
+                sum += y * y;
+            }
+        }
+        return sum;
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.Engine.RankSelection;
+
+/// <summary>
+/// Chooses the rank by cross-validation over entries (Wold 1978; Owen &amp; Perry 2009's bi-cross-validation;
+/// RcppML's <c>crossValidate</c>): hold out a seeded random fraction of the observed entries, fit each rank with
+/// <see cref="NmfMissingValues.Ignore"/> on the rest, and measure how well w·h predicts the held-out ones. Too small a
+/// rank underfits; too large a rank fits the noise and predicts worse, so the held-out error has its minimum near
+/// the rank the data has.
+/// </summary>
+/// <remarks>
+/// Entries already missing (NaN) stay missing and are never held out. In sparse data the implicit zeros are observed
+/// entries too and can be held out: each becomes an explicit NaN, so a sparse matrix grows by about
+/// fraction · rows · columns stored values during the run. Repeat r uses seed <c>Seed + r</c> for both its mask and its
+/// fit, for every rank.
+/// </remarks>
+public static class NmfRankSelection
+{
+    /// <summary>Runs the cross-validation.</summary>
+    /// <param name="x">The data (NaN = missing when built with <see cref="NmfMissingValues.Ignore"/>).</param>
+    /// <param name="ranks">The ranks to try, each at least 1.</param>
+    /// <param name="fit">The fit settings for every rank (its Rank, Seed and MissingValues are replaced); null for the defaults.</param>
+    /// <param name="holdOutFraction">Share of the observed entries held out, in (0, 0.5].</param>
+    /// <param name="repeats">Number of masks (and seeds), at least 1; 2 or more also measure stability.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range; the message names it.</exception>
+    public static NmfRankSelectionResult Run(INmfMatrix x, IReadOnlyList<int> ranks, NmfFitOptions? fit = null,
+        double holdOutFraction = 0.1, int repeats = 3)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(ranks);
+        fit ??= new NmfFitOptions();
+        if (ranks.Count == 0)
+            throw new ArgumentOutOfRangeException(nameof(ranks), "Give at least one rank.");
+        foreach (int r in ranks)
+            if (r < 1)
+                throw new ArgumentOutOfRangeException(nameof(ranks), r, "Every rank must be at least 1.");
+        if (!(holdOutFraction > 0 && holdOutFraction <= 0.5))
+            throw new ArgumentOutOfRangeException(nameof(holdOutFraction), holdOutFraction, "The held-out fraction must be in (0, 0.5].");
+        if (repeats < 1)
+            throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "Repeats must be at least 1.");
+
+        var masks = Enumerable.Range(0, repeats).Select(r => HoldOut.Create(x, holdOutFraction, unchecked(fit.Seed + r))).ToArray();
+        var scores = new List<NmfRankScore>(ranks.Count);
+        foreach (int rank in ranks)
+        {
+            var heldOut = new double[repeats];
+            var training = new double[repeats];
+            var components = new DenseMatrix[repeats];
+            double seconds = 0;
+            for (int r = 0; r < repeats; r++)
+            {
+                var options = fit with { Rank = rank, Seed = unchecked(fit.Seed + r), MissingValues = NmfMissingValues.Ignore, Log = null };
+                var clock = Stopwatch.StartNew();
+                var result = NmfEngine.Fit(masks[r].Training, options);
+                seconds += clock.Elapsed.TotalSeconds;
+                heldOut[r] = masks[r].HeldOutRmse(result.W, result.H);
+                training[r] = Math.Sqrt(2 * result.Divergence / Math.Max(1, masks[r].TrainingCount));
+                components[r] = result.H;
+            }
+            var score = new NmfRankScore(rank, heldOut.Average(), Spread(heldOut), training.Average(), Spread(training),
+                ComponentMatching.MeanStability(components), seconds / repeats);
+            scores.Add(score);
+            fit.Log?.Invoke(FormattableString.Invariant($"NMF rank {rank}: held-out RMSE {score.HeldOutError:G5}, training RMSE {score.TrainingError:G5}, stability {score.Stability:F3}, {score.Seconds:F2} s per fit."));
+        }
+        return new NmfRankSelectionResult(scores, holdOutFraction, repeats);
+    }
+
+    private static double Spread(double[] values)
+    {
+        if (values.Length < 2)
+            return 0;
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Nmf.DataReading;
+using MLNet.Nmf.Engine.Projection;
+
+namespace MLNet.Nmf;
+
+/// <summary>
+/// The features, reconstruction and error of the current row of one cursor, computed once per row position and
+/// shared by the getters of <see cref="NmfReconstructionTransformer"/>. Not thread-safe (a cursor is not).
+/// </summary>
+internal sealed class NmfRowReconstruction
+{
+    private readonly NmfModelParameters _model;
+    private readonly string _columnName;
+    private readonly ValueGetter<VBuffer<float>> _source;
+    private readonly ProjectionWorkspace _workspace;
+    private readonly bool _allowMissing;
+    private VBuffer<float> _row;
+    private long _position = -1;
+
+    public NmfRowReconstruction(NmfModelParameters model, string columnName, ValueGetter<VBuffer<float>> source)
+    {
+        _model = model;
+        _columnName = columnName;
+        _source = source;
+        _workspace = model.Projector.CreateWorkspace();
+        _allowMissing = model.MissingValues == NmfMissingValues.Ignore;
+        Features = new float[model.Rank];
+        Reconstruction = new float[model.FeatureCount];
+    }
+
+    public float[] Features { get; }
+
+    public float[] Reconstruction { get; }
+
+    public float Error { get; private set; }
+
+    /// <summary>Reads, checks and projects the row at <paramref name="position"/> unless it already did.</summary>
+    public void Update(long position)
+    {
+        if (position == _position)
+            return;
+        _source(ref _row);
+        var values = _row.GetValues();
+        var projector = _model.Projector;
+        if (_row.IsDense)
+        {
+            for (int j = 0; j < values.Length; j++)
+                if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
+                    DataViewMatrixReader.Check(_columnName, position, j, values[j], _allowMissing);
+            projector.Project(values, Features, _workspace);
+        }
+        else
+        {
+            var indices = _row.GetIndices();
+            for (int p = 0; p < values.Length; p++)
+                if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
+                    DataViewMatrixReader.Check(_columnName, position, indices[p], values[p], _allowMissing);
+            projector.Project(indices, values, Features, _workspace);
+        }
+        var reconstruction = _model.Reconstruct(Features);
+        reconstruction.CopyTo(Reconstruction, 0);
+        Error = ObservedError();
+        _position = position;
+    }
+
+    /// <summary>√(Σ_{observed j} (x_j − x̂_j)² / #observed); implicit zeros of a sparse row are observed.</summary>
+    private float ObservedError()
+    {
+        double sum = 0;
+        long observed = 0;
+        var values = _row.GetValues();
+        if (_row.IsDense)
+        {
+            for (int j = 0; j < values.Length; j++)
+                Accumulate(values[j], Reconstruction[j], ref sum, ref observed);
+        }
+        else
+        {
+            var indices = _row.GetIndices();
+            int p = 0;
+            for (int j = 0; j < Reconstruction.Length; j++)
+            {
+                float x = p < indices.Length && indices[p] == j ? values[p++] : 0f;
+                Accumulate(x, Reconstruction[j], ref sum, ref observed);
+            }
+        }
+        return observed == 0 ? 0f : (float)Math.Sqrt(sum / observed);
+    }
+
+    private static void Accumulate(float x, float y, ref double sum, ref long observed)
+    {
+        if (float.IsNaN(x))
+            return;
+        double d = (double)x - y;
+        sum += d * d;
+        observed++;
+    }
+}
