@@ -83,6 +83,17 @@ public sealed class NmfOptions
     public int? DegreeOfParallelism { get; set; }
 
     /// <summary>
+    /// Names the output slots after the components' top terms: with 3, slot t of the output column is named like
+    /// "game|games|multiplayer" (component t's three heaviest terms, see <see cref="NmfModelParameters.GetTopTerms"/>),
+    /// when the input column has slot names (FeaturizeText's terms). 0 (the default) names them Component0, Component1, ...
+    /// At most <see cref="MaxSlotNameTerms"/>. Saved with the model.
+    /// </summary>
+    public int SlotNameTerms { get; set; }
+
+    /// <summary>The largest <see cref="SlotNameTerms"/>.</summary>
+    public const int MaxSlotNameTerms = 100;
+
+    /// <summary>
     /// What a NaN in the input means. <see cref="NmfMissingValues.Error"/> (the default) refuses it, naming the row
     /// and slot. <see cref="NmfMissingValues.Ignore"/>: a NaN is a missing entry, left out of the objective in Fit and
     /// in Transform (a row's features are fitted to its observed slots only), so the reconstruction w·H predicts it.
@@ -111,7 +122,7 @@ public sealed class NmfOptions
 
     internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
 
-    internal NmfFitOptions ToEngine(int seed, Action<string>? log) => new()
+    internal NmfFitOptions ToEngine(int seed, Action<string>? log, Action<NmfProgress>? progress = null) => new()
     {
         Rank = Rank,
         Solver = Solver,
@@ -129,5 +140,6 @@ public sealed class NmfOptions
         DegreeOfParallelism = DegreeOfParallelism ?? Environment.ProcessorCount,
         MissingValues = MissingValues,
         Log = log,
+        Progress = progress,
     };
 }

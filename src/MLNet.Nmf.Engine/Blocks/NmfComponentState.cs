@@ -26,6 +26,7 @@ public sealed class NmfComponentState
     private readonly BlockPartition _blocks;
     private readonly float[] _crossProduct;
     private readonly int _degree;
+    private readonly FitProgress _progress;
     private double _firstViolation;
 
     /// <summary>Starts from the given components.</summary>
@@ -63,6 +64,7 @@ public sealed class NmfComponentState
         WSweeps = options.InnerIterationsFor(nonZeroCount, rows, columns);
         HSweeps = options.InnerIterationsFor(nonZeroCount, columns, rows);
         ComponentsGram = FactorOps.Gram(componentsTransposed, columns, k, _degree);
+        _progress = new FitProgress(options);
     }
 
     /// <summary>k.</summary>
@@ -125,9 +127,12 @@ public sealed class NmfComponentState
 
     /// <summary>
     /// Updates Hᵀ from the statistics of every block (summed in block order), records the objective and
-    /// applies the stopping rule. Returns <see cref="Finished"/>.
+    /// applies the stopping rule. Returns <see cref="Finished"/>. Reports progress
+    /// (<see cref="NmfFitOptions.Progress"/>, <see cref="NmfFitOptions.Log"/>) and checks
+    /// <see cref="NmfFitOptions.CancellationToken"/> once per call.
     /// </summary>
     /// <exception cref="InvalidOperationException"><see cref="Start"/> was not called.</exception>
+    /// <exception cref="OperationCanceledException">The fit was cancelled (the token, or the progress callback threw it).</exception>
     public bool Update(NmfBlockStatistics total)
     {
         Check(total);
@@ -147,6 +152,7 @@ public sealed class NmfComponentState
         start = Stopwatch.GetTimestamp();
         _history.Add(Objective(total, product));
         StageClock.Add("objective", start);
+        _progress.Report(Iterations, _history); // the one progress and cancellation hook of every block-wise fit
 
         if (Iterations == 1)
             _firstViolation = violation;

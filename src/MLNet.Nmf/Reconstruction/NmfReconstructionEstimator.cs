@@ -41,7 +41,7 @@ public sealed class NmfReconstructionEstimator : IEstimator<NmfReconstructionTra
         _outputs = outputs.ToArray();
         var inner = options.Clone();
         inner.OutputColumnName = string.IsNullOrWhiteSpace(options.OutputColumnName) ? HiddenFeatures : options.OutputColumnName;
-        _inner = new NmfEstimator(env, inner);
+        _inner = new NmfEstimator(env, new[] { inner });
     }
 
     /// <summary>The input's columns plus the chosen outputs: features (vector, rank), reconstruction (vector, as the input), error (Single).</summary>

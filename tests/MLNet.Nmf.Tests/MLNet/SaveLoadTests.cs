@@ -52,6 +52,17 @@ public class SaveLoadTests
         File.ReadAllBytes(loaded).Should().Equal(a);
     }
 
+    [Theory]
+    [InlineData("v1-text-nmf-last", "text-nmf-last", "debian-small.tsv")]
+    [InlineData("v1-digits-nmf-first", "digits-nmf-first", "digits-300.csv")]
+    public void ModelSavedByAnEarlierVersion_LoadsAndPredictsIdentically(string name, string variant, string dataFile)
+    {
+        string dir = Directory.CreateTempSubdirectory("nmf-oldmodel-").FullName;
+        string loaded = Path.Combine(dir, "loaded.bin");
+        Run("load-predict", variant, TestData.DataPath(dataFile), TestData.DataPath(Path.Combine("models", name + ".zip")), loaded);
+        File.ReadAllBytes(loaded).Should().Equal(File.ReadAllBytes(TestData.DataPath(Path.Combine("models", name + ".outputs.bin"))));
+    }
+
     [Fact]
     public void LoadInThisProcess_WithoutRegistration_MatchesTheProcessThatSaved()
     {
