@@ -21,6 +21,8 @@ internal sealed record BenchArgs
     public int Inner { get; init; } = NmfFitOptions.Defaults.InnerIterations;
     public bool Pipeline { get; init; }
     public int PredictRows { get; init; } = 20000;
+    public int Replicate { get; init; } = 1;
+    public int? Passes { get; init; }
     public string? Digits { get; init; }
     public double Missing { get; init; }
     public int[] Ranks { get; init; } = [];
@@ -78,6 +80,8 @@ internal sealed record BenchArgs
                 "--inner" => result with { Inner = Int() },
                 "--predict-rows" => result with { PredictRows = Int() },
                 "--pipeline" => result with { Pipeline = true },
+                "--replicate" => result with { Replicate = Int() },
+                "--passes" => result with { Passes = Int() },
                 _ => throw new ArgumentException($"Unknown option {key}.\n{Usage}"),
             };
         }
@@ -87,6 +91,8 @@ internal sealed record BenchArgs
             throw new ArgumentException("--missing must be in [0, 1).");
         if (result.Runs < 1)
             throw new ArgumentException("--runs must be at least 1.");
+        if (result.Replicate < 1)
+            throw new ArgumentException("--replicate must be at least 1.");
         return result;
     }
 
@@ -118,10 +124,10 @@ internal sealed record BenchArgs
     }
 
     public const string Usage =
-        "usage: MLNet.Nmf.Benchmarks fit|transform|predict|rank-selection (--csr FILE | --dense FILE | --digits FILE.csv) [--rank K] [--iterations N] [--tol T]\n" +
+        "usage: MLNet.Nmf.Benchmarks fit|transform|predict|rank-selection|stream-fit (--csr FILE | --dense FILE | --digits FILE.csv) [--rank K] [--iterations N] [--tol T]\n" +
         "       [--missing F (that share of the stored values set to NaN, fitted with MissingValues = Ignore)]\n" +
         "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection) [--alpha A (AlphaW, L2)]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
-        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N]\n" +
+        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N] [--replicate N] [--passes P]\n" +
         "       MLNet.Nmf.Benchmarks machine [--threads P]   (FMA and copy peaks)";
 }

@@ -45,6 +45,9 @@ switch (a.Command)
     case "transform":
         EngineBench.Transform(a, x, dataset);
         break;
+    case "stream-fit":
+        StreamBench.Fit(a, x, dataset);
+        break;
     case "rank-selection":
         RankSelectionBench.Run(a, x, dataset);
         break;

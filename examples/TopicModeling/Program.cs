@@ -11,16 +11,18 @@ string dataPath = Path.Combine(AppContext.BaseDirectory, "Data", "debian-descrip
 var data = ml.Data.LoadFromTextFile<PackageRow>(dataPath, separatorChar: '\t', hasHeader: true, allowQuoting: false);
 var split = ml.Data.TrainTestSplit(data, testFraction: 0.25, seed: 1);
 
-// 1. Text -> tf-idf words -> 20 non-negative topics.
-var featurize = ml.Transforms.Text.FeaturizeText("Features", new TextFeaturizingEstimator.Options
-{
-    CharFeatureExtractor = null,
-    KeepPunctuations = false,
-    KeepNumbers = false,
-    WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = 1, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf },
-    StopWordsRemoverOptions = new StopWordsRemovingEstimator.Options { Language = TextFeaturizingEstimator.Language.English },
-    Norm = TextFeaturizingEstimator.NormFunction.L2,
-}, nameof(PackageRow.Description));
+// 1. Text -> tf-idf words (no character n-grams, no English stop words: ML.NET's list, plus "you" and "your", which it
+//    lacks) -> 20 non-negative topics.
+var featurize = ml.Transforms.Text.NormalizeText("Text", nameof(PackageRow.Description), keepPunctuations: false, keepNumbers: false)
+    .Append(ml.Transforms.Text.TokenizeIntoWords("Words", "Text"))
+    .Append(ml.Transforms.Text.RemoveStopWords("Words", "Words", "you", "your"))
+    .Append(ml.Transforms.Text.FeaturizeText("Features", new TextFeaturizingEstimator.Options
+    {
+        CharFeatureExtractor = null,
+        WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = 1, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf },
+        StopWordsRemoverOptions = new StopWordsRemovingEstimator.Options { Language = TextFeaturizingEstimator.Language.English },
+        Norm = TextFeaturizingEstimator.NormFunction.L2,
+    }, "Words"));
 var topicsPipeline = featurize.Append(ml.Transforms.NonNegativeMatrixFactorization("Topics", "Features", rank: 20));
 
 var clock = Stopwatch.StartNew();
@@ -32,7 +34,7 @@ Console.WriteLine();
 Console.WriteLine("Topics (top terms):");
 for (int t = 0; t < nmf.Model.Rank; t++)
 {
-    var terms = nmf.Model.GetTopSlots(t, 8).Select(s => s.Slot.StartsWith("w.", StringComparison.Ordinal) ? s.Slot[2..] : s.Slot);
+    var terms = nmf.Model.GetTopTerms(t, 8).Select(s => s.Term);
     Console.WriteLine($"  {t,2}: {string.Join(", ", terms)}");
 }
 
@@ -73,7 +75,7 @@ var after = engine.Predict(probe).Topics;
 int top = Array.IndexOf(after, after.Max());
 Console.WriteLine();
 Console.WriteLine($"Saved to {modelPath} and loaded back: the probe's strongest topic is {top} " +
-                  $"({string.Join(", ", nmf.Model.GetTopSlots(top, 5).Select(s => s.Slot.StartsWith("w.", StringComparison.Ordinal) ? s.Slot[2..] : s.Slot))}); " +
+                  $"({string.Join(", ", nmf.Model.GetTopTerms(top, 5).Select(s => s.Term))}); " +
                   $"identical to the in-memory model: {before.SequenceEqual(after)}.");
 
 static double Cosine(float[] a, float[] b)

@@ -247,6 +247,29 @@ public static class NmfEngine
     }
 
     /// <summary>
+    /// Fits the components H to data that is read block by block and never held whole (out of core): exact
+    /// alternating HALS, one pass over the data per iteration, each block's features W_b kept in a temporary
+    /// file between passes. The first pass counts the rows and sums what the start needs.
+    /// </summary>
+    /// <remarks>
+    /// Every iteration is <see cref="FitBlocks"/>' iteration on the same blocks, so the components equal
+    /// FitBlocks' bit for bit (for a Random start); they never depend on the thread count. Memory holds one block
+    /// of X (and its transpose), its W_b, Hᵀ and two k x n statistics, whatever the number of rows.
+    /// Solver <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss only.
+    /// </remarks>
+    /// <param name="source">The data: each call of <see cref="INmfRowBlockSource.ReadBlocks"/> is one pass.</param>
+    /// <param name="options">The fit's settings; null for the defaults.</param>
+    /// <param name="streaming">The streaming settings (passes, warm start, where W lives); null for the defaults.</param>
+    /// <exception cref="ArgumentException">Another solver or loss, an SVD start, or initial components of the wrong shape.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, or changed between passes.</exception>
+    public static NmfStreamedResult FitStreamed(INmfRowBlockSource source, NmfFitOptions? options = null, NmfStreamingOptions? streaming = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return StreamedFitDriver.Fit(source, options ?? new NmfFitOptions(), streaming ?? new NmfStreamingOptions());
+    }
+
+    /// <summary>
     /// A projector for components learned elsewhere (e.g. loaded from a saved model): rows are projected
     /// exactly as <see cref="Fit"/> projects its training rows.
     /// </summary>

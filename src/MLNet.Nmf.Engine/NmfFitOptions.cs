@@ -33,6 +33,8 @@ public sealed record NmfFitOptions
         public const double ProjectionTolerance = 1e-6;
         /// <summary>Default <see cref="ProjectionMaxIterations"/>.</summary>
         public const int ProjectionMaxIterations = 500;
+        /// <summary>Default <see cref="ProgressInterval"/>: 5 seconds.</summary>
+        public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
     }
 
     /// <summary>
@@ -134,8 +136,19 @@ public sealed record NmfFitOptions
     /// <summary>Set by <see cref="NmfEngine.Fit"/> on the options of a rescaled problem (see <see cref="DataScale"/>).</summary>
     internal DataScale Scale { get; init; }
 
-    /// <summary>Receives progress and outcome messages (initialisation, iterations, convergence); null for none.</summary>
+    /// <summary>Receives progress and outcome messages (initialisation, iterations, convergence); null for none.
+    /// Progress lines come after the first iteration and then every <see cref="ProgressInterval"/>.</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>Called once per outer iteration with where the fit stands, in every fit mode; null for none. It may throw to
+    /// stop the fit (the exception propagates out of <see cref="NmfEngine.Fit"/>); keep it cheap.</summary>
+    public Action<NmfProgress>? Progress { get; init; }
+
+    /// <summary>Checked once per outer iteration; when signalled the fit stops with <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>Least time between two progress lines on <see cref="Log"/> (after the first iteration's line). Default 5 s.</summary>
+    public TimeSpan ProgressInterval { get; init; } = Defaults.ProgressInterval;
 
     /// <summary>
     /// Checks every option that does not depend on the data, as <see cref="NmfEngine.Fit"/> does first;

@@ -4,94 +4,259 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Nmf.DataReading;
 using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Solvers;
 using MLNet.Nmf.MLNetInterop;
+using MLNet.Nmf.Progress;
 
 namespace MLNet.Nmf;
 
 /// <summary>
 /// Learns non-negative components H (rank x features) from a non-negative, known-size vector column of
 /// Single, such that X ≈ W · H, and produces an <see cref="NmfTransformer"/> that appends each row's
-/// non-negative features w. Create it with <c>mlContext.Transforms.NonNegativeMatrixFactorization(...)</c>.
+/// non-negative features w. Several column pairs can be fitted by one estimator, each with its own options, as
+/// ML.NET's PCA and LDA estimators allow. Create it with <c>mlContext.Transforms.NonNegativeMatrixFactorization(...)</c>.
 /// </summary>
 /// <remarks>
 /// Algorithms: coordinate descent / HALS (Cichocki &amp; Phan 2009), multiplicative updates for
 /// beta-divergences (Lee &amp; Seung 2001; Févotte &amp; Idier 2011), cyclic coordinate descent for KL
 /// (Hsieh &amp; Dhillon 2011); NNDSVD initialisation (Boutsidis &amp; Gallopoulos 2008).
-/// Progress and the outcome go to <c>MLContext.Log</c>.
+/// Each column is fitted in memory or streamed block by block (<see cref="NmfOptions.FitMode"/>).
+/// Progress goes to ML.NET's progress channel and, every few seconds, to <c>MLContext.Log</c>; the outcome to
+/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration.
 /// </remarks>
 public sealed class NmfEstimator : IEstimator<NmfTransformer>
 {
     private readonly IHost _host;
-    private readonly NmfOptions _options;
+    private readonly NmfOptions[] _columns;
 
-    internal NmfEstimator(IHostEnvironment env, NmfOptions options)
+    internal NmfEstimator(IHostEnvironment env, NmfOptions[] columns)
     {
         ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(columns);
         _host = env.Register(nameof(NmfEstimator));
+        if (columns.Length == 0)
+            throw new ArgumentException("Give at least one column (NmfOptions with an OutputColumnName).", nameof(columns));
+        foreach (var options in columns)
+            Validate(options);
+        var duplicate = columns.GroupBy(c => c.OutputColumnName).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate != null)
+            throw new ArgumentException($"The output column '{duplicate.Key}' is given {duplicate.Count()} times; each column pair needs its own output column.", nameof(columns));
+        // Copies: NmfOptions is mutable, and a change after these checks must not reach Fit unchecked.
+        _columns = columns.Select(c => c.Clone()).ToArray();
+    }
+
+    private static void Validate(NmfOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("The output column name must not be empty.", nameof(options.OutputColumnName));
         if (options.InputColumnName is { } input && string.IsNullOrWhiteSpace(input))
             throw new ArgumentException("The input column name must not be empty (use null for the output column's name).", nameof(options.InputColumnName));
         if (options.MaximumIterations < 1)
             throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
+        if (options.BlockSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.BlockSize), options.BlockSize, "BlockSize (rows per block of a streamed fit) must be at least 1.");
+        if (options.MaximumPasses < 2)
+            throw new ArgumentOutOfRangeException(nameof(options.MaximumPasses), options.MaximumPasses, "MaximumPasses must be at least 2: one to count the rows and one per iteration.");
+        if (!Enum.IsDefined(options.FitMode))
+            throw new ArgumentOutOfRangeException(nameof(options.FitMode), options.FitMode, "Unknown FitMode; use Auto, InMemory or Streamed.");
+        if (options.FitMode == NmfFitMode.Streamed && !CanStream(options))
+            throw new ArgumentException($"FitMode Streamed needs Solver CoordinateDescent, Loss Frobenius and MissingValues Error, but Solver is {options.Solver}, Loss {options.Loss} and MissingValues {options.MissingValues}. Use FitMode InMemory (or Auto) for them.", nameof(options.FitMode));
         if (options.DegreeOfParallelism is int degree && degree < 1)
             throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
-        // A copy: NmfOptions is mutable, and a change after this check must not reach Fit unchecked.
-        _options = options.Clone();
-        _options.ToEngine(seed: 0, log: null).Validate(); // every other option, before any data is read
-
+        if (options.SlotNameTerms < 0 || options.SlotNameTerms > NmfOptions.MaxSlotNameTerms)
+            throw new ArgumentOutOfRangeException(nameof(options.SlotNameTerms), options.SlotNameTerms, $"SlotNameTerms must be between 0 and {NmfOptions.MaxSlotNameTerms}.");
+        options.ToEngine(seed: 0, log: null).Validate(); // every other option, before any data is read
     }
 
-    private string InputColumnName => _options.InputColumnName ?? _options.OutputColumnName;
+    private static string InputOf(NmfOptions options) => options.InputColumnName ?? options.OutputColumnName;
 
-    /// <summary>The output schema: the input's columns plus the output column (known-size vector of Single, length rank).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or is not a known-size vector of Single.</exception>
+    /// <summary>The output schema: the input's columns plus one output column per pair (known-size vector of Single, length rank).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An input column is missing or is not a known-size vector of Single.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         _host.CheckValue(inputSchema, nameof(inputSchema));
-        if (!inputSchema.TryFindColumn(InputColumnName, out var column))
-            throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", InputColumnName);
-        if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
-            throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", InputColumnName, ExpectedType, column.GetTypeString());
         var result = inputSchema.ToDictionary(c => c.Name);
-        var slotNames = new SchemaShape(new[]
+        foreach (var options in _columns)
         {
-            new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
-        });
-        result[_options.OutputColumnName] = new SchemaShape.Column(_options.OutputColumnName,
-            SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, slotNames);
+            string inputName = InputOf(options);
+            if (!inputSchema.TryFindColumn(inputName, out var column))
+                throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName);
+            if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
+                throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName, ExpectedType, column.GetTypeString());
+            var slotNames = new SchemaShape(new[]
+            {
+                new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
+            });
+            result[options.OutputColumnName] = new SchemaShape.Column(options.OutputColumnName,
+                SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, slotNames);
+        }
         return new SchemaShape(result.Values);
     }
 
-    /// <summary>Reads the input column once and fits the components.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
+    /// <summary>
+    /// Fits the components of each column pair, one after the other: in memory (the column read once into one
+    /// matrix) or streamed (read block by block, one pass per iteration), as <see cref="NmfOptions.FitMode"/> says;
+    /// the log tells which and why.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite (the message names row, slot and value).</exception>
-    public NmfTransformer Fit(IDataView input)
+    /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
+    public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);
+
+    /// <summary>
+    /// Warm start, as ML.NET's trainers offer it: fits starting from an existing model's components (e.g. a loaded
+    /// model, to update it with new data). Each row's features start as its projection onto those components.
+    /// </summary>
+    /// <param name="input">The training data.</param>
+    /// <param name="modelParameters">The model to start from: same rank and number of input slots.</param>
+    /// <exception cref="ArgumentException">The estimator has several column pairs, or the model's rank or slot count differs from this estimator's rank or the input column.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite.</exception>
+    public NmfTransformer Fit(IDataView input, NmfModelParameters modelParameters)
+    {
+        ArgumentNullException.ThrowIfNull(modelParameters);
+        if (_columns.Length != 1)
+            throw new ArgumentException($"A warm start takes one model, but this estimator has {_columns.Length} column pairs; use one estimator per column to warm-start.", nameof(modelParameters));
+        return FitCore(input, modelParameters);
+    }
+
+    private NmfTransformer FitCore(IDataView input, NmfModelParameters? initial)
     {
         _host.CheckValue(input, nameof(input));
-        var column = input.Schema.GetColumnOrNull(InputColumnName)
-            ?? throw _host.ExceptSchemaMismatch(nameof(input), "input", InputColumnName);
-        CheckInputType(_host, InputColumnName, column.Type, expectedSize: null);
+        foreach (var options in _columns)
+        {
+            var column = input.Schema.GetColumnOrNull(InputOf(options))
+                ?? throw _host.ExceptSchemaMismatch(nameof(input), "input", InputOf(options));
+            CheckInputType(_host, InputOf(options), column.Type, expectedSize: null);
+            int size = column.Type.GetVectorSize();
+            if (options.Rank > size) // refused before any data pass (the engine checks it again)
+                throw new ArgumentOutOfRangeException(nameof(NmfOptions.Rank), options.Rank, string.Create(CultureInfo.InvariantCulture,
+                    $"Rank {options.Rank} is above the number of features ({size}) of column '{InputOf(options)}': with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {size}."));
+            if (initial is not null && (initial.Rank != options.Rank || initial.FeatureCount != size))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The model to start from has rank {initial.Rank} and {initial.FeatureCount} input slots; this fit needs rank {options.Rank} and the {size} slots of column '{InputOf(options)}'."), "modelParameters");
+        }
+        var models = _columns.Select(options => FitColumn(input, options, initial)).ToArray();
+        return new NmfTransformer(_host, _columns.Select(c => (c.OutputColumnName, InputOf(c))).ToArray(), models,
+            _columns.Select(c => c.SlotNameTerms).ToArray());
+    }
+
+    private NmfModelParameters FitColumn(IDataView input, NmfOptions columnOptions, NmfModelParameters? initial)
+    {
+        string inputName = InputOf(columnOptions);
+        var column = input.Schema[inputName];
         int size = column.Type.GetVectorSize();
-        if (_options.Rank > size) // refused before the data pass (the engine checks it again)
-            throw new ArgumentOutOfRangeException(nameof(NmfOptions.Rank), _options.Rank, string.Create(CultureInfo.InvariantCulture,
-                $"Rank {_options.Rank} is above the number of features ({size}) of column '{InputColumnName}': with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {size}."));
+        using var channel = _host.Start($"Fitting NMF on '{inputName}'");
+        int seed = columnOptions.Seed ?? Interop.SeedOf(_host) ?? 0;
+        using var progress = new FitProgressReporter(_host, inputName);
+        var options = columnOptions.ToEngine(seed, message => channel.Info(message), progress.Report);
+        INmfMatrix? matrix = null;
+        string[]? slotNames = null;
+        switch (columnOptions.FitMode)
+        {
+            case NmfFitMode.InMemory:
+                channel.Info("NMF: fitting in memory (FitMode InMemory).");
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
+                break;
+            case NmfFitMode.Auto when !CanStream(columnOptions):
+                channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {columnOptions.Solver} with Loss {columnOptions.Loss} and MissingValues {columnOptions.MissingValues} cannot stream).");
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
+                break;
+            case NmfFitMode.Auto:
+                long budget = MemoryBudget();
+                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues) is { } read)
+                {
+                    (matrix, slotNames) = read;
+                    channel.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"NMF: fitting in memory (FitMode Auto: {matrix.Rows} rows, {matrix.StoredCount} stored values fit in the budget of {budget / 1048576} MiB, a quarter of the memory available to the GC)."));
+                }
+                else
+                {
+                    channel.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"NMF: streaming (FitMode Auto: an in-memory copy of column '{inputName}' would exceed the budget of {budget / 1048576} MiB, a quarter of the memory available to the GC; row count {(input.GetRowCount() is long r ? r.ToString(CultureInfo.InvariantCulture) : "unknown")})."));
+                }
+                break;
+            default:
+                channel.Info("NMF: streaming (FitMode Streamed).");
+                break;
+        }
 
-        using var channel = _host.Start("Fitting NMF");
-        var (matrix, slotNames) = DataViewMatrixReader.Read(input, InputColumnName, size, _options.MissingValues);
-        int seed = _options.Seed ?? Interop.SeedOf(_host) ?? 0;
-        var options = _options.ToEngine(seed, message => channel.Info(message));
-        var result = NmfEngine.Fit(matrix, options);
-        if (!result.Converged && options.Tolerance > 0)
+        if (matrix is null)
+            return FitStreamed(channel, input, column, size, columnOptions, options, initial);
+        if (columnOptions.Rank > matrix.Rows)
             channel.Warning(string.Create(CultureInfo.InvariantCulture,
-                $"NMF stopped at MaximumIterations = {options.MaxIterations} without converging (tolerance {options.Tolerance}); raise MaximumIterations or Tolerance."));
+                $"Rank {columnOptions.Rank} exceeds the number of rows ({matrix.Rows}) of column '{inputName}': at most {matrix.Rows} components can be independent and the rest only repeat them; lower Rank or fit on more rows."));
+        return FitInMemory(channel, matrix, options, initial, slotNames);
+    }
 
-        var model = new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
+    private static NmfModelParameters FitInMemory(IChannel channel, INmfMatrix matrix, NmfFitOptions options, NmfModelParameters? initial, string[]? slotNames)
+    {
+        if (initial is not null)
+        {
+            var components = new DenseMatrix(initial.Rank, initial.FeatureCount, initial.RawComponents.ToArray());
+            var start = NmfEngine.CreateProjector(components, options.EffectiveBeta, Penalty.For(options, matrix.Rows, matrix.Columns).W, options.MissingValues,
+                options.ProjectionTolerance, options.ProjectionMaxIterations);
+            options = options with { Initialization = NmfInitialization.Custom, InitialH = components, InitialW = start.Transform(matrix, options.DegreeOfParallelism) };
+        }
+        var result = NmfEngine.Fit(matrix, options);
+        WarnIfNotConverged(channel, result.Converged, options);
+        return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
             result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(), slotNames,
             options.MissingValues);
-        return new NmfTransformer(_host, _options.OutputColumnName, InputColumnName, model);
     }
+
+    private static NmfModelParameters FitStreamed(IChannel channel, IDataView input, DataViewSchema.Column column, int size, NmfOptions columnOptions, NmfFitOptions options, NmfModelParameters? initial)
+    {
+        var source = new DataViewBlockSource(input, column.Name, size, columnOptions.BlockSize);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool suggested = false;
+        var streaming = new NmfStreamingOptions
+        {
+            MaxPasses = columnOptions.MaximumPasses,
+            InitialComponents = initial is null ? null : new DenseMatrix(initial.Rank, initial.FeatureCount, initial.RawComponents.ToArray()),
+            PassCompleted = (pass, rows, objective) =>
+            {
+                // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline.
+                if (!suggested && pass >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
+                {
+                    suggested = true;
+                    channel.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"NMF: reading the input took {source.ReadTime.TotalSeconds:F1} s of the {clock.Elapsed.TotalSeconds:F1} s of {pass} passes: each pass re-runs the pipeline upstream of this estimator. If the featurized data fits in memory, append AppendCacheCheckpoint(mlContext) before NMF; otherwise save it once with mlContext.Data.SaveAsBinary and fit on mlContext.Data.LoadFromBinary."));
+                }
+            },
+        };
+        var result = NmfEngine.FitStreamed(source, options, streaming);
+        WarnIfNotConverged(channel, result, columnOptions, options);
+        return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
+            options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
+            result.Iterations, result.Converged, result.RelativeError, result.Divergence, result.LossHistory.ToArray(),
+            DataViewMatrixReader.ReadSlotNames(column, size), options.MissingValues);
+    }
+
+    private static void WarnIfNotConverged(IChannel channel, bool converged, NmfFitOptions options)
+    {
+        if (!converged && options.Tolerance > 0)
+            channel.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"NMF stopped at MaximumIterations = {options.MaxIterations} without converging (tolerance {options.Tolerance}); raise MaximumIterations or Tolerance."));
+    }
+
+    private static void WarnIfNotConverged(IChannel channel, NmfStreamedResult result, NmfOptions columnOptions, NmfFitOptions options)
+    {
+        if (!result.Converged && options.Tolerance > 0)
+            channel.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"NMF stopped after {result.Passes} passes ({result.Iterations} iterations; MaximumPasses = {columnOptions.MaximumPasses}, MaximumIterations = {options.MaxIterations}) without converging (tolerance {options.Tolerance}); raise MaximumPasses or Tolerance."));
+    }
+
+    /// <summary>A streamed fit runs coordinate descent on the Frobenius loss, without missing entries (the block step has no masked arithmetic).</summary>
+    private static bool CanStream(NmfOptions options) =>
+        options.Solver == NmfSolver.CoordinateDescent && options.Loss == NmfLoss.Frobenius && options.MissingValues == NmfMissingValues.Error;
+
+    /// <summary>The most an in-memory copy may take in Auto mode: a quarter of what the GC may use (machine, container or heap limit).</summary>
+    private static long MemoryBudget() => Math.Max(1, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     private const string ExpectedType = "known-size vector of Single";
 

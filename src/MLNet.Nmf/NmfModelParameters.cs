@@ -2,6 +2,7 @@ using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Engine.Projection;
 using MLNet.Nmf.Engine.Solvers;
+using MLNet.Nmf.Topics;
 
 namespace MLNet.Nmf;
 
@@ -110,6 +111,26 @@ public sealed class NmfModelParameters
             .Take(count)
             .Select(j => (_slotNames?[j] ?? $"Slot{j}", _components[offset + j]))
             .ToArray();
+    }
+
+    /// <summary>
+    /// Like <see cref="GetTopSlots"/> with the slot names made readable: FeaturizeText's <c>Word.rust</c> becomes
+    /// <c>rust</c> and a word n-gram <c>Word.game|engine</c> becomes <c>game engine</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="component"/> is not in [0, Rank) or <paramref name="count"/> is below 1.</exception>
+    public IReadOnlyList<(string Term, float Weight)> GetTopTerms(int component, int count) =>
+        GetTopSlots(component, count).Select(s => (SlotNameText.CleanTerm(s.Slot), s.Weight)).ToArray();
+
+    /// <summary>
+    /// Every component as a topic with its <paramref name="termsPerTopic"/> heaviest terms (see <see cref="GetTopTerms"/>),
+    /// in component order: the one-call summary, like LDA's <c>numberOfSummaryTermsPerTopic</c> / <c>GetLdaDetails</c>.
+    /// Print a topic to get "Topic 3: game, strategy, board".
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="termsPerTopic"/> is below 1.</exception>
+    public IReadOnlyList<NmfTopic> GetTopics(int termsPerTopic = 10)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(termsPerTopic, 1);
+        return Enumerable.Range(0, Rank).Select(t => new NmfTopic(t, GetTopTerms(t, termsPerTopic))).ToArray();
     }
 
     /// <summary>Reconstructs a row from its features: x̂ = w · H (the inverse transform), all <see cref="FeatureCount"/> slots,

@@ -1,4 +1,5 @@
 using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
 
 namespace MLNet.Nmf;
 
@@ -27,6 +28,10 @@ public sealed class NmfOptions
         public const double Tolerance = NmfFitOptions.Defaults.Tolerance;
         /// <summary>Default <see cref="InnerIterations"/>.</summary>
         public const int InnerIterations = NmfFitOptions.Defaults.InnerIterations;
+        /// <summary>Default <see cref="BlockSize"/>.</summary>
+        public const int BlockSize = 8192;
+        /// <summary>Default <see cref="MaximumPasses"/>.</summary>
+        public const int MaximumPasses = NmfStreamingOptions.Defaults.MaxPasses;
     }
 
     /// <summary>Name of the appended column (known-size vector of Single, length <see cref="Rank"/>).</summary>
@@ -78,6 +83,17 @@ public sealed class NmfOptions
     public int? DegreeOfParallelism { get; set; }
 
     /// <summary>
+    /// Names the output slots after the components' top terms: with 3, slot t of the output column is named like
+    /// "game|games|multiplayer" (component t's three heaviest terms, see <see cref="NmfModelParameters.GetTopTerms"/>),
+    /// when the input column has slot names (FeaturizeText's terms). 0 (the default) names them Component0, Component1, ...
+    /// At most <see cref="MaxSlotNameTerms"/>. Saved with the model.
+    /// </summary>
+    public int SlotNameTerms { get; set; }
+
+    /// <summary>The largest <see cref="SlotNameTerms"/>.</summary>
+    public const int MaxSlotNameTerms = 100;
+
+    /// <summary>
     /// What a NaN in the input means. <see cref="NmfMissingValues.Error"/> (the default) refuses it, naming the row
     /// and slot. <see cref="NmfMissingValues.Ignore"/>: a NaN is a missing entry, left out of the objective in Fit and
     /// in Transform (a row's features are fitted to its observed slots only), so the reconstruction w·H predicts it.
@@ -88,9 +104,25 @@ public sealed class NmfOptions
     /// </summary>
     public NmfMissingValues MissingValues { get; set; } = NmfMissingValues.Error;
 
+    /// <summary>
+    /// In memory, streamed, or chosen by the data's size (<see cref="NmfFitMode.Auto"/>, the default: see there).
+    /// A streamed fit needs <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss and starts from Random
+    /// (or from a model's components, with <see cref="NmfEstimator.Fit(Microsoft.ML.IDataView, NmfModelParameters)"/>).
+    /// </summary>
+    public NmfFitMode FitMode { get; set; } = NmfFitMode.Auto;
+
+    /// <summary>Streamed fit: rows per block, the most rows held in memory at once (at least 1).</summary>
+    public int BlockSize { get; set; } = Defaults.BlockSize;
+
+    /// <summary>
+    /// Streamed fit: the most passes over the data (at least 2). The first counts and checks the rows; each
+    /// further pass is one iteration (also bounded by <see cref="MaximumIterations"/> and <see cref="Tolerance"/>).
+    /// </summary>
+    public int MaximumPasses { get; set; } = Defaults.MaximumPasses;
+
     internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
 
-    internal NmfFitOptions ToEngine(int seed, Action<string>? log) => new()
+    internal NmfFitOptions ToEngine(int seed, Action<string>? log, Action<NmfProgress>? progress = null) => new()
     {
         Rank = Rank,
         Solver = Solver,
@@ -108,5 +140,6 @@ public sealed class NmfOptions
         DegreeOfParallelism = DegreeOfParallelism ?? Environment.ProcessorCount,
         MissingValues = MissingValues,
         Log = log,
+        Progress = progress,
     };
 }

@@ -4,10 +4,13 @@ using Microsoft.ML.Transforms.Text;
 using MLNet.Nmf;
 
 // usage: MLNet.Nmf.ModelRunner fit-save <variant> <data> <model.zip> <outputs.bin>
+//        MLNet.Nmf.ModelRunner stream-bounded <rows> <columns> <nonzeros-per-row>
 //        MLNet.Nmf.ModelRunner load-predict <variant> <data> <model.zip> <outputs.bin>
 // Variants place the NMF transformer at different positions of a chain (or leave it out); the
 // outputs file holds every float of the variant's output columns, row by row, from Transform and
 // then from a PredictionEngine, so two processes can be compared byte for byte.
+if (args.Length == 4 && args[0] == "stream-bounded")
+    return BoundedStream.Run(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]));
 if (args.Length != 5)
 {
     Console.Error.WriteLine("usage: MLNet.Nmf.ModelRunner fit-save|load-predict <variant> <data> <model.zip> <outputs.bin>");
@@ -82,6 +85,10 @@ static IEstimator<ITransformer> Pipeline(MLContext ml, string variant)
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Topics", maximumNumberOfIterations: 20))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedSection", "PredictedLabel")),
         "text-featurize-only" => featurize,
+        "text-nmf-streamed" => featurize.Append(ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
+        {
+            OutputColumnName = "Topics", InputColumnName = "Features", Rank = 6, FitMode = NmfFitMode.Streamed, BlockSize = 50, MaximumPasses = 8,
+        })),
         "digits-nmf-first" => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
             {
                 OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = 8,

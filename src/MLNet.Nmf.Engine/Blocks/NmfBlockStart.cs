@@ -46,17 +46,17 @@ public static class NmfBlockStart
         if (rows < 0)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be >= 0.");
         var w = FactorLayout.Allocate(rows, rank);
-        FillRandomFeatures(w, seed, rank, columns, firstRow, scale);
+        FillRandomFeatures(w, rows, seed, rank, columns, firstRow, scale);
         return w;
     }
 
-    /// <summary>Writes the random start of the rows of <paramref name="w"/> (all but the 8 spare floats).</summary>
-    internal static void FillRandomFeatures(float[] w, int seed, int rank, int columns, long firstRow, double scale)
+    /// <summary>Writes the random start of <paramref name="rows"/> rows into the start of <paramref name="w"/>.</summary>
+    internal static void FillRandomFeatures(float[] w, int rows, int seed, int rank, int columns, long firstRow, double scale)
     {
         // The draws of Hᵀ come first (n·k Gaussians), then W's row by row.
         ulong index = (ulong)columns * (ulong)rank + (ulong)firstRow * (ulong)rank;
         var random = SeededRandom.AtGaussian((ulong)(uint)seed, index);
-        int count = w.Length - FactorLayout.Padding;
+        int count = rows * rank;
         for (int i = 0; i < count; i++)
             w[i] = (float)Math.Abs(scale * random.NextGaussian());
     }

@@ -43,11 +43,16 @@ public sealed class NmfBlockStep
         return rows;
     }
 
-    internal NmfBlockStep(DataOperand data)
+    internal NmfBlockStep(DataOperand data, float[]? workBuffer = null)
     {
         _data = data;
         _rowBlocks = BlockPartition.Even(data.Rows, 256);
+        _product = workBuffer ?? Array.Empty<float>(); // a driver may share one buffer across its blocks
     }
+
+    /// <summary>The work buffer's length for a block of <paramref name="rows"/> rows: max(rows, n)·k plus padding.</summary>
+    internal static int WorkBufferLength(int rows, int columns, int k) =>
+        checked(Math.Max(rows, columns) * k + FactorLayout.Padding);
 
     /// <summary>Rows in the block.</summary>
     public int Rows => _data.Rows;

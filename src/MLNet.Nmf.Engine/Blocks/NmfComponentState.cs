@@ -26,6 +26,7 @@ public sealed class NmfComponentState
     private readonly BlockPartition _blocks;
     private float[] _crossProduct;
     private readonly int _degree;
+    private readonly FitProgress _progress;
     private double _firstViolation;
 
     /// <summary>Starts from the given components.</summary>
@@ -63,6 +64,7 @@ public sealed class NmfComponentState
         WSweeps = options.InnerIterationsFor(nonZeroCount, rows, columns);
         HSweeps = options.InnerIterationsFor(nonZeroCount, columns, rows);
         ComponentsGram = FactorOps.Gram(componentsTransposed, columns, k, _degree);
+        _progress = new FitProgress(options);
     }
 
     /// <summary>k.</summary>
@@ -101,6 +103,12 @@ public sealed class NmfComponentState
     /// <summary>True when no further iteration should run: converged, or <see cref="NmfFitOptions.MaxIterations"/> reached.</summary>
     public bool Finished => Converged || Iterations >= _options.MaxIterations;
 
+    /// <summary>‖X − WH‖²_F of the last objective computed (the blocks' W and the current H), from the trace identity.</summary>
+    public double SquaredError { get; private set; }
+
+    /// <summary>‖X‖²_F as the last statistics summed it.</summary>
+    public double DataSquaredNorm { get; private set; }
+
     /// <summary>The objective at the start (<see cref="Start"/>) and after each iteration.</summary>
     public IReadOnlyList<double> LossHistory => _history;
 
@@ -119,9 +127,12 @@ public sealed class NmfComponentState
 
     /// <summary>
     /// Updates Hᵀ from the statistics of every block (summed in block order), records the objective and
-    /// applies the stopping rule. Returns <see cref="Finished"/>.
+    /// applies the stopping rule. Returns <see cref="Finished"/>. Reports progress
+    /// (<see cref="NmfFitOptions.Progress"/>, <see cref="NmfFitOptions.Log"/>) and checks
+    /// <see cref="NmfFitOptions.CancellationToken"/> once per call.
     /// </summary>
     /// <exception cref="InvalidOperationException"><see cref="Start"/> was not called.</exception>
+    /// <exception cref="OperationCanceledException">The fit was cancelled (the token, or the progress callback threw it).</exception>
     public bool Update(NmfBlockStatistics total)
     {
         Check(total);
@@ -141,12 +152,39 @@ public sealed class NmfComponentState
         start = Stopwatch.GetTimestamp();
         _history.Add(Objective(total, product));
         StageClock.Add("objective", start);
+        _progress.Report(Iterations, _history); // the one progress and cancellation hook of every block-wise fit
 
         if (Iterations == 1)
             _firstViolation = violation;
         if (_firstViolation == 0 || violation / _firstViolation <= _options.Tolerance)
             Converged = true;
         return Finished;
+    }
+
+    /// <summary>What, besides <see cref="ComponentsTransposed"/>, resumes this state (<see cref="Resume"/>).</summary>
+    public NmfComponentCheckpoint Checkpoint() => new(Iterations, _firstViolation, Converged, _history.ToArray());
+
+    /// <summary>
+    /// The state of a fit resumed after <paramref name="checkpoint"/>.Iterations iterations, from the Hᵀ and checkpoint
+    /// stored then (with the same data sizes and options): it continues exactly as the original would have, the
+    /// coordinate orders drawn so far included.
+    /// </summary>
+    /// <exception cref="ArgumentException">The checkpoint is inconsistent (history length, negative iterations).</exception>
+    public static NmfComponentState Resume(float[] componentsTransposed, int columns, int rows, long nonZeroCount, NmfFitOptions options,
+        NmfComponentCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(checkpoint.LossHistory);
+        if (checkpoint.Iterations < 0 || checkpoint.LossHistory.Length != checkpoint.Iterations + 1)
+            throw new ArgumentException(Invariant($"The checkpoint records {checkpoint.Iterations} iterations and {checkpoint.LossHistory.Length} objective values; expected iterations + 1 values."), nameof(checkpoint));
+        var state = new NmfComponentState(componentsTransposed, columns, rows, nonZeroCount, options);
+        state._history.AddRange(checkpoint.LossHistory);
+        state.Iterations = checkpoint.Iterations;
+        state._firstViolation = checkpoint.FirstViolation;
+        state.Converged = checkpoint.Converged;
+        for (int i = 0; i < 2 * checkpoint.Iterations; i++)
+            state.Order(); // each iteration drew W's order, then H's
+        return state;
     }
 
     /// <summary>
@@ -157,6 +195,8 @@ public sealed class NmfComponentState
     {
         double cross = FactorOps.ElementwiseDot(xtW, ComponentsTransposed, Columns * Rank);
         double squared = stats.DataSquaredNorm - 2 * cross + FactorOps.FrobeniusInner(stats.Gram, ComponentsGram);
+        SquaredError = Math.Max(squared, 0);
+        DataSquaredNorm = stats.DataSquaredNorm;
         double penalties = PenaltyW.FromSums(stats.FeatureSum, stats.FeatureSquares)
             + PenaltyH.Evaluate(ComponentsTransposed.AsSpan(0, Columns * Rank));
         return 0.5 * Math.Max(squared, 0) + penalties;

@@ -34,6 +34,7 @@ internal static unsafe class CoordinateDescentKLSolver
             var (violationH, _) = UpdateSide(state, updateW: false);
             double violation = violationW + violationH;
             iteration++;
+            state.Progress.Report(iteration, history);
             if (iteration == 1)
                 firstViolation = violation;
             if (firstViolation == 0 || violation / firstViolation <= options.Tolerance)

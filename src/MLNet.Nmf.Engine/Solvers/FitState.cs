@@ -23,6 +23,7 @@ internal sealed class FitState
         Random = new SeededRandom((ulong)(uint)options.Seed ^ 0x5DEECE66DUL);
         RowBlocksW = BlockPartition.Even(x.Rows, 256);
         RowBlocksH = BlockPartition.Even(x.Columns, 256);
+        Progress = new FitProgress(options);
     }
 
     public DataOperand X { get; }
@@ -39,6 +40,8 @@ internal sealed class FitState
     public SeededRandom Random { get; }
     public BlockPartition RowBlocksW { get; }
     public BlockPartition RowBlocksH { get; }
+    /// <summary>The progress and cancellation hook; solvers call it once per outer iteration.</summary>
+    public FitProgress Progress { get; }
 
     /// <summary>Penalties of the current factors.</summary>
     public double PenaltyValue() =>

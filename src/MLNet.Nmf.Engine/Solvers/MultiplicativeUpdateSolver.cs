@@ -72,6 +72,7 @@ internal static unsafe class MultiplicativeUpdateSolver
                 UpdateGeneralBeta(state, updateW: false, beta);
             }
             iteration++;
+            state.Progress.Report(iteration, history);
 
             // scikit-learn's rule: every 10 iterations, stop when (previous − current) / initial < tol.
             int last = history.Count - 1;

@@ -1,5 +1,4 @@
 using MLNet.Nmf;
-using MLNet.Nmf.Engine;
 
 namespace Microsoft.ML;
 
@@ -38,8 +37,41 @@ public static class NmfCatalog
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public static NmfEstimator NonNegativeMatrixFactorization(this TransformsCatalog catalog, NmfOptions options)
     {
-        ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new NmfEstimator(MLNet.Nmf.MLNetInterop.Interop.EnvironmentOf(catalog), options);
+        return NonNegativeMatrixFactorization(catalog, new[] { options });
+    }
+
+    /// <summary>
+    /// NMF on several column pairs in one estimator, each with its own settings (its own input, output, rank, ...), as
+    /// ML.NET's PCA and LDA take several columns. The pairs are fitted one after the other; the transformer's
+    /// <see cref="NmfTransformer.Models"/> holds one model per pair.
+    /// </summary>
+    /// <exception cref="ArgumentException">No column is given, a column name is empty, or two pairs share an output column.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public static NmfEstimator NonNegativeMatrixFactorization(this TransformsCatalog catalog, params NmfOptions[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(columns);
+        return new NmfEstimator(MLNet.Nmf.MLNetInterop.Interop.EnvironmentOf(catalog), columns);
+    }
+
+    /// <summary>NMF on several column pairs with the same <paramref name="rank"/> and defaults for every other setting.</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="columns">The (output, input) pairs; each input is a non-negative known-size vector of Single.</param>
+    /// <param name="rank">Number of components of each pair.</param>
+    /// <param name="seed">Seed; null uses the MLContext's.</param>
+    /// <exception cref="ArgumentException">No column is given, a column name is empty, or two pairs share an output column.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is below 1.</exception>
+    public static NmfEstimator NonNegativeMatrixFactorization(this TransformsCatalog catalog, InputOutputColumnPair[] columns,
+        int rank = NmfOptions.Defaults.Rank, int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        return NonNegativeMatrixFactorization(catalog, columns.Select(c => new NmfOptions
+        {
+            OutputColumnName = c.OutputColumnName,
+            InputColumnName = c.InputColumnName,
+            Rank = rank,
+            Seed = seed,
+        }).ToArray());
     }
 }

@@ -13,6 +13,15 @@ namespace MLNet.Nmf.DataReading;
 internal static class DataViewMatrixReader
 {
     public static (INmfMatrix Matrix, string[]? SlotNames) Read(IDataView data, string columnName, int size,
+        NmfMissingValues missingValues = NmfMissingValues.Error) =>
+        TryRead(data, columnName, size, long.MaxValue, missingValues)!.Value;
+
+    /// <summary>
+    /// As <see cref="Read"/>, but gives up (returns null) as soon as the copy being built would need more than
+    /// <paramref name="budgetBytes"/>: its growing lists and the final arrays take about three times the CSR's
+    /// 8 bytes per stored value at the peak (dense data: plus the dense matrix and the transposed copy the fit builds).
+    /// </summary>
+    public static (INmfMatrix Matrix, string[]? SlotNames)? TryRead(IDataView data, string columnName, int size, long budgetBytes,
         NmfMissingValues missingValues = NmfMissingValues.Error)
     {
         bool allowMissing = missingValues == NmfMissingValues.Ignore;
@@ -62,6 +71,8 @@ internal static class DataViewMatrixReader
                     throw new InvalidOperationException($"Column '{columnName}' has more than {int.MaxValue} non-zero values; NMF supports up to that many.");
                 rowPointers.Add(indices.Count);
                 row++;
+                if (24L * indices.Count + 12L * row + (anySparse ? 0 : 8L * row * size) > budgetBytes)
+                    return null;
             }
         }
         if (row == 0)
@@ -89,7 +100,7 @@ internal static class DataViewMatrixReader
             $"Column '{columnName}' has {what} ({value}) at row {row}, slot {slot}; NMF needs finite, non-negative input. Clean, clip or shift the values (e.g. with a normalizer) before this transform."));
     }
 
-    private static string[]? ReadSlotNames(DataViewSchema.Column column, int size)
+    public static string[]? ReadSlotNames(DataViewSchema.Column column, int size)
     {
         if (column.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.SlotNames) is not { } slotColumn)
             return null;

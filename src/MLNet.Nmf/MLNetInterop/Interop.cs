@@ -30,7 +30,12 @@ namespace MLNet.Nmf.MLNetInterop
     internal static class Interop
     {
         /// <summary>The host environment behind a catalog (ML.NET's own catalogs use the same internal property).</summary>
-        public static IHostEnvironment EnvironmentOf(TransformsCatalog catalog) => CatalogUtils.GetEnvironment(catalog);
+        /// <exception cref="NotSupportedException">The loaded ML.NET is outside the supported range (<see cref="SupportedMLNet"/>).</exception>
+        public static IHostEnvironment EnvironmentOf(TransformsCatalog catalog)
+        {
+            SupportedMLNet.EnsureLoadedVersionIsSupported();
+            return CatalogUtils.GetEnvironment(catalog);
+        }
 
         /// <summary>
         /// How many bytes of the current model block remain from the reader's position: ML.NET's header records

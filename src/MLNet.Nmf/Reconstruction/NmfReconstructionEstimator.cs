@@ -41,7 +41,7 @@ public sealed class NmfReconstructionEstimator : IEstimator<NmfReconstructionTra
         _outputs = outputs.ToArray();
         var inner = options.Clone();
         inner.OutputColumnName = string.IsNullOrWhiteSpace(options.OutputColumnName) ? HiddenFeatures : options.OutputColumnName;
-        _inner = new NmfEstimator(env, inner);
+        _inner = new NmfEstimator(env, new[] { inner });
     }
 
     /// <summary>The input's columns plus the chosen outputs: features (vector, rank), reconstruction (vector, as the input), error (Single).</summary>
@@ -64,7 +64,7 @@ public sealed class NmfReconstructionEstimator : IEstimator<NmfReconstructionTra
         return new SchemaShape(result.Values);
     }
 
-    /// <summary>Reads the input column once, fits the components (as <see cref="NmfEstimator.Fit"/>) and returns the transformer.</summary>
+    /// <summary>Reads the input column once, fits the components (as <see cref="NmfEstimator.Fit(IDataView)"/>) and returns the transformer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The data is empty or all zero, or holds a value NMF refuses (the message names row, slot and value).</exception>
     public NmfReconstructionTransformer Fit(IDataView input)

@@ -84,11 +84,16 @@ internal sealed class ModelZip
         var bytes = _entries[NmfEntry];
         int header = IndexOf(bytes, BitConverter.GetBytes(0x4C45444F4D004C4DUL)); // "ML\0MODEL"
         long blockEnd = header + BitConverter.ToInt64(bytes, header + 0x10) + BitConverter.ToInt64(bytes, header + CbModel);
-        if (blockEnd != PayloadEnd)
+        // Transformer version 0x00010002 frames each payload: int64 length · payload · int32 slot-name terms.
+        long prefix = PayloadStart >= 8 ? BitConverter.ToInt64(bytes, PayloadStart - 8) : -1;
+        bool framed = prefix == PayloadEnd - PayloadStart;
+        if (blockEnd != PayloadEnd + (framed ? sizeof(int) : 0))
             throw new InvalidOperationException($"The NMF payload does not end its model block ({PayloadEnd} vs {blockEnd}).");
         var result = count >= 0
             ? bytes.AsSpan(0, PayloadEnd - count).ToArray().Concat(bytes.AsSpan(PayloadEnd).ToArray()).ToArray()
             : bytes.AsSpan(0, PayloadEnd).ToArray().Concat(new byte[-count]).Concat(bytes.AsSpan(PayloadEnd).ToArray()).ToArray();
+        if (framed)
+            BitConverter.GetBytes(prefix - count).CopyTo(result, PayloadStart - 8);
         foreach (int field in new[] { CbModel, FpStringTable, FpStringChars, FpTail, FpLim, FpAssemblyName })
         {
             long value = BitConverter.ToInt64(result, header + field);

@@ -17,6 +17,8 @@ public class SaveLoadTests
         return path;
     }
 
+    internal static string Runner() => RunnerPath();
+
     private static void Run(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -32,6 +34,7 @@ public class SaveLoadTests
     [InlineData("text-nmf-last", "debian-small.tsv")]
     [InlineData("text-nmf-middle", "debian-small.tsv")]
     [InlineData("text-featurize-only", "debian-small.tsv")]
+    [InlineData("text-nmf-streamed", "debian-small.tsv")]
     [InlineData("digits-nmf-first", "digits-300.csv")]
     [InlineData("digits-missing", "digits-missing.csv")]
     [InlineData("digits-reconstruction", "digits-missing.csv")]
@@ -47,6 +50,17 @@ public class SaveLoadTests
         var a = File.ReadAllBytes(saved);
         a.Length.Should().BeGreaterThan(1000);
         File.ReadAllBytes(loaded).Should().Equal(a);
+    }
+
+    [Theory]
+    [InlineData("v1-text-nmf-last", "text-nmf-last", "debian-small.tsv")]
+    [InlineData("v1-digits-nmf-first", "digits-nmf-first", "digits-300.csv")]
+    public void ModelSavedByAnEarlierVersion_LoadsAndPredictsIdentically(string name, string variant, string dataFile)
+    {
+        string dir = Directory.CreateTempSubdirectory("nmf-oldmodel-").FullName;
+        string loaded = Path.Combine(dir, "loaded.bin");
+        Run("load-predict", variant, TestData.DataPath(dataFile), TestData.DataPath(Path.Combine("models", name + ".zip")), loaded);
+        File.ReadAllBytes(loaded).Should().Equal(File.ReadAllBytes(TestData.DataPath(Path.Combine("models", name + ".outputs.bin"))));
     }
 
     [Fact]

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MLNet.Nmf.Orleans.Client;
+
+namespace MLNet.Nmf.Cluster;
+
+/// <summary>
+/// <c>fit --manifest M --rank K --iterations N --seed S --out MODEL [--features-out DIR] [--clustering C] [--gateway G]
+/// [--tolerance T] [--fit-id ID] [--report JSON]</c>: runs a fit on the cluster and waits for it, printing progress;
+/// with the id of a running fit it reattaches instead of starting another.
+/// </summary>
+internal static class FitCommand
+{
+    public static async Task<int> RunAsync(CommandLine args)
+    {
+        var request = new NmfClusterFitRequest
+        {
+            ManifestPath = Path.GetFullPath(args.Required("--manifest")),
+            ModelPath = Path.GetFullPath(args.Required("--out")),
+            Rank = args.Int("--rank", min: 1),
+            MaxIterations = args.Int("--iterations", min: 1),
+            Seed = args.Int("--seed"),
+            Tolerance = args.Double("--tolerance", 0),
+            FeaturesDirectory = args.Optional("--features-out") is { } f ? Path.GetFullPath(f) : null,
+        };
+        string clustering = args.Optional("--clustering") ?? "localhost";
+        int gateway = args.Int("--gateway", fallback: 30000, min: 1);
+        string? fitId = args.Optional("--fit-id");
+        string? report = args.Optional("--report");
+        args.CheckAllUsed();
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client => Clustering.ConfigureClient(client, clustering, gateway));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var nmf = new NmfClusterClient(host.Services.GetRequiredService<IClusterClient>());
+
+        fitId ??= Guid.NewGuid().ToString("N");
+        var existing = await nmf.GetStatusAsync(fitId);
+        if (existing.Phase == NmfClusterFitPhase.None)
+        {
+            await nmf.StartAsync(request, fitId);
+            Console.WriteLine($"fit {fitId} started: {request.ManifestPath}, rank {request.Rank}, {request.MaxIterations} iterations, seed {request.Seed}");
+        }
+        else
+        {
+            Console.WriteLine($"fit {fitId}: reattached ({existing.Phase}, iteration {existing.Iteration})");
+        }
+
+        int printedEvents = 0, printedIteration = -1;
+        var progress = new Progress(status =>
+        {
+            for (; printedEvents < status.Events.Count; printedEvents++)
+                Console.WriteLine($"event: {status.Events[printedEvents]}");
+            if (status.Iteration != printedIteration && status.Phase != NmfClusterFitPhase.Starting)
+            {
+                printedIteration = status.Iteration;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"iteration {status.Iteration}/{status.MaxIterations} objective {status.LossHistory[^1]:G8} bytes/iteration {status.BytesPerIteration}"));
+            }
+        });
+        NmfClusterFitStatus final;
+        try
+        {
+            final = await nmf.WaitAsync(fitId, progress);
+        }
+        catch (NmfClusterFitException e)
+        {
+            progress.Report(e.Status);
+            WriteReport(report, e.Status);
+            Console.Error.WriteLine($"error: {e.Status.Error}");
+            return 1;
+        }
+        progress.Report(final);
+        WriteReport(report, final);
+        double median = Median(final.IterationSeconds);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {final.Iteration} iterations, relative error {final.RelativeError:F6}, median {median:F3} s/iteration, {final.BytesPerIteration} bytes sent/iteration, {final.CheckpointBytesPerIteration} checkpoint bytes/iteration, model {final.ModelPath}"));
+        foreach (var r in final.Resumptions)
+            Console.WriteLine($"resumed: iteration {r.FailedIteration} redone from the checkpoint of iteration {r.ResumedFrom}; reassigned: {(r.ReassignedShards.Count == 0 ? "none" : string.Join("; ", r.ReassignedShards))}");
+        await host.StopAsync();
+        return 0;
+    }
+
+    private static void WriteReport(string? path, NmfClusterFitStatus status)
+    {
+        if (path is null)
+            return;
+        File.WriteAllText(path, JsonSerializer.Serialize(status, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static double Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0)
+            return 0;
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+    }
+
+    /// <summary>Runs the callback on the caller's thread (System.Progress would post to the thread pool, out of order).</summary>
+    private sealed class Progress(Action<NmfClusterFitStatus> report) : IProgress<NmfClusterFitStatus>
+    {
+        public void Report(NmfClusterFitStatus value) => report(value);
+    }
+}

@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
+using MLNet.Nmf.Orleans.Client;
+using MLNet.Nmf.Orleans.Data;
+using MLNet.Nmf.Orleans.Hosting;
+using MLNet.Nmf.Orleans.Model;
+
+namespace MLNet.Nmf.Orleans.Grains;
+
+/// <summary>The coordinator grain: see <see cref="INmfFitGrain"/>.</summary>
+public sealed class NmfFitGrain : Grain, INmfFitGrain
+{
+    /// <summary>How long the coordinator keeps retrying an iteration whose shards cannot be reached before it gives up.</summary>
+    public static TimeSpan RecoveryTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    private readonly IPersistentState<FitCheckpoint> _state;
+    private readonly ILocalSiloDetails _silo;
+    private readonly ILogger<NmfFitGrain> _log;
+    private IGrainTimer? _loop;
+
+    /// <summary>Created by Orleans.</summary>
+    public NmfFitGrain([PersistentState("fit", NmfCluster.CheckpointStorageName)] IPersistentState<FitCheckpoint> state,
+        ILocalSiloDetails silo, ILogger<NmfFitGrain> log)
+    {
+        _state = state;
+        _silo = silo;
+        _log = log;
+    }
+
+    private FitCheckpoint S => _state.State;
+    private string FitId => this.GetPrimaryKeyString();
+    private bool Running => S.Phase is NmfClusterFitPhase.Starting or NmfClusterFitPhase.Iterating or NmfClusterFitPhase.Finishing;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Running)
+        {
+            Event($"coordinator activated on silo {_silo.SiloAddress} in phase {S.Phase}; resuming from the checkpoint of iteration {S.Iteration}");
+            EnsureLoop();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<NmfClusterFitStatus> Start(NmfClusterFitRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (S.Request is null)
+        {
+            _state.State = new FitCheckpoint { Request = request, Phase = NmfClusterFitPhase.Starting };
+            Event($"fit {FitId} started on silo {_silo.SiloAddress}: rank {request.Rank}, at most {request.MaxIterations} iterations, seed {request.Seed}, manifest {request.ManifestPath}");
+            await _state.WriteStateAsync();
+        }
+        if (Running)
+            EnsureLoop();
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public Task<NmfClusterFitStatus> GetStatus()
+    {
+        if (Running)
+            EnsureLoop();
+        return Task.FromResult(Status());
+    }
+
+    private void EnsureLoop() =>
+        _loop ??= this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
+
+    private async Task RunAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            var request = S.Request!;
+            var manifest = ShardManifest.Load(request.ManifestPath);
+            var shards = Enumerable.Range(0, manifest.Shards.Count)
+                .Select(i => (Grain: GrainFactory.GetGrain<INmfShardGrain>(string.Create(CultureInfo.InvariantCulture, $"{FitId}/{i}")),
+                              Assignment: new ShardAssignment(FitId, request.ManifestPath, i)))
+                .ToArray();
+            S.ShardCount = shards.Length;
+            var options = request.ToOptions() with { DegreeOfParallelism = NmfCluster.ShardDegreeOfParallelism };
+            NmfComponentState components;
+            if (S.Phase == NmfClusterFitPhase.Starting)
+                components = await StartAsync(request, options, shards, cancellation);
+            else
+                components = NmfComponentState.Resume(Transposed(S.Components), S.Plan!.Columns, S.Rows, S.NonZeros, options,
+                    new NmfComponentCheckpoint(S.Iteration, S.FirstViolation, S.Converged, S.LossHistory.ToArray()));
+            while (S.Phase == NmfClusterFitPhase.Iterating)
+                await IterateAsync(components, shards, cancellation);
+            if (S.Phase == NmfClusterFitPhase.Finishing)
+                await FinishAsync(request, manifest, components, shards, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The activation is going away (its silo stops); the next activation resumes from the checkpoint.
+        }
+        catch (Exception e) when (e is NmfShardException or ArgumentException or TimeoutException or InvalidOperationException)
+        {
+            if (e is not NmfShardException)
+                _log.LogError(e, "NMF fit {FitId} failed.", FitId);
+            await FailAsync(e.Message);
+        }
+        finally
+        {
+            _loop?.Dispose();
+            _loop = null;
+        }
+    }
+
+    private async Task<NmfComponentState> StartAsync(NmfClusterFitRequest request, NmfFitOptions options,
+        (INmfShardGrain Grain, ShardAssignment Assignment)[] shards, CancellationToken cancellation)
+    {
+        var loads = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Load(s.Assignment))), "loading the shards", cancellation);
+        S.Placement = loads.Select(l => l.Silo).ToList();
+        int n = loads[0].Summary.Columns;
+        long rows = 0, nonZeros = 0;
+        double sum = 0, squares = 0;
+        for (int i = 0; i < loads.Length; i++)
+        {
+            var summary = loads[i].Summary;
+            Event($"shard {i}: {summary.Rows} rows, {summary.NonZeros} non-zeros, on silo {loads[i].Silo}");
+            if (summary.Columns != n)
+                throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"Shard {i} has {summary.Columns} columns but shard 0 has {n}; all shards must come from one featurization."));
+            rows += summary.Rows;
+            nonZeros += summary.NonZeros;
+            sum += summary.Sum;
+            squares += summary.SquaredNorm;
+        }
+        if (rows > int.MaxValue)
+            throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"The shards hold {rows} rows together; up to {int.MaxValue} are supported."));
+        if (sum == 0)
+            throw new NmfShardException("Every shard is all zeros; there is nothing to factorize.");
+        int k = request.Rank;
+        double scale = NmfBlockStart.RandomScale(sum, rows, n, k);
+        var components = new NmfComponentState(NmfBlockStart.RandomComponents(request.Seed, k, n, scale), n, (int)rows, nonZeros, options);
+        var plan = new ShardPlan
+        {
+            Rank = k, Columns = n, Seed = request.Seed, Scale = scale,
+            PenaltyL1 = components.PenaltyW.L1, PenaltyL2 = components.PenaltyW.L2,
+            ProjectionTolerance = options.ProjectionTolerance, ProjectionMaxIterations = options.ProjectionMaxIterations,
+        };
+        var starts = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Start(s.Assignment, plan))), "drawing the start", cancellation);
+        components.Start(SumInOrder(starts, k, n));
+        S.Plan = plan;
+        S.Rows = (int)rows;
+        S.NonZeros = nonZeros;
+        S.SquaredNorm = squares;
+        Record(components);
+        S.Phase = NmfClusterFitPhase.Iterating;
+        Event(string.Create(CultureInfo.InvariantCulture,
+            $"plan: {rows} x {n}, {nonZeros} non-zeros in {shards.Length} shards; rank {k}; at most {components.WSweeps}/{components.HSweeps} sweeps per W/H update"));
+        await _state.WriteStateAsync();
+        return components;
+    }
+
+    private async Task IterateAsync(NmfComponentState components, (INmfShardGrain Grain, ShardAssignment Assignment)[] shards, CancellationToken cancellation)
+    {
+        int t = S.Iteration + 1;
+        var plan = S.Plan!;
+        var clock = Stopwatch.StartNew();
+        var input = components.NextStep(); // drawn once per iteration: a retry sends the same input
+        bool failed = false;
+        var results = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Step(s.Assignment, plan, t, input))),
+            $"iteration {t}", cancellation, onFailure: () => failed = true);
+        var reassigned = new List<string>();
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (i < S.Placement.Count && S.Placement[i] != results[i].Silo)
+            {
+                reassigned.Add($"shard {i}: {S.Placement[i]} -> {results[i].Silo}");
+                S.Placement[i] = results[i].Silo;
+            }
+        }
+        if (failed || reassigned.Count > 0 || results.Any(r => r.Restored))
+        {
+            S.Resumptions.Add(new NmfClusterResumption(t, t - 1, reassigned));
+            Event($"iteration {t} resumed from the checkpoint of iteration {t - 1}; reassigned: {(reassigned.Count == 0 ? "none" : string.Join("; ", reassigned))}");
+        }
+
+        // In shard order, whichever silo answered first: the single-machine fit adds its blocks in the same order.
+        var total = SumInOrder(results, plan.Rank, plan.Columns);
+        bool finished = await Task.Run(() => components.Update(total));
+        Record(components);
+        if (finished)
+            S.Phase = NmfClusterFitPhase.Finishing;
+        S.BytesPerIteration = BlockStepInputConverter.PayloadBytes(input) * shards.Length + results.Sum(r => BlockStatisticsConverter.PayloadBytes(r.Statistics));
+        // Each shard rewrites its state with its last two W_b; the coordinator writes Hᵀ.
+        S.CheckpointBytesPerIteration = (long)plan.Columns * plan.Rank * sizeof(float) + 2L * S.Rows * plan.Rank * sizeof(float);
+        S.IterationSeconds.Add(clock.Elapsed.TotalSeconds);
+        await _state.WriteStateAsync();
+        _log.LogInformation("NMF fit {FitId}: iteration {Iteration}, objective {Objective:G8}, {Bytes} bytes sent, {Seconds:F3} s.",
+            FitId, t, S.LossHistory[^1], S.BytesPerIteration, clock.Elapsed.TotalSeconds);
+        DelayDeactivation(TimeSpan.FromMinutes(30));
+    }
+
+    private async Task FinishAsync(NmfClusterFitRequest request, ShardManifest manifest, NmfComponentState components,
+        (INmfShardGrain Grain, ShardAssignment Assignment)[] shards, CancellationToken cancellation)
+    {
+        var plan = S.Plan!;
+        var ht = components.ComponentsTransposed;
+        var results = await RetryAsync(() => Task.WhenAll(shards.Select(s => s.Grain.Finish(s.Assignment, plan, ht, request.FeaturesDirectory))),
+            "the final projection", cancellation);
+        var evaluation = default(NmfBlockEvaluation);
+        foreach (var r in results)
+            evaluation = evaluation.Add(r.Evaluation);
+        S.RelativeError = S.SquaredNorm > 0 ? Math.Sqrt(evaluation.SquaredError / S.SquaredNorm) : 0;
+        S.FeaturesPaths = results.Where(r => r.FeaturesPath is not null).Select(r => r.FeaturesPath!).ToList();
+        // Grain state is read here, on the grain's scheduler; the writing runs on the thread pool.
+        var h = NmfShardGrain.Components(ht, plan);
+        int iterations = S.Iteration;
+        bool converged = S.Converged;
+        var history = S.LossHistory.ToArray();
+        double relativeError = S.RelativeError;
+        await Task.Run(() => ClusterModelWriter.Write(request, manifest, h, iterations, converged, history, relativeError, 0.5 * evaluation.SquaredError));
+        S.Phase = NmfClusterFitPhase.Completed;
+        Event(string.Create(CultureInfo.InvariantCulture, $"completed after {S.Iteration} iterations; relative error {S.RelativeError:F6}; model written to {request.ModelPath}"));
+        await _state.WriteStateAsync();
+        foreach (var s in shards)
+        {
+            try { await s.Grain.Clear(); }
+            catch (Exception e) when (e is not OutOfMemoryException) { _log.LogWarning(e, "NMF fit {FitId}: could not clear a shard checkpoint.", FitId); }
+        }
+    }
+
+    private void Record(NmfComponentState components)
+    {
+        var checkpoint = components.Checkpoint();
+        S.Iteration = checkpoint.Iterations;
+        S.FirstViolation = checkpoint.FirstViolation;
+        S.Converged = checkpoint.Converged;
+        S.LossHistory = checkpoint.LossHistory.ToList();
+        var ht = components.ComponentsTransposed;
+        S.Components = MemoryMarshal.AsBytes(ht.AsSpan(0, S.Plan is null ? ht.Length - 8 : S.Plan.Columns * S.Plan.Rank)).ToArray();
+    }
+
+    private static float[] Transposed(byte[] stored)
+    {
+        var values = MemoryMarshal.Cast<byte, float>(stored);
+        var ht = new float[values.Length + 8]; // the engine's factor layout: 8 spare floats
+        values.CopyTo(ht);
+        return ht;
+    }
+
+    private static NmfBlockStatistics SumInOrder(ShardStepResult[] results, int rank, int columns)
+    {
+        var total = new NmfBlockStatistics(rank, columns);
+        foreach (var r in results)
+            total.Add(r.Statistics);
+        return total;
+    }
+
+    private async Task<T> RetryAsync<T>(Func<Task<T>> call, string what, CancellationToken cancellation, Action? onFailure = null)
+    {
+        var deadline = DateTime.UtcNow + RecoveryTimeout;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (e is not NmfShardException && !cancellation.IsCancellationRequested && DateTime.UtcNow < deadline)
+            {
+                onFailure?.Invoke();
+                Event($"{what} failed ({e.GetType().Name}: {FirstLine(e.Message)}); retrying from the checkpoint of iteration {S.Iteration}");
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
+            }
+        }
+    }
+
+    private async Task FailAsync(string message)
+    {
+        S.Phase = NmfClusterFitPhase.Failed;
+        S.Error = message;
+        Event($"failed: {message}");
+        await _state.WriteStateAsync();
+    }
+
+    private void Event(string message)
+    {
+        string line = $"{DateTime.UtcNow:HH:mm:ss.fff} {message}";
+        S.Events.Add(line);
+        _log.LogInformation("NMF fit {FitId}: {Event}", FitId, message);
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    private NmfClusterFitStatus Status() => new()
+    {
+        FitId = FitId,
+        Phase = S.Request is null ? NmfClusterFitPhase.None : S.Phase,
+        Iteration = S.Iteration,
+        MaxIterations = S.Request?.MaxIterations ?? 0,
+        LossHistory = S.LossHistory.ToArray(),
+        Error = S.Error,
+        Placement = S.Placement.ToArray(),
+        Events = S.Events.ToArray(),
+        Resumptions = S.Resumptions.ToArray(),
+        BytesPerIteration = S.BytesPerIteration,
+        CheckpointBytesPerIteration = S.CheckpointBytesPerIteration,
+        IterationSeconds = S.IterationSeconds.ToArray(),
+        Converged = S.Converged,
+        RelativeError = S.RelativeError,
+        ModelPath = S.Phase == NmfClusterFitPhase.Completed ? S.Request?.ModelPath : null,
+        FeaturesPaths = S.FeaturesPaths.ToArray(),
+    };
+}

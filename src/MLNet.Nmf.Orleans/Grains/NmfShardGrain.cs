@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
+using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Solvers;
+using MLNet.Nmf.Orleans.Data;
+using MLNet.Nmf.Orleans.Hosting;
+using MLNet.Nmf.Orleans.Placement;
+
+namespace MLNet.Nmf.Orleans.Grains;
+
+/// <summary>The shard grain: see <see cref="INmfShardGrain"/>. Placed one shard per silo in turn (<see cref="ShardSpreadPlacementAttribute"/>).</summary>
+[ShardSpreadPlacement]
+public sealed class NmfShardGrain : Grain, INmfShardGrain
+{
+    private readonly IPersistentState<ShardCheckpoint> _checkpoint;
+    private readonly ILocalSiloDetails _silo;
+    private readonly ILogger<NmfShardGrain> _log;
+    private NmfBlockStep? _step;
+    private float[]? _features;
+    private long _firstRow;
+    private int _featuresIteration = -1;
+
+    /// <summary>Created by Orleans.</summary>
+    public NmfShardGrain(
+        [PersistentState("features", NmfCluster.CheckpointStorageName)] IPersistentState<ShardCheckpoint> checkpoint,
+        ILocalSiloDetails silo, ILogger<NmfShardGrain> log)
+    {
+        _checkpoint = checkpoint;
+        _silo = silo;
+        _log = log;
+    }
+
+    private string Silo => _silo.SiloAddress.ToParsableString();
+
+    /// <inheritdoc />
+    public async Task<ShardLoadResult> Load(ShardAssignment assignment)
+    {
+        var step = await EnsureLoaded(assignment);
+        _log.LogInformation("NMF shard {Index} of fit {FitId}: {Rows} rows, {NonZeros} non-zeros, on silo {Silo}.",
+            assignment.Index, assignment.FitId, step.Rows, step.NonZeroCount, Silo);
+        return new ShardLoadResult(new ShardSummary(step.Rows, step.Columns, step.NonZeroCount, step.Sum, step.SquaredNorm, _firstRow), Silo);
+    }
+
+    /// <inheritdoc />
+    public async Task<ShardStepResult> Start(ShardAssignment assignment, ShardPlan plan)
+    {
+        var step = await EnsureLoaded(assignment);
+        _features = NmfBlockStart.RandomFeatures(plan.Seed, plan.Rank, plan.Columns, _firstRow, step.Rows, plan.Scale);
+        _featuresIteration = 0;
+        var features = _features;
+        var statistics = await Task.Run(() => step.Measure(features, plan.Rank, PenaltyW(plan), Degree));
+        return new ShardStepResult(statistics, Silo, Restored: false);
+    }
+
+    /// <inheritdoc />
+    public async Task<ShardStepResult> Step(ShardAssignment assignment, ShardPlan plan, int iteration, NmfBlockStepInput input)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(iteration, 1);
+        ArgumentNullException.ThrowIfNull(input);
+        bool restored = _step is null || _featuresIteration != iteration - 1;
+        var step = await EnsureLoaded(assignment);
+        if (_featuresIteration != iteration - 1)
+            Restore(step, plan, iteration - 1, assignment);
+        var features = _features!;
+        _featuresIteration = -1; // W_b is being changed: until the step completes, no iteration's features are held
+        var statistics = await Task.Run(() => step.Update(features, input, Degree));
+        _featuresIteration = iteration;
+        await Save(step, plan, iteration);
+        if (restored)
+            _log.LogWarning("NMF shard {Index} of fit {FitId}: restored on silo {Silo} from the checkpoint of iteration {Iteration}.",
+                assignment.Index, assignment.FitId, Silo, iteration - 1);
+        return new ShardStepResult(statistics, Silo, restored);
+    }
+
+    /// <inheritdoc />
+    public async Task<ShardFinishResult> Finish(ShardAssignment assignment, ShardPlan plan, float[] componentsTransposed, string? featuresDirectory)
+    {
+        var step = await EnsureLoaded(assignment);
+        var projector = NmfEngine.CreateProjector(Components(componentsTransposed, plan), 2.0, PenaltyW(plan), plan.ProjectionTolerance, plan.ProjectionMaxIterations);
+        var features = step.CreateFeatures(plan.Rank);
+        var evaluation = await Task.Run(() => step.Project(projector, features, PenaltyW(plan), Degree));
+        string? path = null;
+        if (featuresDirectory is not null)
+        {
+            long firstRow = _firstRow;
+            path = await Task.Run(() => WriteFeatures(features, step.Rows, firstRow, plan.Rank, featuresDirectory, assignment.Index));
+        }
+        return new ShardFinishResult(evaluation, Silo, path);
+    }
+
+    /// <inheritdoc />
+    public async Task Clear()
+    {
+        await _checkpoint.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    /// <summary>H (k x n) from Hᵀ (n x k, padded).</summary>
+    internal static DenseMatrix Components(float[] componentsTransposed, ShardPlan plan)
+    {
+        int k = plan.Rank, n = plan.Columns;
+        var h = new float[checked(k * n)];
+        for (int j = 0; j < n; j++)
+            for (int t = 0; t < k; t++)
+                h[t * n + j] = componentsTransposed[j * k + t];
+        return new DenseMatrix(k, n, h);
+    }
+
+    private static Penalty PenaltyW(ShardPlan plan) => new(plan.PenaltyL1, plan.PenaltyL2);
+
+    private static int Degree => NmfCluster.ShardDegreeOfParallelism;
+
+    private async Task<NmfBlockStep> EnsureLoaded(ShardAssignment assignment)
+    {
+        if (_step is not null)
+            return _step;
+        var manifest = ShardManifest.Load(assignment.ManifestPath);
+        if (assignment.Index < 0 || assignment.Index >= manifest.Shards.Count)
+            throw new NmfShardException($"Shard {assignment.Index} does not exist: the manifest '{assignment.ManifestPath}' lists {manifest.Shards.Count}.");
+        var rows = await Task.Run(() => ShardReader.Read(manifest, assignment.ManifestPath, assignment.Index));
+        _firstRow = manifest.FirstRow(assignment.Index);
+        _step = new NmfBlockStep(rows);
+        return _step;
+    }
+
+    private void Restore(NmfBlockStep step, ShardPlan plan, int iteration, ShardAssignment assignment)
+    {
+        if (iteration == 0)
+        {
+            // The random start is a function of the seed and the shard's first row.
+            _features = NmfBlockStart.RandomFeatures(plan.Seed, plan.Rank, plan.Columns, _firstRow, step.Rows, plan.Scale);
+        }
+        else
+        {
+            var c = _checkpoint.State;
+            byte[] bytes = c.IterationA == iteration ? c.FeaturesA : c.IterationB == iteration ? c.FeaturesB
+                : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Shard {assignment.Index} of fit {assignment.FitId} has no checkpoint of iteration {iteration} (it holds {c.IterationA} and {c.IterationB}); the fit cannot resume exactly."));
+            var stored = MemoryMarshal.Cast<byte, float>(bytes);
+            if (stored.Length != (long)step.Rows * plan.Rank)
+                throw new InvalidOperationException($"Shard {assignment.Index} of fit {assignment.FitId}: the checkpoint of iteration {iteration} holds {stored.Length} values, expected {step.Rows} x {plan.Rank}.");
+            _features = step.CreateFeatures(plan.Rank);
+            stored.CopyTo(_features);
+        }
+        _featuresIteration = iteration;
+    }
+
+    private async Task Save(NmfBlockStep step, ShardPlan plan, int iteration)
+    {
+        var c = _checkpoint.State;
+        byte[] bytes = MemoryMarshal.AsBytes(_features.AsSpan(0, step.Rows * plan.Rank)).ToArray();
+        // Keep the slot holding iteration − 1; overwrite the other.
+        if (c.IterationA == iteration - 1)
+            (c.IterationB, c.FeaturesB) = (iteration, bytes);
+        else
+            (c.IterationA, c.FeaturesA) = (iteration, bytes);
+        await _checkpoint.WriteStateAsync();
+    }
+
+    private static string WriteFeatures(float[] features, int count, long firstRow, int rank, string directory, int index)
+    {
+        Directory.CreateDirectory(directory);
+        var rows = new FeatureRow[count];
+        for (int i = 0; i < rows.Length; i++)
+            rows[i] = new FeatureRow { Row = firstRow + i, Features = features.AsSpan(i * rank, rank).ToArray() };
+        var ml = new MLContext(seed: 0);
+        var schema = SchemaDefinition.Create(typeof(FeatureRow));
+        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, rank);
+        var view = ml.Data.LoadFromEnumerable(rows, schema);
+        string path = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"features-{index:D3}.idv"));
+        string temporary = path + ".tmp";
+        using (var stream = File.Create(temporary))
+            ml.Data.SaveAsBinary(view, stream, keepHidden: false);
+        File.Move(temporary, path, overwrite: true);
+        return path;
+    }
+
+    private sealed class FeatureRow
+    {
+        public long Row { get; set; }
+        public float[] Features { get; set; } = [];
+    }
+}

@@ -1,0 +1,6 @@
+namespace MLNet.Nmf.Orleans.Grains;
+
+/// <summary>Size and sums of one shard.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ShardSummary([property: Id(0)] int Rows, [property: Id(1)] int Columns, [property: Id(2)] long NonZeros,
+    [property: Id(3)] double Sum, [property: Id(4)] double SquaredNorm, [property: Id(5)] long FirstRow);

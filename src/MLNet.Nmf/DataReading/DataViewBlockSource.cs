@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Nmf.Engine.Blocks;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.DataReading;
+
+/// <summary>
+/// One known-size Single vector column of an <see cref="IDataView"/> as row blocks for a streamed fit: every
+/// <see cref="ReadBlocks"/> opens a cursor (so a lazy upstream pipeline runs again) and hands out CSR blocks of
+/// <c>blockSize</c> rows, one at a time. Values are checked on the way in, with the in-memory reader's error
+/// (column, row, slot, value), in the pass that meets them.
+/// </summary>
+internal sealed class DataViewBlockSource : INmfRowBlockSource
+{
+    private readonly IDataView _data;
+    private readonly DataViewSchema.Column _column;
+    private readonly int _blockSize;
+    private readonly Stopwatch _readClock = new();
+
+    public DataViewBlockSource(IDataView data, string columnName, int size, int blockSize)
+    {
+        _data = data;
+        _column = data.Schema[columnName];
+        Columns = size;
+        _blockSize = blockSize;
+    }
+
+    public int Columns { get; }
+
+    /// <summary>Passes started.</summary>
+    public int Passes { get; private set; }
+
+    /// <summary>Time spent reading rows (cursor, upstream pipeline, copying), over all passes.</summary>
+    public TimeSpan ReadTime => _readClock.Elapsed;
+
+    public IEnumerable<INmfMatrix> ReadBlocks()
+    {
+        Passes++;
+        string name = _column.Name;
+        var pointers = new List<int>(Math.Min(_blockSize, 1 << 16) + 1);
+        var indices = new List<int>();
+        var values = new List<float>();
+        long row = 0;
+        _readClock.Start();
+        try
+        {
+            using var cursor = _data.GetRowCursor(new[] { _column });
+            var getter = cursor.GetGetter<VBuffer<float>>(_column);
+            var buffer = default(VBuffer<float>);
+            pointers.Add(0);
+            while (cursor.MoveNext())
+            {
+                getter(ref buffer);
+                if (buffer.Length != Columns)
+                    throw new InvalidOperationException(Invariant($"Column '{name}' has {buffer.Length} slots at row {row}, but its type declares {Columns}."));
+                Append(name, row, buffer, indices, values);
+                pointers.Add(indices.Count);
+                row++;
+                if (pointers.Count - 1 == _blockSize)
+                {
+                    var block = Build(pointers, indices, values);
+                    _readClock.Stop();
+                    yield return block;
+                    _readClock.Start();
+                }
+            }
+            if (pointers.Count > 1)
+            {
+                var block = Build(pointers, indices, values);
+                _readClock.Stop();
+                yield return block;
+                _readClock.Start();
+            }
+        }
+        finally
+        {
+            _readClock.Stop();
+        }
+    }
+
+    private static void Append(string name, long row, in VBuffer<float> buffer, List<int> indices, List<float> values)
+    {
+        var v = buffer.GetValues();
+        if (buffer.IsDense)
+        {
+            for (int j = 0; j < v.Length; j++)
+            {
+                DataViewMatrixReader.Check(name, row, j, v[j]);
+                if (v[j] != 0f)
+                {
+                    indices.Add(j);
+                    values.Add(v[j]);
+                }
+            }
+            return;
+        }
+        var idx = buffer.GetIndices();
+        for (int p = 0; p < v.Length; p++)
+        {
+            DataViewMatrixReader.Check(name, row, idx[p], v[p]);
+            if (v[p] != 0f)
+            {
+                indices.Add(idx[p]);
+                values.Add(v[p]);
+            }
+        }
+        if (indices.Count == int.MaxValue)
+            throw new InvalidOperationException(Invariant($"Column '{name}' has more than {int.MaxValue} non-zero values in one block; lower BlockSize."));
+    }
+
+    /// <summary>The rows gathered so far as a CSR block; the lists are emptied for the next block.</summary>
+    private CsrMatrix Build(List<int> pointers, List<int> indices, List<float> values)
+    {
+        var block = new CsrMatrix(pointers.Count - 1, Columns, pointers.ToArray(), indices.ToArray(), values.ToArray());
+        pointers.Clear();
+        pointers.Add(0);
+        indices.Clear();
+        values.Clear();
+        return block;
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,94 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Nmf.Orleans.Client;
+using MLNet.Nmf.Orleans.Data;
+
+namespace MLNet.Nmf.Orleans.Tests;
+
+/// <summary>Bad shards reach the client as a named error, and no model is written. One 3-silo cluster for the class.</summary>
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private ClusterHarness _harness = null!;
+
+    public async Task InitializeAsync() => _harness = await ClusterHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    private async Task<(NmfClusterFitException Error, string ModelPath)> FitFails(string manifest)
+    {
+        string model = Path.Combine(Path.GetDirectoryName(manifest)!, "model.zip");
+        var request = new NmfClusterFitRequest { ManifestPath = manifest, ModelPath = model, Rank = 3, MaxIterations = 5, Seed = 1 };
+        var client = new NmfClusterClient(_harness.Cluster.Client);
+        var act = () => client.FitAsync(request);
+        var error = (await act.Should().ThrowAsync<NmfClusterFitException>()).Which;
+        error.Status.Phase.Should().Be(NmfClusterFitPhase.Failed);
+        return (error, model);
+    }
+
+    private string Folder(string name) => Path.Combine(_harness.Root, name);
+
+    [Fact]
+    public async Task Fit_MissingShard_NamesTheShardAndFile_AndWritesNoModel()
+    {
+        string manifest = Corpus.Split(Folder("missing"), shards: 6, rows: 300);
+        string shard2 = Path.Combine(Folder("missing"), "shard-002.idv");
+        File.Delete(shard2);
+
+        var (error, model) = await FitFails(manifest);
+
+        error.Message.Should().Contain($"Shard 2 ('{shard2}') is missing: no such file");
+        File.Exists(model).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Fit_UnreadableShard_NamesTheShard_AndWritesNoModel()
+    {
+        string manifest = Corpus.Split(Folder("unreadable"), shards: 6, rows: 300);
+        string shard1 = Path.Combine(Folder("unreadable"), "shard-001.idv");
+        File.WriteAllText(shard1, "not an IDV");
+
+        var (error, model) = await FitFails(manifest);
+
+        error.Message.Should().Contain($"Shard 1 ('{shard1}') cannot be read as an ML.NET binary IDV");
+        File.Exists(model).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Fit_ShardsOfDifferentVectorSizes_NamesTheShardAndBothSizes()
+    {
+        string manifest = Corpus.Split(Folder("sizes-a"), shards: 6, rows: 300);
+        Corpus.Split(Folder("sizes-b"), shards: 6, rows: 120); // another featurization: another vocabulary
+        int sizeA = ShardManifest.Load(manifest).FeatureCount;
+        int sizeB = ShardManifest.Load(Path.Combine(Folder("sizes-b"), "shards.json")).FeatureCount;
+        sizeB.Should().NotBe(sizeA);
+        File.Copy(Path.Combine(Folder("sizes-b"), "shard-004.idv"), Path.Combine(Folder("sizes-a"), "shard-004.idv"), overwrite: true);
+
+        var (error, model) = await FitFails(manifest);
+
+        error.Message.Should().Contain($"Shard 4 ('{Path.Combine(Folder("sizes-a"), "shard-004.idv")}') has vectors of {sizeB} slots in column 'Features', but the manifest (and the other shards) have {sizeA}");
+        File.Exists(model).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Fit_NegativeValueInShard3_NamesShardRowAndSlot()
+    {
+        // 600 rows of 12 features split into 6 shards of 100: global row 334 is shard 3's row 34.
+        var rows = Enumerable.Range(0, 600).Select(i => new DenseRow
+        {
+            Features = Enumerable.Range(0, 12).Select(j => (float)((i * 7 + j * 3) % 5)).ToArray(),
+        }).ToArray();
+        rows[334].Features[9] = -0.25f;
+        var ml = new MLContext(seed: 1);
+        NmfShards.Split(ml, ml.Data.LoadFromEnumerable(rows), "Features", 6, Folder("negative"));
+
+        var (error, model) = await FitFails(Path.Combine(Folder("negative"), "shards.json"));
+
+        error.Message.Should().Contain($"Shard 3 ('{Path.Combine(Folder("negative"), "shard-003.idv")}') has a negative value (-0.25) at row 34 of the shard (row 334 overall), slot 9 of column 'Features'; NMF needs finite, non-negative input.");
+        File.Exists(model).Should().BeFalse();
+    }
+
+    private sealed class DenseRow
+    {
+        [VectorType(12)] public float[] Features { get; set; } = [];
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.ML;
+
+namespace MLNet.Nmf.Tests.MLNet;
+
+/// <summary>Progress of a fit as ML.NET users see it: MLContext.Log lines and MLContext.CancelExecution.</summary>
+public class ProgressReportingTests
+{
+    [Theory]
+    [InlineData(NmfFitMode.InMemory)]
+    [InlineData(NmfFitMode.Streamed)]
+    public void Fit_LogsIterationObjectiveChangeElapsedAndTimeLeft_ToMLContextLog(NmfFitMode mode)
+    {
+        var ml = new MLContext(seed: 1);
+        var messages = new List<string>();
+        var data = TextFixture.Featurize(ml).Fit(TextFixture.Load(ml)).Transform(TextFixture.Load(ml));
+        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Features", Rank = 4, MaximumIterations = 5, Tolerance = 0, FitMode = mode, BlockSize = 64 }).Fit(data);
+        messages.Should().Contain(m => m.Contains("Kind=Info] NMF: iteration 1/5, objective ") && m.Contains("relative change") && m.Contains("s elapsed, at most") && m.EndsWith(" s left."));
+    }
+
+    [Theory]
+    [InlineData(NmfFitMode.InMemory)]
+    [InlineData(NmfFitMode.Streamed)]
+    public void Fit_AfterCancelExecution_StopsWithOperationCanceledException(NmfFitMode mode)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TextFixture.Featurize(ml).Fit(TextFixture.Load(ml)).Transform(TextFixture.Load(ml));
+        int progressLines = 0;
+        ml.Log += (_, e) =>
+        {
+            if (e.Message.Contains("] NMF: iteration "))
+            {
+                Interlocked.Increment(ref progressLines);
+                CancelExecution(ml); // as a host would from another thread; the next iteration's check sees it
+            }
+        };
+        var estimator = ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Features", Rank = 4, MaximumIterations = 1000, Tolerance = 0, FitMode = mode, BlockSize = 64, MaximumPasses = 1001 });
+        var fit = () => estimator.Fit(data);
+        fit.Should().Throw<OperationCanceledException>();
+        progressLines.Should().Be(1, "the fit stops at the second iteration's check, long before MaximumIterations");
+    }
+
+    [Fact]
+    public void Fit_ReportsIterationsAndObjective_OnMLNetsProgressChannel()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TextFixture.Featurize(ml).Fit(TextFixture.Load(ml)).Transform(TextFixture.Load(ml));
+        var polled = new List<(string Name, double?[] Progress, double?[] Limit, double?[] Metrics)>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Message.Contains("] NMF: iteration 1/"))
+            {
+                // What ML.NET's tools see when they poll during the fit: the first poll returns the pending start
+                // events, the next one pulls the running calculations' current progress.
+                PollProgress(ml).ToList();
+                polled.AddRange(PollProgress(ml));
+            }
+        };
+        ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Features", Rank = 4, MaximumIterations = 7, Tolerance = 0 }).Fit(data);
+
+        var nmf = polled.Where(p => p.Name.Contains("NMF on 'Features'")).Should().ContainSingle().Subject;
+        nmf.Progress.Should().Equal(1.0);
+        nmf.Limit.Should().Equal(7.0);
+        nmf.Metrics.Should().HaveCount(2);
+        nmf.Metrics[0].Should().BeGreaterThan(0, "the objective of a fit on real text");
+    }
+
+    // ML.NET's progress tracker is internal: read it as its own tools do (HostEnvironmentBase.ProgressTracker.GetAllProgress).
+    private static IEnumerable<(string, double?[], double?[], double?[])> PollProgress(MLContext ml)
+    {
+        const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+        object env = typeof(MLContext).GetField("_env", Any)!.GetValue(ml)!;
+        var type = env.GetType();
+        while (type.GetField("ProgressTracker", Any) == null)
+            type = type.BaseType!;
+        object tracker = type.GetField("ProgressTracker", Any)!.GetValue(env)!;
+        var events = (System.Collections.IEnumerable)tracker.GetType().GetMethod("GetAllProgress")!.Invoke(tracker, null)!;
+        foreach (object e in events)
+        {
+            object? entry = e.GetType().GetField("ProgressEntry")!.GetValue(e);
+            if (entry == null)
+                continue; // a start or stop event
+            yield return ((string)e.GetType().GetField("Name")!.GetValue(e)!,
+                (double?[])entry.GetType().GetField("Progress")!.GetValue(entry)!,
+                (double?[])entry.GetType().GetField("ProgressLim")!.GetValue(entry)!,
+                (double?[])entry.GetType().GetField("Metrics")!.GetValue(entry)!);
+        }
+    }
+
+    // MLContext.CancelExecution is internal; ML.NET exposes it in its Microsoft.ML.Experimental package (not served here),
+    // whose extension method calls this same member.
+    private static void CancelExecution(MLContext ml) =>
+        typeof(MLContext).GetMethod("CancelExecution", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.Invoke(ml, null);
+}
