@@ -128,5 +128,6 @@ internal sealed record BenchArgs
         "       [--missing F (that share of the stored values set to NaN, fitted with MissingValues = Ignore)]\n" +
         "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection) [--alpha A (AlphaW, L2)]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
-        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N] [--replicate N] [--passes P]";
+        "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N] [--replicate N] [--passes P]\n" +
+        "       MLNet.Nmf.Benchmarks machine [--threads P]   (FMA and copy peaks)";
 }

@@ -16,13 +16,18 @@ internal static class EngineBench
         double baseline = Measure.Memory().CurrentMb;
         NmfEngine.Fit(x, options with { MaxIterations = Math.Min(10, a.Iterations) });
         double peak = Measure.Memory().PeakMb;
+        // Later fits in the same process must add nothing to the peak (pooled buffers): the peak is not reset
+        // (nor the GC forced) between them, and each run drops the previous result first, as a user refitting would.
+        var peaks = new List<double> { peak };
         var seconds = new List<double>();
         NmfResult? result = null;
         for (int run = 0; run < a.Runs; run++)
         {
             if (run == a.Runs - 1)
                 StageClock.Reset();
+            result = null;
             seconds.Add(Measure.Time(() => result = NmfEngine.Fit(x, options)));
+            peaks.Add(Measure.Memory().PeakMb);
         }
         var r = result!;
         var (median, min, max) = Measure.Summarize(seconds);
@@ -43,9 +48,14 @@ internal static class EngineBench
         record["solver_gflops"] = gflops;
         record["solver_pct_of_fp32_peak"] = 100 * gflops / Measure.PeakGflops;
         AddMemory(record, a, x, baseline, peak);
+        record["peak_after_each_fit_mb"] = peaks;
+        record["peak_growth_after_first_fit_mb"] = peaks[^1] - peaks[0];
         var stages = StageClock.Snapshot();
         if (stages.Count > 0)
             record["stage_seconds_last_run"] = stages;
+        var counts = StageClock.CountSnapshot();
+        if (counts.Count > 0)
+            record["counts_last_run"] = counts;
         Measure.Print(record);
     }
 

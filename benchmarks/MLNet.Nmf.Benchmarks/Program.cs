@@ -2,6 +2,13 @@ using MLNet.Nmf.Benchmarks;
 using MLNet.Nmf.Engine.Matrices;
 
 // MLNet.Nmf benchmark CLI: one JSON line per command. See docs/benchmarks.md.
+if (args.Length > 0 && args[0] == "machine")
+{
+    // machine [--threads N]: FMA and copy peaks for the floor analysis.
+    MachinePeaks.Run(args.Length > 2 && args[1] == "--threads" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0);
+    return 0;
+}
+
 BenchArgs a;
 try
 {

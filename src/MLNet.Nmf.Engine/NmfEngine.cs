@@ -47,6 +47,7 @@ public static class NmfEngine
         var data = DataOperand.Create(x);
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
         OptionsValidator.Validate(options, data, init); // sizes and memory too, before anything rank-sized is allocated
+        ReclaimEarlierResults(data.Rows, data.Columns, options.Rank);
         options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
         var scale = DataScale.For(x, data.SquaredNorm);
@@ -63,21 +64,55 @@ public static class NmfEngine
     /// </summary>
     internal static NmfResult EnsureFinite(NmfResult result)
     {
-        foreach (var (factor, name) in new[] { (result.W, "W"), (result.H, "H") })
-        {
-            var values = factor.Values;
-            for (int i = 0; i < values.Length; i++)
-                if (!float.IsFinite(values[i]))
-                    throw new InvalidOperationException(Invariant($"NMF produced {values[i]} in {name} at row {i / factor.Columns}, column {i % factor.Columns} from finite input; this is a defect of MLNet.Nmf, please report it with the data's shape and options."));
-        }
+        var w = result.W.Values;
+        for (int i = 0; i < w.Length; i++)
+            if (!float.IsFinite(w[i]))
+                throw Defect(w[i], "W", i / result.W.Columns, i % result.W.Columns);
+        // H through the projector's Hᵀ (the same values): reading result.H would copy it at the fit's peak.
+        int k = result.Projector.Rank, n = result.Projector.Features;
+        var ht = result.Projector.ComponentsTransposed.AsSpan(0, k * n);
+        for (int i = 0; i < ht.Length; i++)
+            if (!float.IsFinite(ht[i]))
+                throw Defect(ht[i], "H", i % k, i / k);
         return result;
+
+        static InvalidOperationException Defect(float value, string name, int row, int column) =>
+            new(Invariant($"NMF produced {value} in {name} at row {row}, column {column} from finite input; this is a defect of MLNet.Nmf, please report it with the data's shape and options."));
+    }
+
+    /// <summary>Fits whose results (W, H and the projector's Hᵀ) take at least this many floats start with a full GC.</summary>
+    internal const long ReclaimThresholdFloats = 1L << 16; // 256 KB
+
+    /// <summary>
+    /// Every scratch buffer of a fit is pooled (<see cref="Memory.BufferPool"/>), so what a fit allocates afresh is its
+    /// result alone. An earlier fit's results that the caller has dropped are garbage the GC has no reason to reclaim yet
+    /// (its large-object budget is several such results), so each further fit in the same process would raise the peak
+    /// resident set by one result. A fit with results of 256 KB or more therefore starts with one blocking full collection:
+    /// its cost is that of marking the live heap (milliseconds next to such a fit), and a second and third fit then add nothing.
+    /// </summary>
+    internal static void ReclaimEarlierResults(int rows, int columns, int k)
+    {
+        if ((long)k * (rows + 2L * columns) >= ReclaimThresholdFloats)
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
     }
 
     /// <summary>The fit of validated options: the block step on one block for CoordinateDescent, the whole-matrix solvers otherwise.</summary>
     private static NmfResult FitCore(DataOperand data, NmfFitOptions options, NmfInitialization init)
     {
         if (options.Solver == NmfSolver.CoordinateDescent)
-            return BlockFitDriver.Fit(new[] { data }, options); // the block step on one block
+            return BlockFitDriver.Fit(new[] { data }, options); // the block step on one block (it gives its buffers back)
+        try
+        {
+            return FitWholeMatrix(data, options, init);
+        }
+        finally
+        {
+            data.ReleaseBuffers(); // the transposed copy of X goes back to the pool for the next fit
+        }
+    }
+
+    private static NmfResult FitWholeMatrix(DataOperand data, NmfFitOptions options, NmfInitialization init)
+    {
 
         int k = options.Rank;
         var random = new SeededRandom((ulong)(uint)options.Seed);
@@ -99,7 +134,10 @@ public static class NmfEngine
         clock.Restart();
         double beta = options.EffectiveBeta;
         var projector = new NmfProjector(ht, data.Columns, k, beta, state.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        long stage = Stopwatch.GetTimestamp();
         float[] features = ProjectTraining(projector, data, degree, into: state.W); // the solver's W is done with
+        StageClock.Add("final projection", stage);
+        stage = Stopwatch.GetTimestamp();
 
         double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
         double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);
@@ -107,12 +145,14 @@ public static class NmfEngine
             + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
             + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
         double relativeError = data.SquaredNorm > 0 ? Math.Sqrt(squaredError / data.SquaredNorm) : 0;
+        StageClock.Add("final error", stage);
         var projectionTime = clock.Elapsed;
         options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error {relativeError:F6}, divergence {divergence:G8}."));
 
         return new NmfResult(
-            new DenseMatrix(data.Rows, k, features.AsSpan(0, data.Rows * k).ToArray(), validate: false),
-            new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
+            // W is the padded factor itself (its padding lies past the matrix's values): no second m x k copy.
+            new DenseMatrix(data.Rows, k, features, validate: false),
+            null, // H: copied from the projector on first use
             outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
     }

@@ -8,11 +8,13 @@ namespace MLNet.Nmf.Engine;
 /// </summary>
 public sealed class NmfResult
 {
-    internal NmfResult(DenseMatrix w, DenseMatrix h, int iterations, bool converged, double[] lossHistory,
+    private DenseMatrix? _h;
+
+    internal NmfResult(DenseMatrix w, DenseMatrix? h, int iterations, bool converged, double[] lossHistory,
         double relativeError, double divergence, double objective, NmfProjector projector, NmfTimings timings)
     {
         W = w;
-        H = h;
+        _h = h; // null: copied from the projector on first use
         Iterations = iterations;
         Converged = converged;
         LossHistory = lossHistory;
@@ -27,7 +29,9 @@ public sealed class NmfResult
     public DenseMatrix W { get; }
 
     /// <summary>The components H (k x n), like scikit-learn's <c>components_</c>.</summary>
-    public DenseMatrix H { get; }
+    /// <remarks>Copied from the projector's components on first use, so a fit does not hold two copies of H at its peak.</remarks>
+    public DenseMatrix H => LazyInitializer.EnsureInitialized(ref _h,
+        () => new DenseMatrix(Projector.Rank, Projector.Features, Projector.CopyComponents(), validate: false));
 
     /// <summary>Outer iterations run (<c>n_iter_</c>).</summary>
     public int Iterations { get; }

@@ -25,13 +25,32 @@ internal static class BlockFitDriver
         if (blocks.Count > 1 && init is not (NmfInitialization.Random or NmfInitialization.Custom))
             throw new ArgumentException($"Initialization {init} needs the whole matrix at once; with several row blocks use Random, Custom or Auto (which then means Random).", nameof(options.Initialization));
 
-        int degree = Math.Max(1, options.DegreeOfParallelism);
-        var clock = Stopwatch.StartNew();
-        var (features, ht) = Start(blocks, options, init, totals, degree);
+        NmfEngine.ReclaimEarlierResults(m, n, k);
         var steps = new NmfBlockStep[blocks.Count];
         for (int b = 0; b < blocks.Count; b++)
             steps[b] = new NmfBlockStep(blocks[b]);
+        NmfComponentState? components = null;
+        try
+        {
+            return Run(blocks, steps, options, init, totals, c => components = c);
+        }
+        finally
+        {
+            // Work buffers and transposed copies go back to the pool, so a next fit allocates only its results.
+            components?.ReleaseBuffers();
+            foreach (var step in steps)
+                step.ReleaseBuffers();
+        }
+    }
+
+    private static NmfResult Run(IReadOnlyList<DataOperand> blocks, NmfBlockStep[] steps, NmfFitOptions options, NmfInitialization init, Totals totals, Action<NmfComponentState> created)
+    {
+        int k = options.Rank, m = totals.Rows, n = totals.Columns;
+        int degree = Math.Max(1, options.DegreeOfParallelism);
+        var clock = Stopwatch.StartNew();
+        var (features, ht) = Start(blocks, options, init, totals, degree);
         var components = new NmfComponentState(ht, n, m, totals.NonZeroCount, options);
+        created(components);
         foreach (var block in blocks)
             _ = block.Transposed; // built once here so that the solver's time is the iterations' alone
         var initTime = clock.Elapsed;
@@ -58,8 +77,7 @@ internal static class BlockFitDriver
         options.Log?.Invoke(Invariant($"NMF: features projected and evaluated in {projectionTime.TotalSeconds:F3} s; relative error {relativeError:F6}, divergence {divergence:G8}."));
 
         return new NmfResult(
-            new DenseMatrix(m, k, Concatenate(features, blocks, k), validate: false),
-            new DenseMatrix(k, n, projector.CopyComponents(), validate: false),
+            new DenseMatrix(m, k, Concatenate(features, blocks, k), validate: false), null,
             components.Iterations, components.Converged, history, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
     }
@@ -68,8 +86,23 @@ internal static class BlockFitDriver
     private static void Iterate(NmfBlockStep[] steps, float[][] features, NmfComponentState components, int degree)
     {
         int k = components.Rank, n = components.Columns;
-        var scratch = new NmfBlockStatistics(k, n);
-        var total = steps.Length > 1 ? new NmfBlockStatistics(k, n) : scratch;
+        var scratch = steps.Length == 1 ? NmfBlockStatistics.ForOneBlock(k, n) : NmfBlockStatistics.RentPooled(k, n);
+        var total = steps.Length > 1 ? NmfBlockStatistics.RentPooled(k, n) : scratch;
+        try
+        {
+            Iterate(steps, features, components, degree, scratch, total);
+        }
+        finally
+        {
+            scratch.ReturnToPool();
+            if (total != scratch)
+                total.ReturnToPool();
+        }
+    }
+
+    private static void Iterate(NmfBlockStep[] steps, float[][] features, NmfComponentState components, int degree, NmfBlockStatistics scratch, NmfBlockStatistics total)
+    {
+        int k = components.Rank;
         components.Start(SumInOrder(steps, b => steps[b].Measure(features[b], k, components.PenaltyW, degree, scratch), scratch, total));
         while (!components.Finished)
         {
@@ -128,7 +161,7 @@ internal static class BlockFitDriver
     private static float[] Concatenate(float[][] features, IReadOnlyList<DataOperand> blocks, int k)
     {
         if (features.Length == 1)
-            return features[0].AsSpan(0, blocks[0].Rows * k).ToArray();
+            return features[0]; // the padded factor itself (its padding lies past the matrix's values): no second m x k copy
         long total = 0;
         foreach (var block in blocks)
             total += (long)block.Rows * k;

@@ -21,6 +21,36 @@ public sealed class NmfBlockStatistics
     {
     }
 
+    /// <summary>Zeroed statistics whose arrays come from <see cref="Memory.BufferPool"/>: a driver's scratch, given back with <see cref="ReturnToPool"/>.</summary>
+    internal static NmfBlockStatistics RentPooled(int rank, int columns) =>
+        new(rank, columns, 0, new double[Size(rank, rank, nameof(rank))],
+            Memory.BufferPool.RentDoublesExact(Size(columns, rank, nameof(columns))), 0, 0, 0, 0);
+
+    /// <summary>Gives the pooled arrays back; the statistics must not be used afterwards.</summary>
+    internal void ReturnToPool() => Memory.BufferPool.Return(_crossProduct);
+
+    /// <summary>
+    /// Statistics of a fit on one block: the step leaves its float X_bᵀW_b in place (<see cref="FloatCrossProduct"/>)
+    /// instead of widening it into n·k doubles that the components' update would only round back to the same floats.
+    /// <see cref="CrossProduct"/> then returns a fresh widened copy; <see cref="Add"/> is not available.
+    /// </summary>
+    internal static NmfBlockStatistics ForOneBlock(int rank, int columns) => new(rank, columns, oneBlock: true);
+
+    private NmfBlockStatistics(int rank, int columns, bool oneBlock)
+    {
+        Rank = rank;
+        Columns = columns;
+        Gram = new double[Size(rank, rank, nameof(rank))];
+        _ = Size(columns, rank, nameof(columns));
+        IsOneBlock = oneBlock;
+    }
+
+    /// <summary>True for <see cref="ForOneBlock"/> statistics.</summary>
+    internal bool IsOneBlock { get; }
+
+    /// <summary>The step's own float X_bᵀW_b (n x k, possibly a longer buffer) for <see cref="ForOneBlock"/> statistics; valid until the step's next update.</summary>
+    internal float[]? FloatCrossProduct { get; set; }
+
     /// <summary>Statistics from their parts (e.g. received from another machine); the arrays are kept, not copied.</summary>
     /// <param name="rank">k.</param>
     /// <param name="columns">n, the number of features (columns of X).</param>
@@ -47,7 +77,7 @@ public sealed class NmfBlockStatistics
         Columns = columns;
         Rows = rows;
         Gram = gram;
-        CrossProduct = crossProduct;
+        _crossProduct = crossProduct;
         Violation = violation;
         DataSquaredNorm = dataSquaredNorm;
         FeatureSum = featureSum;
@@ -67,7 +97,18 @@ public sealed class NmfBlockStatistics
     public double[] Gram { get; }
 
     /// <summary>Σ X_bᵀW_b, n x k row-major (entry (feature j, component t) at <c>j * k + t</c>), i.e. (W X)ᵀ in Hᵀ's layout.</summary>
-    public double[] CrossProduct { get; }
+    public double[] CrossProduct => _crossProduct ?? WidenedFloatCrossProduct();
+
+    private readonly double[]? _crossProduct;
+
+    private double[] WidenedFloatCrossProduct()
+    {
+        var widened = new double[(long)Columns * Rank];
+        if (FloatCrossProduct is { } product)
+            for (int i = 0; i < widened.Length; i++)
+                widened[i] = product[i];
+        return widened;
+    }
 
     /// <summary>Σ of the projected-gradient violations of the W updates (0 for <see cref="NmfBlockStep.Measure"/>).</summary>
     public double Violation { get; private set; }
@@ -88,6 +129,8 @@ public sealed class NmfBlockStatistics
         ArgumentNullException.ThrowIfNull(next);
         if (next.Rank != Rank || next.Columns != Columns)
             throw new ArgumentException(Invariant($"Cannot add statistics of rank {next.Rank} with {next.Columns} features to statistics of rank {Rank} with {Columns} features."), nameof(next));
+        if (IsOneBlock)
+            throw new InvalidOperationException("Statistics of a one-block fit cannot be summed; create them with new NmfBlockStatistics(rank, columns).");
         Rows += next.Rows;
         for (int i = 0; i < Gram.Length; i++)
             Gram[i] += next.Gram[i];
@@ -105,7 +148,9 @@ public sealed class NmfBlockStatistics
     public void Clear()
     {
         Array.Clear(Gram);
-        Array.Clear(CrossProduct);
+        if (_crossProduct is not null)
+            Array.Clear(_crossProduct);
+        FloatCrossProduct = null;
         Rows = 0;
         Violation = DataSquaredNorm = FeatureSum = FeatureSquares = 0;
     }

@@ -102,7 +102,7 @@ public sealed class NmfBlockStep
         start = Stopwatch.GetTimestamp();
         float[] gram = FactorOps.ToFloat(input.ComponentsGram, k, input.PenaltyW.L2);
         double violation = CoordinateDescentSolver.UpdateFactor(features, product, gram, (float)input.PenaltyW.L1, k, input.Order,
-            _rowBlocks, degree, input.Sweeps);
+            _rowBlocks, degree, input.Sweeps, "row-sweeps W");
         StageClock.Add("HALS sweeps W", start);
         return Statistics(features, k, !input.PenaltyW.IsZero, violation, degree, into);
     }
@@ -137,8 +137,12 @@ public sealed class NmfBlockStep
         int k = projector.Rank;
         CheckShapes(features, k, projector.Features);
         int degree = Math.Max(1, degreeOfParallelism);
+        long start = Stopwatch.GetTimestamp();
         projector.ProjectAll(_data, degree, into: features);
+        StageClock.Add("final projection", start);
+        start = Stopwatch.GetTimestamp();
         double squaredError = Divergence.SquaredError(_data, features, projector.ComponentsTransposed, k, degree);
+        StageClock.Add("final error", start);
         var (sum, squares) = penaltyW.IsZero ? (0.0, 0.0) : Penalty.Sums(features.AsSpan(0, Rows * k));
         return new NmfBlockEvaluation(Rows, squaredError, sum, squares);
     }
@@ -156,7 +160,10 @@ public sealed class NmfBlockStep
         var product = Product(k);
         _data.Transposed.Multiply(features, k, product, degree);
         StageClock.Add("product Xᵀ·W", start);
-        FactorOps.Widen(product, stats.CrossProduct);
+        if (stats.IsOneBlock)
+            stats.FloatCrossProduct = product; // a one-block fit: the components' update reads the floats directly
+        else
+            FactorOps.Widen(product, stats.CrossProduct);
         var (sum, squares) = withSums ? Penalty.Sums(features.AsSpan(0, Rows * k)) : (0.0, 0.0);
         stats.SetScalars(Rows, violation, _data.SquaredNorm, sum, squares);
         return stats;
@@ -166,8 +173,19 @@ public sealed class NmfBlockStep
     {
         long length = (long)Math.Max(Rows, Columns) * k + FactorLayout.Padding;
         if (_product.Length < length)
-            _product = new float[checked((int)length)];
+        {
+            Memory.BufferPool.Return(_product);
+            _product = FactorLayout.Rent(Math.Max(Rows, Columns), k); // pooled: the next fit reuses it
+        }
         return _product;
+    }
+
+    /// <summary>Gives the work buffer and the transposed copy of the block back to the pool (the step may be used again: they are rebuilt).</summary>
+    internal void ReleaseBuffers()
+    {
+        Memory.BufferPool.Return(_product);
+        _product = Array.Empty<float>();
+        _data.ReleaseBuffers();
     }
 
     private void CheckShapes(float[] features, int k, int columns)

@@ -24,7 +24,7 @@ public sealed class NmfComponentState
     private readonly SeededRandom _random;
     private readonly List<double> _history;
     private readonly BlockPartition _blocks;
-    private readonly float[] _crossProduct;
+    private float[] _crossProduct;
     private readonly int _degree;
     private readonly FitProgress _progress;
     private double _firstViolation;
@@ -60,7 +60,7 @@ public sealed class NmfComponentState
         _random = new SeededRandom((ulong)(uint)options.Seed ^ 0x5DEECE66DUL);
         _blocks = BlockPartition.Even(columns, 256);
         _history = new List<double>(options.MaxIterations + 1);
-        _crossProduct = new float[checked(columns * k + FactorLayout.Padding)];
+        _crossProduct = Array.Empty<float>(); // rented on first use (see Narrow, ReleaseBuffers)
         WSweeps = options.InnerIterationsFor(nonZeroCount, rows, columns);
         HSweeps = options.InnerIterationsFor(nonZeroCount, columns, rows);
         ComponentsGram = FactorOps.Gram(componentsTransposed, columns, k, _degree);
@@ -142,7 +142,7 @@ public sealed class NmfComponentState
         float[] product = Narrow(total);
         long start = Stopwatch.GetTimestamp();
         float[] gram = FactorOps.ToFloat(total.Gram, k, PenaltyH.L2);
-        double violation = total.Violation + CoordinateDescentSolver.UpdateFactor(ComponentsTransposed, product, gram, (float)PenaltyH.L1, k, Order(), _blocks, _degree, HSweeps);
+        double violation = total.Violation + CoordinateDescentSolver.UpdateFactor(ComponentsTransposed, product, gram, (float)PenaltyH.L1, k, Order(), _blocks, _degree, HSweeps, "row-sweeps H");
         StageClock.Add("HALS sweeps H", start);
         Iterations++;
 
@@ -204,8 +204,19 @@ public sealed class NmfComponentState
 
     private float[] Narrow(NmfBlockStatistics stats)
     {
+        if (stats.FloatCrossProduct is { } single)
+            return single; // one block: its float product, which widening and rounding back would reproduce exactly
+        if (_crossProduct.Length == 0)
+            _crossProduct = FactorLayout.Rent(Columns, Rank);
         FactorOps.Narrow(stats.CrossProduct, _crossProduct);
         return _crossProduct;
+    }
+
+    /// <summary>Gives the work buffer back to the pool (it is rented again if the state is updated further).</summary>
+    internal void ReleaseBuffers()
+    {
+        Memory.BufferPool.Return(_crossProduct);
+        _crossProduct = Array.Empty<float>();
     }
 
     private int[] Order()

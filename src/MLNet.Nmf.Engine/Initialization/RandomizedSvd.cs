@@ -18,10 +18,11 @@ internal static class RandomizedSvd
         int l = Math.Min(k + 10, Math.Min(m, n));
         int powerIterations = k < 0.1 * Math.Min(m, n) ? 7 : 4;
 
-        var omega = FactorLayout.Allocate(n, l);
+        // The two sketches are scratch: pooled, and the solver's product buffer reuses them afterwards.
+        var omega = FactorLayout.Rent(n, l);
         for (int i = 0; i < n * l; i++)
             omega[i] = (float)random.NextGaussian();
-        var y = FactorLayout.Allocate(m, l);
+        var y = FactorLayout.Rent(m, l);
         var z = omega; // n x l, reused once Ω has been applied
         x.Multiply(omega, l, y, degree);
         for (int q = 0; q < powerIterations; q++)
@@ -51,6 +52,8 @@ internal static class RandomizedSvd
         var v = FactorLayout.Allocate(n, k);
         MultiplySmall(y, m, l, plain, k, degree, u);
         MultiplySmall(z, n, l, scaled, k, degree, v);
+        Memory.BufferPool.Return(y);
+        Memory.BufferPool.Return(z);
         return (u, s, v);
     }
 

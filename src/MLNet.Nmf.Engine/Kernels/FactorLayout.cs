@@ -12,4 +12,16 @@ internal static class FactorLayout
 
     /// <summary>Allocates a zeroed, padded <c>rows x k</c> factor.</summary>
     public static float[] Allocate(int rows, int k) => new float[checked(rows * k + Padding)];
+
+    /// <summary>
+    /// A padded <c>rows x k</c> factor from <see cref="Memory.BufferPool"/>: its values are left as they are (the caller
+    /// writes every one) but its padding is zeroed, as a fresh factor's. Give it back with <see cref="Memory.BufferPool.Return(float[])"/>.
+    /// </summary>
+    public static float[] Rent(int rows, int k)
+    {
+        long length = checked((long)rows * k);
+        var factor = Memory.BufferPool.RentFloats(length + Padding, clear: false);
+        Array.Clear(factor, (int)length, Padding);
+        return factor;
+    }
 }

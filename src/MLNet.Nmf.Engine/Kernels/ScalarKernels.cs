@@ -86,4 +86,28 @@ internal static class ScalarKernels
         }
         return violation;
     }
+
+    /// <summary>output[p] = Σ_t w[t] · factor[indices[p] · k + t] in double, summed t = 0..k−1.</summary>
+    public static void GatherRowDotsDouble(ReadOnlySpan<float> w, ReadOnlySpan<int> indices, ReadOnlySpan<float> factor, int k, Span<double> output)
+    {
+        for (int p = 0; p < indices.Length; p++)
+        {
+            double y = 0;
+            for (int t = 0; t < k; t++)
+                y += (double)w[t] * factor[indices[p] * k + t];
+            output[p] = y;
+        }
+    }
+
+    /// <summary>gram[s · k + t] += Σ_i a[i · k + s] · a[i · k + t] in double, for t ≥ s.</summary>
+    public static void AccumulateGramUpper(ReadOnlySpan<float> a, int rows, int k, Span<double> gram)
+    {
+        for (int i = 0; i < rows; i++)
+            for (int s = 0; s < k; s++)
+            {
+                double v = a[i * k + s];
+                for (int t = s; t < k; t++)
+                    gram[s * k + t] += v * a[i * k + t];
+            }
+    }
 }

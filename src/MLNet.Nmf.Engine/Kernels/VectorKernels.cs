@@ -298,10 +298,11 @@ internal static unsafe class VectorKernels
     /// Returns Σ|projected gradient| over the first <paramref name="count"/> lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static double CoordinateSweep8(float* a, float* p, float* gram, float l1, int k, int* order, int count, int sweeps = 1)
+    public static double CoordinateSweep8(float* a, float* p, float* gram, float l1, int k, int* order, int count, int sweeps = 1, int* executed = null)
     {
         double first = CoordinateSweep8Once(a, p, gram, l1, k, order, count, out double firstChange);
-        for (int sweep = 1; sweep < sweeps; sweep++)
+        int sweep = 1;
+        for (; sweep < sweeps; sweep++)
         {
             // Accelerated HALS's inner stop (Gillis & Glineur 2012): once a sweep moves the rows by
             // less than 1 % (in Frobenius norm) of what the first sweep did, further sweeps are not worth it.
@@ -309,6 +310,8 @@ internal static unsafe class VectorKernels
             if (change <= 1e-4 * firstChange)
                 break;
         }
+        if (executed != null)
+            *executed = Math.Min(sweep + 1, Math.Max(sweeps, 1)); // sweeps run: the stopping one included
         return first;
     }
 

@@ -57,8 +57,11 @@ internal static unsafe class Divergence
         {
             double sf = 0, sg = 0;
             var row = new float[((k + 7) & ~7) + FactorLayout.Padding];
+            var rowDouble = new double[(k + 7) & ~7];
             var model = Array.Empty<float>();
+            var modelDouble = Array.Empty<double>();
             fixed (float* pw = w, ph = ht, pr = row)
+            fixed (double* prd = rowDouble)
             {
                 for (int i = blocks.Start(block); i < blocks.End(block); i++)
                 {
@@ -67,13 +70,16 @@ internal static unsafe class Divergence
                     {
                         // y in double: SquaredError subtracts Σ_stored y² from the exact Σ_all y², and float y
                         // (~1e-7 relative) would leave noise far above a near-exact fit's error.
-                        float* wi = pw + (long)i * k;
+                        for (int t = 0; t < k; t++)
+                            prd[t] = pw[(long)i * k + t];
+                        if (modelDouble.Length < indices.Length)
+                            modelDouble = new double[Math.Max(indices.Length, 2 * modelDouble.Length)];
+                        fixed (int* pi = indices)
+                        fixed (double* pm = modelDouble)
+                            DoubleKernels.GatherRowDotsDouble(prd, pi, indices.Length, ph, k, pm);
                         for (int p = 0; p < indices.Length; p++)
                         {
-                            float* hj = ph + (long)indices[p] * k;
-                            double y = 0;
-                            for (int t = 0; t < k; t++)
-                                y += (double)wi[t] * hj[t];
+                            double y = modelDouble[p];
                             double v = values[p];
                             sf += (v - y) * (v - y);
                             sg += y * y;
@@ -165,16 +171,9 @@ internal static unsafe class Divergence
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             var g = new double[checked(k * k)];
-            for (int i = blocks.Start(block); i < blocks.End(block); i++)
-            {
-                int o = i * k;
-                for (int s = 0; s < k; s++)
-                {
-                    double v = a[o + s];
-                    for (int t = s; t < k; t++)
-                        g[s * k + t] += v * a[o + t];
-                }
-            }
+            fixed (float* pa = a)
+            fixed (double* pg = g)
+                DoubleKernels.AccumulateGramUpper(pa + (long)blocks.Start(block) * k, blocks.End(block) - blocks.Start(block), k, pg);
             partial[block] = g;
         });
         var gram = new double[checked(k * k)];

@@ -75,13 +75,13 @@ public sealed class CsrMatrix : INmfMatrix
     public long StoredCount => NonZeroCount;
 
     /// <summary>Row offsets, length <c>Rows + 1</c>.</summary>
-    public ReadOnlySpan<int> RowPointers => _rowPointers;
+    public ReadOnlySpan<int> RowPointers => _rowPointers.AsSpan(0, Rows + 1);
 
     /// <summary>Column index of each stored value, sorted within each row.</summary>
-    public ReadOnlySpan<int> ColumnIndices => _columnIndices;
+    public ReadOnlySpan<int> ColumnIndices => _columnIndices.AsSpan(0, NonZeroCount);
 
     /// <summary>The stored values.</summary>
-    public ReadOnlySpan<float> Values => _values;
+    public ReadOnlySpan<float> Values => _values.AsSpan(0, NonZeroCount);
 
     internal int[] RawRowPointers => _rowPointers;
     internal int[] RawColumnIndices => _columnIndices;
@@ -96,17 +96,23 @@ public sealed class CsrMatrix : INmfMatrix
         _values.AsSpan(_rowPointers[row], _rowPointers[row + 1] - _rowPointers[row]);
 
     /// <summary>Returns the transpose (n x m) in CSR form, i.e. this matrix in compressed sparse column form.</summary>
-    public CsrMatrix Transpose()
+    public CsrMatrix Transpose() => Transpose(pooled: false);
+
+    /// <summary>
+    /// The transpose; with <paramref name="pooled"/> its arrays come from <see cref="Memory.BufferPool"/> (and may be
+    /// longer than needed) and go back there through <see cref="ReturnToPool"/> when the fit is done with it.
+    /// </summary>
+    internal CsrMatrix Transpose(bool pooled)
     {
         int nnz = NonZeroCount;
-        var ptr = new int[Columns + 1];
+        var ptr = pooled ? Memory.BufferPool.RentInts(Columns + 1L, clear: true) : new int[Columns + 1];
         for (int p = 0; p < nnz; p++)
             ptr[_columnIndices[p] + 1]++;
         for (int j = 0; j < Columns; j++)
             ptr[j + 1] += ptr[j];
         var next = ptr.AsSpan(0, Columns).ToArray();
-        var idx = new int[nnz];
-        var val = new float[nnz];
+        var idx = pooled ? Memory.BufferPool.RentInts(nnz, clear: false) : new int[nnz];
+        var val = pooled ? Memory.BufferPool.RentFloats(nnz, clear: false) : new float[nnz];
         for (int i = 0; i < Rows; i++)
         {
             for (int p = _rowPointers[i]; p < _rowPointers[i + 1]; p++)
@@ -117,6 +123,14 @@ public sealed class CsrMatrix : INmfMatrix
             }
         }
         return new CsrMatrix(Columns, Rows, ptr, idx, val, validate: false, AllowsMissing);
+    }
+
+    /// <summary>Gives the arrays of a pooled transpose back; the matrix must not be used afterwards.</summary>
+    internal void ReturnToPool()
+    {
+        Memory.BufferPool.Return(_rowPointers);
+        Memory.BufferPool.Return(_columnIndices);
+        Memory.BufferPool.Return(_values);
     }
 
     /// <summary>Returns a dense copy. Meant for tests and small data: it allocates <c>Rows * Columns</c> values.</summary>

@@ -49,10 +49,40 @@ internal abstract class DataOperand
     /// <summary>output (Rows x k) = M · B, with B a padded row-major Columns x k factor.</summary>
     public abstract void Multiply(float[] b, int k, float[] output, int degree);
 
+    /// <summary>
+    /// output (count x k) = rows [start, start + count) times a padded factor B (Columns x k), each entry summed over the
+    /// row's stored columns in order with one FMA per term (<see cref="VectorKernels.SparseRowTimesFactor"/>): the same
+    /// bits for a row whether it is multiplied alone or with others.
+    /// </summary>
+    public virtual unsafe void MultiplyRows(int start, int count, float* factor, int k, float* output)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            GetRow(start + r, out var indices, out var values);
+            fixed (int* pi = indices)
+            fixed (float* pv = values)
+                VectorKernels.SparseRowTimesFactor(pi, pv, indices.Length, factor, k, output + (long)r * k);
+        }
+    }
+
     /// <summary>The stored columns and values of one row (all columns when dense).</summary>
     public abstract void GetRow(int row, out ReadOnlySpan<int> indices, out ReadOnlySpan<float> values);
 
     protected abstract DataOperand CreateTransposed();
+
+    /// <summary>
+    /// Gives the transposed copy's pooled arrays back (see <see cref="Memory.BufferPool"/>) once the fit is done with
+    /// it; a later use of <see cref="Transposed"/> builds it again.
+    /// </summary>
+    public void ReleaseBuffers()
+    {
+        var transposed = _transposed;
+        _transposed = null;
+        transposed?.ReturnTransposedArrays();
+    }
+
+    /// <summary>Returns this operand's arrays to the pool when it is a pooled transpose.</summary>
+    protected abstract void ReturnTransposedArrays();
 
     public static DataOperand Create(INmfMatrix matrix) => matrix switch
     {
@@ -86,10 +116,13 @@ internal sealed class SparseOperand : DataOperand
 {
     private readonly CsrMatrix _matrix;
 
-    public SparseOperand(CsrMatrix matrix)
+    private readonly bool _pooled;
+
+    public SparseOperand(CsrMatrix matrix, bool pooled = false)
         : base(matrix.Rows, matrix.Columns)
     {
         _matrix = matrix;
+        _pooled = pooled;
         Blocks = BlockPartition.ByWork(matrix.RowPointers, rowCost: 16, targetBlocks: 256);
         Statistics(matrix.Values, out double sum, out double squared, out float min, out long nonZeros);
         Sum = sum;
@@ -132,7 +165,13 @@ internal sealed class SparseOperand : DataOperand
         values = _matrix.RowValues(row);
     }
 
-    protected override DataOperand CreateTransposed() => new SparseOperand(_matrix.Transpose());
+    protected override DataOperand CreateTransposed() => new SparseOperand(_matrix.Transpose(pooled: true), pooled: true);
+
+    protected override void ReturnTransposedArrays()
+    {
+        if (_pooled)
+            _matrix.ReturnToPool();
+    }
 }
 
 /// <summary>A dense row-major matrix as a <see cref="DataOperand"/>.</summary>
@@ -140,12 +179,14 @@ internal sealed class DenseOperand : DataOperand
 {
     private readonly DenseMatrix _matrix;
     private int[]? _allColumns;
-    private float[]? _transposedFactor;
 
-    public DenseOperand(DenseMatrix matrix)
+    private readonly bool _pooled;
+
+    public DenseOperand(DenseMatrix matrix, bool pooled = false)
         : base(matrix.Rows, matrix.Columns)
     {
         _matrix = matrix;
+        _pooled = pooled;
         // About 64 KiB of data per block, at least 4 rows so the 4-row tiles stay full.
         int rowsPerBlock = Math.Max(4, (16384 / Math.Max(1, matrix.Columns)) & ~3);
         Blocks = BlockPartition.Even(matrix.Rows, rowsPerBlock);
@@ -166,21 +207,23 @@ internal sealed class DenseOperand : DataOperand
 
     public override unsafe void Multiply(float[] b, int k, float[] output, int degree)
     {
+        // 4-row register tiles in outer-product form (DenseKernels): B is read in its own layout, no transpose.
         int c = Columns;
-        // Bᵀ (k x c) so that every output entry is a contiguous dot product.
-        int length = checked(k * c);
-        var bt = _transposedFactor is { } cached && cached.Length >= length ? cached : (_transposedFactor = new float[length]);
-        for (int j = 0; j < c; j++)
-            for (int t = 0; t < k; t++)
-                bt[t * c + j] = b[j * k + t];
         var m = _matrix.RawValues;
         var blocks = Blocks;
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             int start = blocks.Start(block);
-            fixed (float* pm = m, pb = bt, po = output)
-                VectorKernels.DenseTimesTransposed(pm + (long)start * c, blocks.End(block) - start, c, pb, k, po + (long)start * k);
+            fixed (float* pm = m, pb = b, po = output)
+                DenseKernels.RowsTimesFactor(pm + (long)start * c, blocks.End(block) - start, c, pb, k, po + (long)start * k);
         });
+    }
+
+    /// <summary>Dense rows in 4-row register tiles (<see cref="DenseKernels.RowsTimesFactor"/>), the same bits as one row at a time.</summary>
+    public override unsafe void MultiplyRows(int start, int count, float* factor, int k, float* output)
+    {
+        fixed (float* pm = _matrix.RawValues)
+            DenseKernels.RowsTimesFactor(pm + (long)start * Columns, count, Columns, factor, k, output);
     }
 
     public override void GetRow(int row, out ReadOnlySpan<int> indices, out ReadOnlySpan<float> values)
@@ -190,5 +233,12 @@ internal sealed class DenseOperand : DataOperand
         values = _matrix.Row(row);
     }
 
-    protected override DataOperand CreateTransposed() => new DenseOperand(_matrix.Transpose());
+    protected override DataOperand CreateTransposed() => new DenseOperand(_matrix.Transpose(pooled: true), pooled: true);
+
+    protected override void ReturnTransposedArrays()
+    {
+        if (_pooled)
+            _matrix.ReturnToPool();
+    }
+
 }

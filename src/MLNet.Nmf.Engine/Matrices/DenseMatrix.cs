@@ -71,7 +71,7 @@ public sealed class DenseMatrix : INmfMatrix
     public int Columns { get; }
 
     /// <summary>The row-major values (length <c>Rows * Columns</c>).</summary>
-    public ReadOnlySpan<float> Values => _values;
+    public ReadOnlySpan<float> Values => _values.AsSpan(0, Rows * Columns);
 
     /// <inheritdoc />
     public long StoredCount => (long)Rows * Columns;
@@ -85,9 +85,14 @@ public sealed class DenseMatrix : INmfMatrix
     internal float[] RawValues => _values;
 
     /// <summary>Returns a new matrix that is the transpose of this one.</summary>
-    public DenseMatrix Transpose()
+    public DenseMatrix Transpose() => Transpose(pooled: false);
+
+    /// <summary>The transpose; with <paramref name="pooled"/> its array comes from <see cref="Memory.BufferPool"/>
+    /// (see <see cref="ReturnToPool"/>).</summary>
+    internal DenseMatrix Transpose(bool pooled)
     {
-        var t = new float[_values.Length];
+        long length = (long)Rows * Columns;
+        var t = pooled ? Memory.BufferPool.RentFloats(length, clear: false) : new float[length];
         int m = Rows, n = Columns;
         const int Block = 64;
         for (int i0 = 0; i0 < m; i0 += Block)
@@ -103,6 +108,9 @@ public sealed class DenseMatrix : INmfMatrix
         }
         return new DenseMatrix(n, m, t, validate: false, AllowsMissing);
     }
+
+    /// <summary>Gives the array of a pooled transpose back; the matrix must not be used afterwards.</summary>
+    internal void ReturnToPool() => Memory.BufferPool.Return(_values);
 
     /// <summary>Returns a copy of this matrix in compressed sparse row form (zeros dropped).</summary>
     public CsrMatrix ToCsr()

@@ -167,6 +167,11 @@ public sealed unsafe partial class NmfProjector
     {
         var w = into ?? FactorLayout.Allocate(data.Rows, Rank);
         var blocks = data.Blocks;
+        if (Beta == 2)
+        {
+            BlockRunner.For(blocks.BlockCount, degree, block => ProjectFrobeniusBatch(data, blocks.Start(block), blocks.End(block), w));
+            return w;
+        }
         using var workspaces = new ThreadLocal<ProjectionWorkspace>(CreateWorkspace); // one per thread, not per block
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
@@ -178,6 +183,64 @@ public sealed unsafe partial class NmfProjector
             }
         });
         return w;
+    }
+
+    /// <summary>
+    /// Rows [start, end) of <paramref name="data"/> into <paramref name="w"/>, eight at a time, one per SIMD lane
+    /// (<see cref="ProjectionKernels"/>): each lane sweeps until its own row's stopping rule holds, so every row gets
+    /// exactly the bits <see cref="ProjectFrobenius"/> gives it alone, at a fraction of the time. A group of eight with
+    /// a row that needs more than the ordinary path (missing values, a row scaled into range, features beyond float)
+    /// goes through <see cref="Project(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, ProjectionWorkspace)"/> row by row.
+    /// </summary>
+    private void ProjectFrobeniusBatch(DataOperand data, int start, int end, float[] w)
+    {
+        int k = Rank;
+        int lane = k * 8;
+        // Products of eight rows, then the lanes: features, their previous sweep, products.
+        var scratch = new float[k * 8 + FactorLayout.Padding + 3 * lane];
+        ProjectionWorkspace? workspace = null;
+        float l1 = (float)Penalty.L1;
+        fixed (float* pht = _ht, pg = _gram, pw = w, ps = scratch)
+        fixed (int* po = _order)
+        {
+            float* rows = ps, a = ps + k * 8 + FactorLayout.Padding, previous = a + lane, p = previous + lane;
+            for (int i = start; i < end; i += 8)
+            {
+                int count = Math.Min(8, end - i);
+                bool ordinary = true;
+                for (int r = 0; r < count && ordinary; r++)
+                {
+                    data.GetRow(i + r, out _, out var values);
+                    ordinary = !(AllowsMissing && HasMissing(values)) && RowShift(values) == 0;
+                }
+                if (ordinary)
+                {
+                    data.MultiplyRows(i, count, pht, k, rows);
+                    VectorKernels.ToLanes(rows, count, k, p);
+                    new Span<float>(a, lane).Clear();
+                    var active = ProjectionKernels.FirstLanes(count);
+                    for (int sweep = 0; sweep < MaxIterations && System.Runtime.Intrinsics.Vector256.AsInt32(active) != System.Runtime.Intrinsics.Vector256<int>.Zero; sweep++)
+                    {
+                        Buffer.MemoryCopy(a, previous, lane * sizeof(float), lane * sizeof(float));
+                        ProjectionKernels.Sweep8(a, p, pg, l1, k, po, active);
+                        active = ProjectionKernels.StillMoving(a, previous, k, Tolerance, active);
+                    }
+                    VectorKernels.FromLanes(a, count, k, pw + (long)i * k);
+                    for (int t = 0; t < count * k && ordinary; t++)
+                        ordinary = float.IsFinite(pw[(long)i * k + t]);
+                }
+                if (!ordinary)
+                {
+                    // The one-row path: it scales, masks or reports the row exactly as Project does for it alone.
+                    workspace ??= CreateWorkspace();
+                    for (int r = 0; r < count; r++)
+                    {
+                        data.GetRow(i + r, out var indices, out var values);
+                        Project(indices, values, w.AsSpan((i + r) * k, k), workspace);
+                    }
+                }
+            }
+        }
     }
 
     private void ProjectFrobenius(int* indices, float* values, int count, float* features, ProjectionWorkspace ws, float* ht, float* gram, Penalty penalty)

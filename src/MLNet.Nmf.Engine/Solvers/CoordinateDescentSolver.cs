@@ -15,9 +15,6 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// </summary>
 internal static unsafe class CoordinateDescentSolver
 {
-    /// <summary>Largest rank whose lane blocks <see cref="UpdateFactor"/> keeps on the stack.</summary>
-    private const int MaxStackRank = 1024;
-
     /// <summary>
     /// For every row a of A: for each coordinate t in <paramref name="order"/>,
     /// a_t ← max(0, a_t − (a·G_t − p_t + l1) / G_tt). Returns Σ|projected gradient| before the steps.
@@ -27,30 +24,51 @@ internal static unsafe class CoordinateDescentSolver
     /// k² per row, much less than a product with X, and reach a lower loss per iteration.
     /// </summary>
     internal static double UpdateFactor(float[] a, float[] product, float[] gram, float l1, int k, int[] order,
-        BlockPartition blocks, int degree, int sweeps)
+        BlockPartition blocks, int degree, int sweeps, string? countAs = null)
     {
         var partial = new double[blocks.BlockCount];
+        var rowSweeps = new long[blocks.BlockCount];
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             double violation = 0;
-            // Two k x 8 lane blocks: on the stack up to 64 KiB, on the heap beyond (a thread's stack is ~1.5 MiB).
-            Span<float> lanes = k <= MaxStackRank ? stackalloc float[2 * 8 * k] : new float[2 * 8 * k];
-            fixed (float* lanesA = lanes)
-            fixed (float* pa = a, pp = product, pg = gram)
+            long swept = 0;
+            int* executed = stackalloc int[2];
+            // 16 lanes (two groups of 8 rows, WideKernels) where 512-bit vectors are fast: the same bits as two 8-lane calls.
+            var scratch = new float[2 * k * 16];
+            fixed (float* pa = a, pp = product, pg = gram, lanesA = scratch)
             fixed (int* po = order)
             {
+                float* lanesP = lanesA + k * 16;
                 int end = blocks.End(block);
-                for (int i = blocks.Start(block); i < end; i += 8)
+                for (int i = blocks.Start(block); i < end;)
                 {
-                    int count = Math.Min(8, end - i);
+                    int count = Math.Min(16, end - i);
+                    if (count > 8 && WideKernels.IsSupported)
+                    {
+                        WideKernels.ToLanes(pa + (long)i * k, count, k, lanesA);
+                        WideKernels.ToLanes(pp + (long)i * k, count, k, lanesP);
+                        var (first, second) = WideKernels.CoordinateSweep16(lanesA, lanesP, pg, l1, k, po, count, sweeps, executed);
+                        swept += 8L * executed[0] + (count - 8L) * executed[1];
+                        violation += first;
+                        violation += second;
+                        WideKernels.FromLanes(lanesA, count, k, pa + (long)i * k);
+                        i += count;
+                        continue;
+                    }
+                    count = Math.Min(8, count);
                     VectorKernels.ToLanes(pa + (long)i * k, count, k, lanesA);
-                    VectorKernels.ToLanes(pp + (long)i * k, count, k, lanesA + 8 * k);
-                    violation += VectorKernels.CoordinateSweep8(lanesA, lanesA + 8 * k, pg, l1, k, po, count, sweeps);
+                    VectorKernels.ToLanes(pp + (long)i * k, count, k, lanesP);
+                    violation += VectorKernels.CoordinateSweep8(lanesA, lanesP, pg, l1, k, po, count, sweeps, executed);
+                    swept += (long)count * executed[0];
                     VectorKernels.FromLanes(lanesA, count, k, pa + (long)i * k);
+                    i += count;
                 }
             }
             partial[block] = violation;
+            rowSweeps[block] = swept;
         });
+        if (countAs is not null)
+            StageClock.Count(countAs, rowSweeps.Sum());
         double total = 0;
         foreach (double v in partial)
             total += v;

@@ -25,11 +25,23 @@ internal static unsafe class MultiplicativeUpdateSolver
 
     public static SolverOutcome Run(FitState state)
     {
+        var scratch = FactorLayout.Rent(Math.Max(state.Rows, state.Columns), state.Rank);
+        try
+        {
+            return Iterate(state, scratch);
+        }
+        finally
+        {
+            Memory.BufferPool.Return(scratch);
+        }
+    }
+
+    private static SolverOutcome Iterate(FitState state, float[] scratch)
+    {
         var options = state.Options;
         double beta = options.EffectiveBeta;
         int k = state.Rank;
         var history = new List<double>(options.MaxIterations + 1);
-        var scratch = new float[checked(Math.Max(state.Rows, state.Columns) * k + FactorLayout.Padding)];
         double[]? htGram = beta == 2 ? FactorOps.Gram(state.Ht, state.Columns, k, state.Degree) : null;
         if (beta == 2)
             history.Add(FrobeniusObjective.Compute(state, htGram!, scratch));

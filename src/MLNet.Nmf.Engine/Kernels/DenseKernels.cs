@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace MLNet.Nmf.Engine.Kernels;
+
+/// <summary>
+/// Dense rows times a padded row-major factor in register tiles of 4 rows × up to 32 columns (outer-product form:
+/// one broadcast of x[r, j] and up to four vector loads of the factor's row j feed 16 FMAs). Each output entry is
+/// accumulated over j in order with one FMA per term, exactly as <see cref="VectorKernels.SparseRowTimesFactor"/>
+/// does for a row listing every column, so a dense row's product has the same bits in a batch as alone. The plain
+/// reference is <see cref="ScalarKernels.SparseRowTimesFactor"/> over all columns.
+/// </summary>
+internal static unsafe class DenseKernels
+{
+    private const int W = 8; // floats per Vector256
+
+    /// <summary>output[r · k + t] = Σ_j m[r · c + j] · factor[j · k + t] for r &lt; rows, t &lt; k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RowsTimesFactor(float* m, int rows, int c, float* factor, int k, float* output)
+    {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4)
+            for (int t0 = 0; t0 < k; t0 += 4 * W)
+                Tile4(m + (long)r * c, c, factor + t0, k, Math.Min(4 * W, k - t0), output + (long)r * k + t0);
+        for (; r < rows; r++)
+        {
+            RowAlone(m + (long)r * c, c, factor, k, output + (long)r * k);
+        }
+    }
+
+    private static void RowAlone(float* row, int c, float* factor, int k, float* output)
+    {
+        for (int t0 = 0; t0 < k; t0 += 4 * W)
+        {
+            int width = Math.Min(4 * W, k - t0);
+            int vectors = (width + W - 1) / W;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            float* b = factor + t0;
+            for (int j = 0; j < c; j++)
+            {
+                var x = Vector256.Create(row[j]);
+                float* f = b + (long)j * k;
+                a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(f), a0);
+                if (vectors > 1) a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(f + W), a1);
+                if (vectors > 2) a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(f + 2 * W), a2);
+                if (vectors > 3) a3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(f + 3 * W), a3);
+            }
+            StorePrefix(a0, output + t0, width);
+            StorePrefix(a1, output + t0 + W, width - W);
+            StorePrefix(a2, output + t0 + 2 * W, width - 2 * W);
+            StorePrefix(a3, output + t0 + 3 * W, width - 3 * W);
+        }
+    }
+
+    /// <summary>Four rows × <paramref name="width"/> (≤ 32) columns of the output.</summary>
+    private static void Tile4(float* m0, int c, float* b, int k, int width, float* o)
+    {
+        float* m1 = m0 + c, m2 = m1 + c, m3 = m2 + c;
+        int vectors = (width + W - 1) / W;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        if (vectors < 3)
+        {
+            // One or two vectors wide: load only what the row has (reads stay within the row plus the padding).
+            for (int j = 0; j < c; j++)
+            {
+                float* f = b + (long)j * k;
+                var f0 = Vector256.Load(f);
+                var f1 = vectors > 1 ? Vector256.Load(f + W) : default;
+                var x = Vector256.Create(m0[j]);
+                a00 = Vector256.FusedMultiplyAdd(x, f0, a00); a01 = Vector256.FusedMultiplyAdd(x, f1, a01);
+                x = Vector256.Create(m1[j]);
+                a10 = Vector256.FusedMultiplyAdd(x, f0, a10); a11 = Vector256.FusedMultiplyAdd(x, f1, a11);
+                x = Vector256.Create(m2[j]);
+                a20 = Vector256.FusedMultiplyAdd(x, f0, a20); a21 = Vector256.FusedMultiplyAdd(x, f1, a21);
+                x = Vector256.Create(m3[j]);
+                a30 = Vector256.FusedMultiplyAdd(x, f0, a30); a31 = Vector256.FusedMultiplyAdd(x, f1, a31);
+            }
+        }
+        else if (vectors == 3)
+        {
+            for (int j = 0; j < c; j++)
+            {
+                float* f = b + (long)j * k;
+                var f0 = Vector256.Load(f);
+                var f1 = Vector256.Load(f + W);
+                var f2 = Vector256.Load(f + 2 * W);
+                var x = Vector256.Create(m0[j]);
+                a00 = Vector256.FusedMultiplyAdd(x, f0, a00); a01 = Vector256.FusedMultiplyAdd(x, f1, a01); a02 = Vector256.FusedMultiplyAdd(x, f2, a02);
+                x = Vector256.Create(m1[j]);
+                a10 = Vector256.FusedMultiplyAdd(x, f0, a10); a11 = Vector256.FusedMultiplyAdd(x, f1, a11); a12 = Vector256.FusedMultiplyAdd(x, f2, a12);
+                x = Vector256.Create(m2[j]);
+                a20 = Vector256.FusedMultiplyAdd(x, f0, a20); a21 = Vector256.FusedMultiplyAdd(x, f1, a21); a22 = Vector256.FusedMultiplyAdd(x, f2, a22);
+                x = Vector256.Create(m3[j]);
+                a30 = Vector256.FusedMultiplyAdd(x, f0, a30); a31 = Vector256.FusedMultiplyAdd(x, f1, a31); a32 = Vector256.FusedMultiplyAdd(x, f2, a32);
+            }
+        }
+        else
+        {
+            for (int j = 0; j < c; j++)
+            {
+                float* f = b + (long)j * k;
+                var f0 = Vector256.Load(f);
+                var f1 = Vector256.Load(f + W);
+                var f2 = Vector256.Load(f + 2 * W);
+                var f3 = Vector256.Load(f + 3 * W);
+                var x = Vector256.Create(m0[j]);
+                a00 = Vector256.FusedMultiplyAdd(x, f0, a00); a01 = Vector256.FusedMultiplyAdd(x, f1, a01); a02 = Vector256.FusedMultiplyAdd(x, f2, a02); a03 = Vector256.FusedMultiplyAdd(x, f3, a03);
+                x = Vector256.Create(m1[j]);
+                a10 = Vector256.FusedMultiplyAdd(x, f0, a10); a11 = Vector256.FusedMultiplyAdd(x, f1, a11); a12 = Vector256.FusedMultiplyAdd(x, f2, a12); a13 = Vector256.FusedMultiplyAdd(x, f3, a13);
+                x = Vector256.Create(m2[j]);
+                a20 = Vector256.FusedMultiplyAdd(x, f0, a20); a21 = Vector256.FusedMultiplyAdd(x, f1, a21); a22 = Vector256.FusedMultiplyAdd(x, f2, a22); a23 = Vector256.FusedMultiplyAdd(x, f3, a23);
+                x = Vector256.Create(m3[j]);
+                a30 = Vector256.FusedMultiplyAdd(x, f0, a30); a31 = Vector256.FusedMultiplyAdd(x, f1, a31); a32 = Vector256.FusedMultiplyAdd(x, f2, a32); a33 = Vector256.FusedMultiplyAdd(x, f3, a33);
+            }
+        }
+        StoreRow(a00, a01, a02, a03, o, width);
+        StoreRow(a10, a11, a12, a13, o + k, width);
+        StoreRow(a20, a21, a22, a23, o + 2 * k, width);
+        StoreRow(a30, a31, a32, a33, o + 3 * k, width);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3, float* o, int width)
+    {
+        StorePrefix(v0, o, width);
+        StorePrefix(v1, o + W, width - W);
+        StorePrefix(v2, o + 2 * W, width - 2 * W);
+        StorePrefix(v3, o + 3 * W, width - 3 * W);
+    }
+
+    /// <summary>Writes the first <paramref name="count"/> lanes (0..8; fewer than 1 writes nothing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePrefix(Vector256<float> v, float* destination, int count)
+    {
+        if (count >= W)
+        {
+            v.Store(destination);
+        }
+        else if (count > 0)
+        {
+            for (int i = 0; i < count; i++)
+                destination[i] = v.GetElement(i);
+        }
+    }
+}
