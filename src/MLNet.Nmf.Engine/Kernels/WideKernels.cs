@@ -43,8 +43,8 @@ internal static unsafe class WideKernels
     /// Returns the first sweep's Σ|projected gradient| of group A and of group B, each as
     /// <see cref="VectorKernels.CoordinateSweep8"/> returns it.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     /// <remarks>With <paramref name="executed"/>, writes the sweeps each group ran (two ints).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double A, double B) CoordinateSweep16(float* a, float* p, float* gram, float l1, int k, int* order, int count, int sweeps, int* executed = null)
     {
         int runA = 1, runB = 1;
