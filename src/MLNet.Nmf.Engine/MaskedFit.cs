@@ -31,6 +31,7 @@ internal static class MaskedFit
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
         OptionsValidator.Validate(options, data, init);
         int k = options.Rank;
+        CheckMaskedScratch(k, Math.Max(1, options.DegreeOfParallelism));
         var random = new SeededRandom((ulong)(uint)options.Seed);
         int degree = Math.Max(1, options.DegreeOfParallelism);
         var clock = Stopwatch.StartNew();
@@ -62,6 +63,20 @@ internal static class MaskedFit
             new DenseMatrix(k, data.Columns, projector.CopyComponents(), validate: false),
             outcome.Iterations, outcome.Converged, outcome.LossHistory, relativeError, divergence, objective, projector,
             new NmfTimings(initTime, solverTime, projectionTime));
+    }
+
+    /// <summary>
+    /// The masked sweeps need, per thread, eight k x k float Gram matrices in lanes plus one k x k Gram in double and
+    /// in float: refused by name before anything is allocated when that cannot be held.
+    /// </summary>
+    private static void CheckMaskedScratch(int k, int degree)
+    {
+        long laneValues = checked((long)k * k * 8);
+        long bytes = checked(((long)k * k * (8 * sizeof(float) + sizeof(double) + sizeof(float))) * degree);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (laneValues > Array.MaxLength || bytes > available)
+            throw new ArgumentOutOfRangeException(nameof(NmfFitOptions.Rank), k, Invariant(
+                $"Rank {k} is too large for a fit with missing values: its per-row Gram matrices need {bytes} bytes on {degree} thread(s) ({laneValues} values per thread), beyond what this process can hold ({available} bytes available, {Array.MaxLength} values per array). Lower Rank or DegreeOfParallelism."));
     }
 
     /// <summary>Throws when a matrix built to allow missing entries has one while <see cref="NmfFitOptions.MissingValues"/> is Error.</summary>

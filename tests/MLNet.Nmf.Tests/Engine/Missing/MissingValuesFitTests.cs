@@ -180,4 +180,18 @@ public class MissingValuesFitTests(ITestOutputHelper output)
         csr.AllowsMissing.Should().BeTrue();
         return csr;
     }
+
+    [Fact]
+    public void Fit_MissingValuesWithRankTooLargeForItsArrays_IsRefusedNamingRank()
+    {
+        // 20,000 <= the features, so the rank check passes; the masked fit's k x k work arrays cannot be held.
+        var values = new float[10 * 20_000];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (i % 7) + 1;
+        values[3] = float.NaN;
+        var x = new DenseMatrix(10, 20_000, values, NmfMissingValues.Ignore);
+        var fit = () => NmfEngine.Fit(x, new NmfFitOptions { Rank = 20_000, MaxIterations = 1, MissingValues = NmfMissingValues.Ignore, Initialization = NmfInitialization.Random });
+        fit.Should().Throw<ArgumentOutOfRangeException>()
+            .Where(e => e.ParamName == "Rank" && e.Message.Contains("Rank 20000") && e.Message.Contains("Lower"));
+    }
 }
