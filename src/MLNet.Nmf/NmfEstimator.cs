@@ -135,6 +135,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             if (options.Rank > size) // refused before any data pass (the engine checks it again)
                 throw new ArgumentOutOfRangeException(nameof(NmfOptions.Rank), options.Rank, string.Create(CultureInfo.InvariantCulture,
                     $"Rank {options.Rank} is above the number of features ({size}) of column '{InputOf(options)}': with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {size}."));
+            if (options.FitMode != NmfFitMode.InMemory && (long)options.BlockSize * Math.Max(1, options.Rank) > Array.MaxLength - 8)
+                throw new ArgumentOutOfRangeException(nameof(options.BlockSize), options.BlockSize, string.Create(CultureInfo.InvariantCulture,
+                    $"BlockSize {options.BlockSize} x Rank {options.Rank} = {(long)options.BlockSize * options.Rank} features per streamed block is more than a .NET array can hold ({Array.MaxLength}); lower BlockSize."));
             if (initial is not null && (initial.Rank != options.Rank || initial.FeatureCount != size))
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"The model to start from has rank {initial.Rank} and {initial.FeatureCount} input slots; this fit needs rank {options.Rank} and the {size} slots of column '{InputOf(options)}'."), "modelParameters");

@@ -34,6 +34,8 @@ public class EstimatorOptionTests
         (o => o.Initialization = (NmfInitialization)42, "Initialization", typeof(ArgumentOutOfRangeException)),
         (o => o.Rank = 0, "Rank", typeof(ArgumentOutOfRangeException)),
         (o => o.MaximumIterations = 0, "MaximumIterations", typeof(ArgumentOutOfRangeException)),
+        (o => o.BlockSize = 0, "BlockSize", typeof(ArgumentOutOfRangeException)),
+        (o => o.MaximumPasses = 1, "MaximumPasses", typeof(ArgumentOutOfRangeException)),
     }.Select((c, i) => new object[] { i, c.Set, c.Name, c.Error });
 
     [Theory]
@@ -82,5 +84,19 @@ public class EstimatorOptionTests
         var model = estimator.Fit(data);
         model.Model.Rank.Should().Be(2);
         model.OutputColumnName.Should().Be("Topics");
+    }
+
+    [Fact]
+    public void StreamedBlockTooLargeForAnArray_IsRefusedBeforeTheDataPass_NamingBlockSize()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new Row { Values = new[] { 1f, 2f, 3f } } });
+        var options = Valid();
+        options.Rank = 3;
+        options.BlockSize = int.MaxValue;
+        options.FitMode = NmfFitMode.Streamed;
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(options).Fit(data);
+        fit.Should().Throw<ArgumentOutOfRangeException>()
+            .Where(e => e.ParamName == "BlockSize" && e.Message.Contains("lower BlockSize"));
     }
 }
