@@ -22,23 +22,29 @@ namespace MLNet.Nmf.Engine.Matrices;
 internal static class TiledSparseProduct
 {
     /// <summary>Bytes of factor rows per tile.</summary>
-    internal static long TileBytes { get; set; } = 8L * 1024 * 1024;
+    public const long TileBytes = 8L * 1024 * 1024;
 
     /// <summary>Bytes of output rows per chunk (fewer when that would leave a thread without a chunk).</summary>
-    internal static long ChunkBytes { get; set; } = 4L * 1024 * 1024;
+    public const long ChunkBytes = 4L * 1024 * 1024;
 
     /// <summary>True when a factor of <paramref name="factorRows"/> × <paramref name="k"/> floats spans more than one tile.</summary>
     public static bool Worthwhile(int factorRows, int k) => (long)factorRows * k * sizeof(float) > TileBytes;
 
     /// <summary>output[i, :] = Σ_p values[p] · factor[indices[p], :] for every row i of <paramref name="matrix"/>.</summary>
-    public static unsafe void Multiply(CsrMatrix matrix, float[] factor, int k, float[] output, int degree)
+    public static void Multiply(CsrMatrix matrix, float[] factor, int k, float[] output, int degree)
+    {
+        long rowBytes = (long)Math.Max(1, k) * sizeof(float);
+        int tileRows = (int)Math.Clamp(TileBytes / rowBytes, 1, Math.Max(1, matrix.Columns));
+        long perThread = (matrix.Rows + (long)Math.Max(1, degree) - 1) / Math.Max(1, degree);
+        int chunkRows = (int)Math.Clamp(Math.Min(ChunkBytes / rowBytes, perThread), 1, Math.Max(1, matrix.Rows));
+        Multiply(matrix, factor, k, output, degree, tileRows, chunkRows);
+    }
+
+    /// <summary>The same product with explicit tile and chunk heights (tests use tiny ones); both at least 1.</summary>
+    internal static unsafe void Multiply(CsrMatrix matrix, float[] factor, int k, float[] output, int degree, int tileRows, int chunkRows)
     {
         int rows = matrix.Rows;
         int factorRows = matrix.Columns;
-        long rowBytes = (long)Math.Max(1, k) * sizeof(float);
-        int tileRows = (int)Math.Clamp(TileBytes / rowBytes, 1, Math.Max(1, factorRows));
-        long perThread = (rows + (long)Math.Max(1, degree) - 1) / Math.Max(1, degree);
-        int chunkRows = (int)Math.Clamp(Math.Min(ChunkBytes / rowBytes, perThread), 1, Math.Max(1, rows));
         int chunks = (int)((rows + (long)chunkRows - 1) / chunkRows);
         var ptr = matrix.RawRowPointers;
         var idx = matrix.RawColumnIndices;
