@@ -44,11 +44,11 @@ public unsafe class TiledSparseProductTests
     [Fact]
     public void TransposedOperand_TilesAFactorAboveOneTile_AndKeepsTheUntiledBits()
     {
-        // X: 70,000 × 60, about 3 entries a row, so Xᵀ·W gathers from a 70,000 × 32 W (8.5 MiB > one 8 MiB tile).
-        const int rows = 70_000, columns = 60, k = 32;
+        // X: 70,000 × 60, 3 entries a row, so Xᵀ·W gathers from a 70,000 × 64 W (17.1 MiB: tiled, in three tiles).
+        const int rows = 70_000, columns = 60, k = 64;
         var random = new Random(5);
         var x = RandomSortedCsr(random, rows, columns, perRow: 3);
-        TiledSparseProduct.Worthwhile(rows, k).Should().BeTrue("the factor must span at least two tiles here");
+        TiledSparseProduct.Worthwhile(rows, k).Should().BeTrue("the factor must be above the tiling threshold here");
         var operand = DataOperand.Create(x);
         var w = RandomFactor(random, rows, k);
         var output = new float[columns * k];
