@@ -13,7 +13,8 @@ namespace MLNet.Nmf.Engine.Matrices;
 /// Each output row is one FMA chain over its stored entries in order, continued from tile to tile
 /// (<see cref="VectorKernels.SparseRowTimesFactorAccumulate"/>), so the product is bit for bit that of
 /// <see cref="VectorKernels.SparseRowTimesFactor"/> row by row. Extra memory: one int cursor per row of each chunk in
-/// flight, rented from the pool (at k = 100: 10,486 rows, 41 KiB per thread).
+/// flight, rented from the pool (text matrix, k = 100: 10,000 rows, 39 KiB per thread; the pool may hand out up to
+/// twice that).
 /// Tile and chunk sizes were measured on the text benchmark (docs/benchmarks.md): tiles of 0.25–2 MiB (L2-sized)
 /// were slower than untiled, because a row then meets only a few of its entries per tile and the reload of its
 /// k partial sums costs about as much as the gathers saved; 8 MiB tiles (a quarter of the 32 MiB L3) and 4 MiB
