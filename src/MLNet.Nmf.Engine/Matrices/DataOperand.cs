@@ -118,11 +118,15 @@ internal sealed class SparseOperand : DataOperand
 
     private readonly bool _pooled;
 
-    public SparseOperand(CsrMatrix matrix, bool pooled = false)
+    // True when column indices ascend within every row (a transpose made here): then the product may be tiled.
+    private readonly bool _sortedRows;
+
+    public SparseOperand(CsrMatrix matrix, bool pooled = false, bool sortedRows = false)
         : base(matrix.Rows, matrix.Columns)
     {
         _matrix = matrix;
         _pooled = pooled;
+        _sortedRows = sortedRows;
         Blocks = BlockPartition.ByWork(matrix.RowPointers, rowCost: 16, targetBlocks: 256);
         Statistics(matrix.Values, out double sum, out double squared, out float min, out long nonZeros);
         Sum = sum;
@@ -141,6 +145,12 @@ internal sealed class SparseOperand : DataOperand
 
     public override unsafe void Multiply(float[] b, int k, float[] output, int degree)
     {
+        if (_sortedRows && TiledSparseProduct.Worthwhile(Columns, k))
+        {
+            // Xᵀ·W gathers rows of W at random: tiles of W that stay in L2, the same bits (TiledSparseProduct).
+            TiledSparseProduct.Multiply(_matrix, b, k, output, degree);
+            return;
+        }
         var ptr = _matrix.RawRowPointers;
         var idx = _matrix.RawColumnIndices;
         var val = _matrix.RawValues;
@@ -165,7 +175,7 @@ internal sealed class SparseOperand : DataOperand
         values = _matrix.RowValues(row);
     }
 
-    protected override DataOperand CreateTransposed() => new SparseOperand(_matrix.Transpose(pooled: true), pooled: true);
+    protected override DataOperand CreateTransposed() => new SparseOperand(_matrix.Transpose(pooled: true), pooled: true, sortedRows: true);
 
     protected override void ReturnTransposedArrays()
     {
