@@ -12,19 +12,29 @@ namespace MLNet.Nmf.Engine.Initialization;
 internal static class RandomizedSvd
 {
     /// <summary>U (m x k), S (k), V (n x k) as padded factors.</summary>
+    /// <remarks>
+    /// Memory: U and V are the caller's (NNDSVD turns them into W and Hᵀ in place), so they are allocated first and
+    /// the sketch that fits in one of them lives there while the SVD runs (tall data: the n x l sketch Z inside U;
+    /// wide data: the m x l sketch Y inside V), and is consumed before that factor is written. The other sketch is
+    /// rented from the pool, where the solver's product buffer finds it. So the start needs one factor-sized buffer
+    /// beyond W and Hᵀ, the one the iterations need anyway; the values are those of separate sketches, bit for bit.
+    /// </remarks>
     public static (float[] U, double[] S, float[] V) Compute(DataOperand x, int k, SeededRandom random, int degree)
     {
         int m = x.Rows, n = x.Columns;
         int l = Math.Min(k + 10, Math.Min(m, n));
         int powerIterations = k < 0.1 * Math.Min(m, n) ? 7 : 4;
 
-        // The two sketches are scratch: pooled, and the solver's product buffer reuses them afterwards.
-        var omega = FactorLayout.Rent(n, l);
+        var u = FactorLayout.Allocate(m, k);
+        var v = FactorLayout.Allocate(n, k);
+        // The sketches Z (n x l, first Ω) and Y (m x l), each with 8 zeroed floats of padding after it.
+        bool zInU = (long)n * l <= (long)m * k;
+        bool yInV = !zInU && (long)m * l <= (long)n * k;
+        var z = zInU ? Borrow(u, n, l) : FactorLayout.Rent(n, l);
+        var y = yInV ? Borrow(v, m, l) : FactorLayout.Rent(m, l);
         for (int i = 0; i < n * l; i++)
-            omega[i] = (float)random.NextGaussian();
-        var y = FactorLayout.Rent(m, l);
-        var z = omega; // n x l, reused once Ω has been applied
-        x.Multiply(omega, l, y, degree);
+            z[i] = (float)random.NextGaussian(); // Ω
+        x.Multiply(z, l, y, degree);
         for (int q = 0; q < powerIterations; q++)
         {
             Orthonormalize(y, m, l, degree);
@@ -48,13 +58,29 @@ internal static class RandomizedSvd
                 scaled[r * k + c] = s[c] > 0 ? vectors[r * l + c] / s[c] : 0;
             }
         }
-        var u = FactorLayout.Allocate(m, k);
-        var v = FactorLayout.Allocate(n, k);
-        MultiplySmall(y, m, l, plain, k, degree, u);
-        MultiplySmall(z, n, l, scaled, k, degree, v);
-        Memory.BufferPool.Return(y);
-        Memory.BufferPool.Return(z);
+        // A sketch held in a factor is read before that factor is written: V = Bᵀ·Uᵦ·S⁻¹ first when Z is in U.
+        if (yInV)
+        {
+            MultiplySmall(y, m, l, plain, k, degree, u);
+            MultiplySmall(z, n, l, scaled, k, degree, v);
+        }
+        else
+        {
+            MultiplySmall(z, n, l, scaled, k, degree, v);
+            MultiplySmall(y, m, l, plain, k, degree, u);
+        }
+        if (!yInV)
+            Memory.BufferPool.Return(y);
+        if (!zInU)
+            Memory.BufferPool.Return(z);
         return (u, s, v);
+    }
+
+    /// <summary>A rows x l sketch stored at the start of <paramref name="factor"/> (which is longer), its padding zeroed.</summary>
+    private static float[] Borrow(float[] factor, int rows, int l)
+    {
+        Array.Clear(factor, rows * l, FactorLayout.Padding);
+        return factor;
     }
 
     /// <summary>Replaces the columns of A (rows x l) by an orthonormal basis of their span (eigen-decomposition of AᵀA).</summary>

@@ -163,23 +163,33 @@ internal static unsafe class Divergence
         return (Math.Pow(x, beta) + (beta - 1) * Math.Pow(y, beta) - beta * x * Math.Pow(y, beta - 1)) / (beta * (beta - 1));
     }
 
-    /// <summary>AᵀA in double, blocks added in order.</summary>
+    /// <summary>
+    /// AᵀA in double, blocks added in order. The blocks run in waves of two per thread, each wave's partial sums added
+    /// before the next wave reuses their space: the same additions in the same order as keeping every block's k x k
+    /// partial (which was 3 MB at k = 100 on the text matrix), in a fraction of the memory.
+    /// </summary>
     private static double[] GramDouble(float[] a, int rows, int k, int degree)
     {
         var blocks = BlockPartition.Even(rows, 2048);
-        var partial = new double[blocks.BlockCount][];
-        BlockRunner.For(blocks.BlockCount, degree, block =>
+        int square = checked(k * k);
+        int wave = Math.Min(blocks.BlockCount, 2 * Math.Max(1, degree));
+        var partial = new double[checked(wave * square)];
+        var gram = new double[square];
+        for (int first = 0; first < blocks.BlockCount; first += wave)
         {
-            var g = new double[checked(k * k)];
-            fixed (float* pa = a)
-            fixed (double* pg = g)
-                DoubleKernels.AccumulateGramUpper(pa + (long)blocks.Start(block) * k, blocks.End(block) - blocks.Start(block), k, pg);
-            partial[block] = g;
-        });
-        var gram = new double[checked(k * k)];
-        foreach (var g in partial)
-            for (int i = 0; i < g.Length; i++)
-                gram[i] += g[i];
+            int count = Math.Min(wave, blocks.BlockCount - first);
+            Array.Clear(partial, 0, count * square);
+            BlockRunner.For(count, degree, slot =>
+            {
+                int block = first + slot;
+                fixed (float* pa = a)
+                fixed (double* pg = partial)
+                    DoubleKernels.AccumulateGramUpper(pa + (long)blocks.Start(block) * k, blocks.End(block) - blocks.Start(block), k, pg + (long)slot * square);
+            });
+            for (int slot = 0; slot < count; slot++)
+                for (int i = 0; i < square; i++)
+                    gram[i] += partial[slot * square + i];
+        }
         for (int s = 0; s < k; s++)
             for (int t = 0; t < s; t++)
                 gram[s * k + t] = gram[t * k + s];

@@ -36,6 +36,9 @@ public sealed unsafe partial class NmfProjector
     /// </summary>
     private const int SafeExponent = 50, SafeProductExponent = 100;
 
+    [ThreadStatic]
+    private static float[]? t_batchScratch;
+
     internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations,
         bool allowMissing = false)
     {
@@ -196,8 +199,10 @@ public sealed unsafe partial class NmfProjector
     {
         int k = Rank;
         int lane = k * 8;
-        // Products of eight rows, then the lanes: features, their previous sweep, products.
-        var scratch = new float[k * 8 + FactorLayout.Padding + 3 * lane];
+        // Products of eight rows, then the lanes: features, their previous sweep, products. Every part is written before
+        // it is read for each group of rows, so one array per thread serves every block (one per block was 3 MB at k = 100).
+        int scratchLength = k * 8 + FactorLayout.Padding + 3 * lane;
+        var scratch = t_batchScratch is { } cached && cached.Length >= scratchLength ? cached : (t_batchScratch = new float[scratchLength]);
         ProjectionWorkspace? workspace = null;
         float l1 = (float)Penalty.L1;
         fixed (float* pht = _ht, pg = _gram, pw = w, ps = scratch)

@@ -34,7 +34,8 @@ internal static unsafe class CoordinateDescentSolver
             long swept = 0;
             int* executed = stackalloc int[2];
             // 16 lanes (two groups of 8 rows, WideKernels) where 512-bit vectors are fast: the same bits as two 8-lane calls.
-            var scratch = new float[2 * k * 16];
+            // The lanes are rewritten whole for every group (ToLanes), so one array per thread serves every block and call.
+            var scratch = LaneScratch(2 * k * 16);
             fixed (float* pa = a, pp = product, pg = gram, lanesA = scratch)
             fixed (int* po = order)
             {
@@ -74,6 +75,13 @@ internal static unsafe class CoordinateDescentSolver
             total += v;
         return total;
     }
+
+    [ThreadStatic]
+    private static float[]? t_lanes;
+
+    /// <summary>This thread's lane buffer of at least <paramref name="length"/> floats (a fresh one per block was megabytes of garbage per iteration).</summary>
+    private static float[] LaneScratch(int length) =>
+        t_lanes is { } cached && cached.Length >= length ? cached : (t_lanes = new float[length]);
 
     /// <summary>
     /// One coordinate sweep over a single row, the same arithmetic lane for lane as
