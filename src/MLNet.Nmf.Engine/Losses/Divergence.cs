@@ -56,10 +56,9 @@ internal static unsafe class Divergence
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             double sf = 0, sg = 0;
-            var row = new float[((k + 7) & ~7) + FactorLayout.Padding];
-            var rowDouble = new double[(k + 7) & ~7];
-            var model = Array.Empty<float>();
-            var modelDouble = Array.Empty<double>();
+            var (row, rowDouble) = RowBuffers(k);
+            var model = t_model ?? Array.Empty<float>();
+            var modelDouble = t_modelDouble ?? Array.Empty<double>();
             fixed (float* pw = w, ph = ht, pr = row)
             fixed (double* prd = rowDouble)
             {
@@ -110,6 +109,7 @@ internal static unsafe class Divergence
             }
             partialF[block] = sf;
             partialG[block] = sg;
+            (t_model, t_modelDouble) = (model, modelDouble); // kept for this thread's next block
         });
         double tf = 0, tg = 0;
         for (int b = 0; b < blocks.BlockCount; b++)
@@ -118,6 +118,32 @@ internal static unsafe class Divergence
             tg += partialG[b];
         }
         return (tf, tg);
+    }
+
+    [ThreadStatic]
+    private static float[]? t_row;
+
+    [ThreadStatic]
+    private static double[]? t_rowDouble;
+
+    [ThreadStatic]
+    private static float[]? t_model;
+
+    [ThreadStatic]
+    private static double[]? t_modelDouble;
+
+    /// <summary>
+    /// This thread's copy of a row of W, in float and in double, zeroed: the gathers read up to a multiple of 8 past k
+    /// and need zeros there (arrays per block were a megabyte of garbage per evaluation).
+    /// </summary>
+    private static (float[] Row, double[] RowDouble) RowBuffers(int k)
+    {
+        int stride = (k + 7) & ~7;
+        var row = t_row is { } r && r.Length == stride + FactorLayout.Padding ? r : (t_row = new float[stride + FactorLayout.Padding]);
+        var rowDouble = t_rowDouble is { } d && d.Length == stride ? d : (t_rowDouble = new double[stride]);
+        Array.Clear(row);
+        Array.Clear(rowDouble);
+        return (row, rowDouble);
     }
 
     /// <summary>Σ over every entry of d_β(x | y), rows of WH formed one at a time.</summary>
