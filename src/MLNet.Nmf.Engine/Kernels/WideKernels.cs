@@ -139,6 +139,7 @@ internal static unsafe class WideKernels
         Vector512<float> live0, Vector512<float> live1, Vector512<float> active0, Vector512<float> active1, double* violations, double* changes)
     {
         Vector512<float> violation0 = default, violation1 = default, moved0 = default, moved1 = default;
+        nint d = (nint)(a1 - a0);
         var l1v = Vector512.Create(l1);
         for (int s = 0; s < k; s++)
         {
@@ -147,27 +148,28 @@ internal static unsafe class WideKernels
             // The same four partial sums (u mod 4) in each block as the 8-lane kernel: eight independent FMA chains.
             Vector512<float> x0 = default, x1 = default, x2 = default, x3 = default;
             Vector512<float> y0 = default, y1 = default, y2 = default, y3 = default;
-            int u = 0;
-            for (; u + 4 <= k; u += 4)
+            // Pointers that step (no index arithmetic per load): x walks block 0, x + d is the same row of block 1.
+            float* x = a0, gu = g, gEnd = g + (k & ~3);
+            for (; gu < gEnd; gu += 4, x += 4 * L)
             {
-                var b0 = Vector512.Create(g[u]);
-                x0 = Vector512.FusedMultiplyAdd(b0, Vector512.Load(a0 + u * L), x0);
-                y0 = Vector512.FusedMultiplyAdd(b0, Vector512.Load(a1 + u * L), y0);
-                var b1 = Vector512.Create(g[u + 1]);
-                x1 = Vector512.FusedMultiplyAdd(b1, Vector512.Load(a0 + (u + 1) * L), x1);
-                y1 = Vector512.FusedMultiplyAdd(b1, Vector512.Load(a1 + (u + 1) * L), y1);
-                var b2 = Vector512.Create(g[u + 2]);
-                x2 = Vector512.FusedMultiplyAdd(b2, Vector512.Load(a0 + (u + 2) * L), x2);
-                y2 = Vector512.FusedMultiplyAdd(b2, Vector512.Load(a1 + (u + 2) * L), y2);
-                var b3 = Vector512.Create(g[u + 3]);
-                x3 = Vector512.FusedMultiplyAdd(b3, Vector512.Load(a0 + (u + 3) * L), x3);
-                y3 = Vector512.FusedMultiplyAdd(b3, Vector512.Load(a1 + (u + 3) * L), y3);
+                var b0 = Vector512.Create(gu[0]);
+                x0 = Vector512.FusedMultiplyAdd(b0, Vector512.Load(x), x0);
+                y0 = Vector512.FusedMultiplyAdd(b0, Vector512.Load(x + d), y0);
+                var b1 = Vector512.Create(gu[1]);
+                x1 = Vector512.FusedMultiplyAdd(b1, Vector512.Load(x + L), x1);
+                y1 = Vector512.FusedMultiplyAdd(b1, Vector512.Load(x + d + L), y1);
+                var b2 = Vector512.Create(gu[2]);
+                x2 = Vector512.FusedMultiplyAdd(b2, Vector512.Load(x + 2 * L), x2);
+                y2 = Vector512.FusedMultiplyAdd(b2, Vector512.Load(x + d + 2 * L), y2);
+                var b3 = Vector512.Create(gu[3]);
+                x3 = Vector512.FusedMultiplyAdd(b3, Vector512.Load(x + 3 * L), x3);
+                y3 = Vector512.FusedMultiplyAdd(b3, Vector512.Load(x + d + 3 * L), y3);
             }
-            for (; u < k; u++)
+            for (gEnd = g + k; gu < gEnd; gu++, x += L)
             {
-                var b = Vector512.Create(g[u]);
-                x0 = Vector512.FusedMultiplyAdd(b, Vector512.Load(a0 + u * L), x0);
-                y0 = Vector512.FusedMultiplyAdd(b, Vector512.Load(a1 + u * L), y0);
+                var b = Vector512.Create(gu[0]);
+                x0 = Vector512.FusedMultiplyAdd(b, Vector512.Load(x), x0);
+                y0 = Vector512.FusedMultiplyAdd(b, Vector512.Load(x + d), y0);
             }
             var grad0 = ((x0 + x1) + (x2 + x3)) + (l1v - Vector512.Load(p0 + t * L));
             var grad1 = ((y0 + y1) + (y2 + y3)) + (l1v - Vector512.Load(p1 + t * L));
