@@ -32,33 +32,35 @@ internal static unsafe class CoordinateDescentSolver
         {
             double violation = 0;
             long swept = 0;
-            int* executed = stackalloc int[4];
-            double* groupViolations = stackalloc double[4];
-            // 32 rows (four groups of 8 in two 16-lane blocks, WideKernels) where 512-bit vectors are fast: the same
-            // bits as four 8-lane calls, the groups' violations added in row order as the 8-lane path adds them.
-            var scratch = new float[2 * k * 32];
+            int* executed = stackalloc int[8];
+            double* groupViolations = stackalloc double[8];
+            // 64 rows (eight groups of 8 in four 16-lane blocks, WideKernels) where 512-bit vectors are fast: the same
+            // bits as eight 8-lane calls, the groups' violations added in row order as the 8-lane path adds them.
+            var scratch = new float[2 * k * 64];
             fixed (float* pa = a, pp = product, pg = gram, lanesA = scratch)
             fixed (int* po = order)
             {
-                float* lanesP = lanesA + k * 32;
+                float* lanesP = lanesA + k * 64;
                 int end = blocks.End(block);
                 for (int i = blocks.Start(block); i < end;)
                 {
-                    int count = Math.Min(32, end - i);
+                    int count = Math.Min(64, end - i);
                     if (count > 16 && WideKernels.IsSupported)
                     {
-                        WideKernels.ToLanes(pa + (long)i * k, 16, k, lanesA);
-                        WideKernels.ToLanes(pa + (long)(i + 16) * k, count - 16, k, lanesA + k * 16);
-                        WideKernels.ToLanes(pp + (long)i * k, 16, k, lanesP);
-                        WideKernels.ToLanes(pp + (long)(i + 16) * k, count - 16, k, lanesP + k * 16);
-                        WideKernels.CoordinateSweep32(lanesA, lanesP, pg, l1, k, po, count, sweeps, groupViolations, executed);
+                        for (int b = 0; b * 16 < count; b++)
+                        {
+                            int rows = Math.Min(16, count - b * 16);
+                            WideKernels.ToLanes(pa + (long)(i + b * 16) * k, rows, k, lanesA + b * k * 16);
+                            WideKernels.ToLanes(pp + (long)(i + b * 16) * k, rows, k, lanesP + b * k * 16);
+                        }
+                        WideKernels.CoordinateSweep64(lanesA, lanesP, pg, l1, k, po, count, sweeps, groupViolations, executed);
                         for (int group = 0; group * 8 < count; group++)
                         {
                             swept += Math.Min(8L, count - group * 8L) * executed[group];
                             violation += groupViolations[group];
                         }
-                        WideKernels.FromLanes(lanesA, 16, k, pa + (long)i * k);
-                        WideKernels.FromLanes(lanesA + k * 16, count - 16, k, pa + (long)(i + 16) * k);
+                        for (int b = 0; b * 16 < count; b++)
+                            WideKernels.FromLanes(lanesA + b * k * 16, Math.Min(16, count - b * 16), k, pa + (long)(i + b * 16) * k);
                         i += count;
                         continue;
                     }

@@ -5,13 +5,13 @@ using MLNet.Nmf.Engine.Solvers;
 namespace MLNet.Nmf.Tests.Engine.Kernels;
 
 /// <summary>
-/// <see cref="WideKernels.CoordinateSweep32"/> (four groups of eight rows in two 16-lane blocks swept together) against
+/// <see cref="WideKernels.CoordinateSweep64"/> (eight groups of eight rows in four 16-lane blocks swept together) against
 /// one <see cref="VectorKernels.CoordinateSweep8"/> call per group: the same rows, first-sweep violations and executed
-/// sweep counts bit for bit, over odd and even ranks, every live count 1..32, 1..5 inner sweeps with groups stopping at
+/// sweep counts bit for bit, over odd and even ranks, every live count 1..64, 1..5 inner sweeps with groups stopping at
 /// different sweeps, an L1 penalty and a zero Hessian entry; and <see cref="CoordinateDescentSolver.UpdateFactor"/>
 /// (which uses it) against a plain loop of 8-lane calls.
 /// </summary>
-public unsafe class CoordinateSweep32Tests
+public unsafe class CoordinateSweep64Tests
 {
     private const float L1 = 0.01f;
 
@@ -20,7 +20,7 @@ public unsafe class CoordinateSweep32Tests
 
     [Theory]
     [MemberData(nameof(Ranks))]
-    public void CoordinateSweep32_EqualsOneEightLaneSweepPerGroup_BitForBit(int k)
+    public void CoordinateSweep64_EqualsOneEightLaneSweepPerGroup_BitForBit(int k)
     {
         // Runs where 512-bit vectors are not accelerated too (in software): the kernel must be right wherever it is used.
         for (int sweeps = 1; sweeps <= 5; sweeps++)
@@ -28,15 +28,15 @@ public unsafe class CoordinateSweep32Tests
             // A strong diagonal (as L2 gives) makes groups converge within a few sweeps, so their inner stops differ.
             var random = new Random(k * 10 + sweeps);
             var gram = Gram(k, random, diagonal: sweeps % 2 == 0 ? 0f : 2f * k);
-            for (int count = 1; count <= 32; count++)
+            for (int count = 1; count <= 64; count++)
             {
-                var (rows, products) = Rows(32, k, random);
+                var (rows, products) = Rows(64, k, random);
                 var order = Order(k, random);
                 var expected = (float[])rows.Clone();
                 var (expectedViolations, expectedExecuted) = EightLaneSweeps(expected, products, gram, k, order, count, sweeps);
 
                 var actual = (float[])rows.Clone();
-                var (violations, executed) = Sweep32(actual, products, gram, k, order, count, sweeps);
+                var (violations, executed) = Sweep64(actual, products, gram, k, order, count, sweeps);
 
                 string because = $"k = {k}, count = {count}, sweeps = {sweeps}";
                 actual.Select(BitConverter.SingleToInt32Bits).Should().Equal(expected.Select(BitConverter.SingleToInt32Bits), because);
@@ -48,37 +48,44 @@ public unsafe class CoordinateSweep32Tests
     }
 
     [Fact]
-    public void CoordinateSweep32_GroupsStopAtTheirOwnSweep()
+    public void CoordinateSweep64_GroupsStopAtTheirOwnSweep()
     {
         // The equality above is only worth something if groups do stop at different sweeps: here, with a strong
-        // diagonal, group 1 (rows at zero with products below L1, which never move) stops after its second sweep
+        // diagonal, groups 1 and 6 (rows at zero with products below L1, which never move) stop after their second sweep
         // while the others run longer, and the kernel reports that per group as the 8-lane kernel does.
         const int k = 20, sweeps = 50;
         var random = new Random(3);
         var gram = Gram(k, random, diagonal: 2f * k);
-        var (rows, products) = Rows(32, k, random);
-        Array.Clear(rows, 8 * k, 8 * k);
-        Array.Fill(products, L1 / 2, 8 * k, 8 * k);
+        var (rows, products) = Rows(64, k, random);
+        foreach (int stuck in new[] { 1, 6 })
+        {
+            Array.Clear(rows, stuck * 8 * k, 8 * k);
+            Array.Fill(products, L1 / 2, stuck * 8 * k, 8 * k);
+        }
         var order = Order(k, random);
         var expected = (float[])rows.Clone();
-        var (_, expectedExecuted) = EightLaneSweeps(expected, products, gram, k, order, 32, sweeps);
+        var (_, expectedExecuted) = EightLaneSweeps(expected, products, gram, k, order, 64, sweeps);
 
-        var (_, executed) = Sweep32(rows, products, gram, k, order, 32, sweeps);
+        var (_, executed) = Sweep64(rows, products, gram, k, order, 64, sweeps);
 
         executed.Should().Equal(expectedExecuted);
         executed[1].Should().Be(2);
-        executed.Where((_, group) => group != 1).Should().OnlyContain(run => run > 2 && run < sweeps);
+        executed[6].Should().Be(2);
+        executed.Where((_, group) => group != 1 && group != 6).Should().OnlyContain(run => run > 2 && run < sweeps);
+        executed.Distinct().Should().HaveCountGreaterThan(2, "the moving groups stop at different sweeps too");
         rows.Select(BitConverter.SingleToInt32Bits).Should().Equal(expected.Select(BitConverter.SingleToInt32Bits));
     }
 
     [Theory]
     [InlineData(5, 300, 256, 1)]
     [InlineData(20, 300, 256, 5)]
-    [InlineData(33, 77, 40, 3)]
+    [InlineData(20, 77, 77, 5)]
+    [InlineData(33, 72, 72, 3)]
+    [InlineData(9, 200, 40, 2)]
     [InlineData(20, 31, 256, 50)]
     public void UpdateFactor_EqualsEightLaneLoop_BitForBit(int k, int rowCount, int blockSize, int sweeps)
     {
-        // Blocks that end in every kind of remainder (32, 16 + partial, 8 + partial) go through the 32-, 16- and 8-lane paths.
+        // Blocks of 256 rows and ones that end in 17..64, 9..16 and 1..8 rows go through the 64-, 16- and 8-lane paths.
         var random = new Random(k + rowCount);
         var gram = Gram(k, random, diagonal: 0f);
         var (rows, products) = Rows(rowCount, k, random);
@@ -146,24 +153,25 @@ public unsafe class CoordinateSweep32Tests
         return (violations, executed);
     }
 
-    private static (double[] Violations, int[] Executed) Sweep32(float[] rows, float[] products, float[] gram, int k, int[] order, int count, int sweeps)
+    private static (double[] Violations, int[] Executed) Sweep64(float[] rows, float[] products, float[] gram, int k, int[] order, int count, int sweeps)
     {
-        var violations = new double[4];
-        var executed = new int[4];
-        var lanesA = new float[k * 32];
-        var lanesP = new float[k * 32];
-        int low = Math.Min(16, count), high = Math.Max(0, count - 16);
+        var violations = new double[8];
+        var executed = new int[8];
+        // Blocks without live rows hold garbage, as the solver's reused scratch may: the kernel must not depend on it.
+        var lanesA = Enumerable.Repeat(float.NaN, k * 64).ToArray();
+        var lanesP = Enumerable.Repeat(-1e30f, k * 64).ToArray();
         fixed (float* pr = rows, pp = products, pg = gram, la = lanesA, lp = lanesP)
         fixed (int* po = order, pe = executed)
         fixed (double* pv = violations)
         {
-            WideKernels.ToLanes(pr, low, k, la);
-            WideKernels.ToLanes(pr + 16 * k, high, k, la + 16 * k);
-            WideKernels.ToLanes(pp, low, k, lp);
-            WideKernels.ToLanes(pp + 16 * k, high, k, lp + 16 * k);
-            WideKernels.CoordinateSweep32(la, lp, pg, L1, k, po, count, sweeps, pv, pe);
-            WideKernels.FromLanes(la, low, k, pr);
-            WideKernels.FromLanes(la + 16 * k, high, k, pr + 16 * k);
+            for (int b = 0; b * 16 < count; b++)
+            {
+                WideKernels.ToLanes(pr + b * 16 * k, Math.Min(16, count - b * 16), k, la + b * 16 * k);
+                WideKernels.ToLanes(pp + b * 16 * k, Math.Min(16, count - b * 16), k, lp + b * 16 * k);
+            }
+            WideKernels.CoordinateSweep64(la, lp, pg, L1, k, po, count, sweeps, pv, pe);
+            for (int b = 0; b * 16 < count; b++)
+                WideKernels.FromLanes(la + b * 16 * k, Math.Min(16, count - b * 16), k, pr + b * 16 * k);
         }
         int groups = (count + 7) / 8;
         violations.Skip(groups).Where(v => v != 0).Should().BeEmpty("groups without live rows report no violation");
