@@ -12,7 +12,7 @@ internal static class FitBudget
 {
     private const long Float = sizeof(float), Double = sizeof(double);
 
-    /// <summary>Rows per block of <see cref="Kernels.FactorOps.Gram"/> (its partial sums are k x stride each).</summary>
+    /// <summary>Rows per block of <see cref="Kernels.FactorOps.Gram"/> (its partial sums are stride x stride each, stride = k rounded up to 8).</summary>
     private const long GramRowsPerBlock = 1024;
 
     /// <summary>Bytes the fit of <paramref name="x"/> at <paramref name="o"/>'s rank will allocate beyond the data (an upper estimate).</summary>
@@ -26,10 +26,10 @@ internal static class FitBudget
         double factors = (m + n) * k * Float * 2;                 // W and Hᵀ, then the result's copies of both
         double product = bigger * k * Float;                      // X·Hᵀ or Xᵀ·W
         double dense = sparse ? 0 : (m + n) * k * Float;          // each dense operand's cached transposed factor
-        double gram = Math.Ceiling(bigger / GramRowsPerBlock) * k * stride * Float + k * k * (Double + 2 * Float);
+        double gram = Math.Ceiling(bigger / GramRowsPerBlock) * stride * stride * Float + k * k * (Double + 2 * Float);
         double l = Math.Min(k + 10, Math.Min(m, n));
         bool svd = init is NmfInitialization.Nndsvd or NmfInitialization.Nndsvda or NmfInitialization.Nndsvdar;
-        double start = svd ? (m + n) * l * Float + Math.Ceiling(bigger / GramRowsPerBlock) * l * (l + 8) * Float + 4 * l * l * Double : 0;
+        double start = svd ? (m + n) * l * Float + Math.Ceiling(bigger / GramRowsPerBlock) * (l + 8) * (l + 8) * Float + 4 * l * l * Double : 0;
         double beta = o.EffectiveBeta;
         double perThread = o.Solver switch
         {

@@ -4,8 +4,9 @@ using System.Runtime.Intrinsics;
 namespace MLNet.Nmf.Engine.Kernels;
 
 /// <summary>
-/// Dense rows times a padded row-major factor in register tiles of 4 rows × up to 32 columns (outer-product form:
-/// one broadcast of x[r, j] and up to four vector loads of the factor's row j feed 16 FMAs). Each output entry is
+/// Dense rows times a padded row-major factor in register tiles of 8 rows × up to 24 columns (outer-product form:
+/// eight broadcasts of x[r, j] and up to three vector loads of the factor's row j feed 24 FMAs; the last rows in
+/// tiles of 4 rows × up to 32 columns). Each output entry is
 /// accumulated over j in order with one FMA per term, exactly as <see cref="VectorKernels.SparseRowTimesFactor"/>
 /// does for a row listing every column, so a dense row's product has the same bits in a batch as alone. The plain
 /// reference is <see cref="ScalarKernels.SparseRowTimesFactor"/> over all columns.
@@ -19,6 +20,18 @@ internal static unsafe class DenseKernels
     public static void RowsTimesFactor(float* m, int rows, int c, float* factor, int k, float* output)
     {
         int r = 0;
+        for (; r + 8 <= rows; r += 8)
+            for (int t0 = 0; t0 < k; t0 += 3 * W)
+            {
+                int width = Math.Min(3 * W, k - t0);
+                float* m0 = m + (long)r * c, b = factor + t0, o = output + (long)r * k + t0;
+                switch ((width + W - 1) / W)
+                {
+                    case 1: Tile8<GatherKernels.V1>(m0, c, b, k, width, o); break;
+                    case 2: Tile8<GatherKernels.V2>(m0, c, b, k, width, o); break;
+                    default: Tile8<GatherKernels.V3>(m0, c, b, k, width, o); break;
+                }
+            }
         for (; r + 4 <= rows; r += 4)
             for (int t0 = 0; t0 < k; t0 += 4 * W)
                 Tile4(m + (long)r * c, c, factor + t0, k, Math.Min(4 * W, k - t0), output + (long)r * k + t0);
@@ -50,6 +63,53 @@ internal static unsafe class DenseKernels
             StorePrefix(a2, output + t0 + 2 * W, width - 2 * W);
             StorePrefix(a3, output + t0 + 3 * W, width - 3 * W);
         }
+    }
+
+    /// <summary>
+    /// Eight rows × <paramref name="width"/> (≤ 8 · TWidth.Vectors ≤ 24) columns of the output: per column j of the rows,
+    /// eight broadcasts and up to three loads of the factor's row j feed 24 FMAs (24 accumulators in registers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile8<TWidth>(float* m0, int c, float* b, int k, int width, float* o)
+        where TWidth : struct, GatherKernels.IWidth
+    {
+        int n = TWidth.Vectors;
+        float* m1 = m0 + c, m2 = m1 + c, m3 = m2 + c, m4 = m3 + c, m5 = m4 + c, m6 = m5 + c, m7 = m6 + c;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+        Vector256<float> a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default;
+        Vector256<float> a60 = default, a61 = default, a62 = default, a70 = default, a71 = default, a72 = default;
+        for (int j = 0; j < c; j++)
+        {
+            float* f = b + (long)j * k;
+            var f0 = Vector256.Load(f);
+            var f1 = n > 1 ? Vector256.Load(f + W) : default;
+            var f2 = n > 2 ? Vector256.Load(f + 2 * W) : default;
+            var x = Vector256.Create(m0[j]);
+            a00 = Vector256.FusedMultiplyAdd(x, f0, a00); if (n > 1) a01 = Vector256.FusedMultiplyAdd(x, f1, a01); if (n > 2) a02 = Vector256.FusedMultiplyAdd(x, f2, a02);
+            x = Vector256.Create(m1[j]);
+            a10 = Vector256.FusedMultiplyAdd(x, f0, a10); if (n > 1) a11 = Vector256.FusedMultiplyAdd(x, f1, a11); if (n > 2) a12 = Vector256.FusedMultiplyAdd(x, f2, a12);
+            x = Vector256.Create(m2[j]);
+            a20 = Vector256.FusedMultiplyAdd(x, f0, a20); if (n > 1) a21 = Vector256.FusedMultiplyAdd(x, f1, a21); if (n > 2) a22 = Vector256.FusedMultiplyAdd(x, f2, a22);
+            x = Vector256.Create(m3[j]);
+            a30 = Vector256.FusedMultiplyAdd(x, f0, a30); if (n > 1) a31 = Vector256.FusedMultiplyAdd(x, f1, a31); if (n > 2) a32 = Vector256.FusedMultiplyAdd(x, f2, a32);
+            x = Vector256.Create(m4[j]);
+            a40 = Vector256.FusedMultiplyAdd(x, f0, a40); if (n > 1) a41 = Vector256.FusedMultiplyAdd(x, f1, a41); if (n > 2) a42 = Vector256.FusedMultiplyAdd(x, f2, a42);
+            x = Vector256.Create(m5[j]);
+            a50 = Vector256.FusedMultiplyAdd(x, f0, a50); if (n > 1) a51 = Vector256.FusedMultiplyAdd(x, f1, a51); if (n > 2) a52 = Vector256.FusedMultiplyAdd(x, f2, a52);
+            x = Vector256.Create(m6[j]);
+            a60 = Vector256.FusedMultiplyAdd(x, f0, a60); if (n > 1) a61 = Vector256.FusedMultiplyAdd(x, f1, a61); if (n > 2) a62 = Vector256.FusedMultiplyAdd(x, f2, a62);
+            x = Vector256.Create(m7[j]);
+            a70 = Vector256.FusedMultiplyAdd(x, f0, a70); if (n > 1) a71 = Vector256.FusedMultiplyAdd(x, f1, a71); if (n > 2) a72 = Vector256.FusedMultiplyAdd(x, f2, a72);
+        }
+        StoreRow(a00, a01, a02, default, o, width);
+        StoreRow(a10, a11, a12, default, o + k, width);
+        StoreRow(a20, a21, a22, default, o + 2 * k, width);
+        StoreRow(a30, a31, a32, default, o + 3 * k, width);
+        StoreRow(a40, a41, a42, default, o + 4 * k, width);
+        StoreRow(a50, a51, a52, default, o + 5 * k, width);
+        StoreRow(a60, a61, a62, default, o + 6 * k, width);
+        StoreRow(a70, a71, a72, default, o + 7 * k, width);
     }
 
     /// <summary>Four rows × <paramref name="width"/> (≤ 32) columns of the output.</summary>

@@ -53,61 +53,8 @@ internal static unsafe class VectorKernels
     /// reference, so the two agree exactly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SparseRowTimesFactor(int* indices, float* values, int count, float* factor, int k, float* output)
-    {
-        for (int t0 = 0; t0 < k; t0 += 4 * W)
-        {
-            int width = Math.Min(4 * W, k - t0);
-            int vectors = (width + W - 1) / W;
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            float* b = factor + t0;
-            switch (vectors)
-            {
-                case 1:
-                    for (int p = 0; p < count; p++)
-                    {
-                        var x = Vector256.Create(values[p]);
-                        float* r = b + (long)indices[p] * k;
-                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
-                    }
-                    break;
-                case 2:
-                    for (int p = 0; p < count; p++)
-                    {
-                        var x = Vector256.Create(values[p]);
-                        float* r = b + (long)indices[p] * k;
-                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
-                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
-                    }
-                    break;
-                case 3:
-                    for (int p = 0; p < count; p++)
-                    {
-                        var x = Vector256.Create(values[p]);
-                        float* r = b + (long)indices[p] * k;
-                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
-                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
-                        a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 2 * W), a2);
-                    }
-                    break;
-                default:
-                    for (int p = 0; p < count; p++)
-                    {
-                        var x = Vector256.Create(values[p]);
-                        float* r = b + (long)indices[p] * k;
-                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
-                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
-                        a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 2 * W), a2);
-                        a3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 3 * W), a3);
-                    }
-                    break;
-            }
-            StorePrefix(a0, output + t0, width);
-            StorePrefix(a1, output + t0 + W, width - W);
-            StorePrefix(a2, output + t0 + 2 * W, width - 2 * W);
-            StorePrefix(a3, output + t0 + 3 * W, width - 3 * W);
-        }
-    }
+    public static void SparseRowTimesFactor(int* indices, float* values, int count, float* factor, int k, float* output) =>
+        GatherKernels.Row<GatherKernels.Zero>(indices, values, count, factor, k, output);
 
     /// <summary>
     /// output[t] = fma-chain over p of values[p] * factor[indices[p] * k + t], continued from the partial sums already in
@@ -119,95 +66,8 @@ internal static unsafe class VectorKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SparseRowTimesFactorAccumulate(int* indices, float* values, int count, float* factor, int k, float* output)
     {
-        if (count == 0)
-            return;
-        for (int t0 = 0; t0 < k; t0 += 4 * W)
-        {
-            int width = Math.Min(4 * W, k - t0);
-            int vectors = (width + W - 1) / W;
-            float* o = output + t0;
-            var a0 = LoadPrefix(o, width);
-            var a1 = LoadPrefix(o + W, width - W);
-            var a2 = LoadPrefix(o + 2 * W, width - 2 * W);
-            var a3 = LoadPrefix(o + 3 * W, width - 3 * W);
-            float* b = factor + t0;
-            switch (vectors)
-            {
-                case 1:
-                    for (int p = 0; p < count; p++)
-                    {
-                        var x = Vector256.Create(values[p]);
-                        float* r = b + (long)indices[p] * k;
-                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
-                    }
-                    break;
-                case 2:
-                    for (int p = 0; p < count; p++)
-                    {
-                        var x = Vector256.Create(values[p]);
-                        float* r = b + (long)indices[p] * k;
-                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
-                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
-                    }
-                    break;
-                case 3:
-                    for (int p = 0; p < count; p++)
-                    {
-                        var x = Vector256.Create(values[p]);
-                        float* r = b + (long)indices[p] * k;
-                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
-                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
-                        a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 2 * W), a2);
-                    }
-                    break;
-                default:
-                    for (int p = 0; p < count; p++)
-                    {
-                        var x = Vector256.Create(values[p]);
-                        float* r = b + (long)indices[p] * k;
-                        a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
-                        a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + W), a1);
-                        a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 2 * W), a2);
-                        a3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 3 * W), a3);
-                    }
-                    break;
-            }
-            StorePrefix(a0, o, width);
-            StorePrefix(a1, o + W, width - W);
-            StorePrefix(a2, o + 2 * W, width - 2 * W);
-            StorePrefix(a3, o + 3 * W, width - 3 * W);
-        }
-    }
-
-    /// <summary>Reads the first <paramref name="count"/> lanes (0..8), the others zero; never reads past them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> LoadPrefix(float* source, int count)
-    {
-        if (count >= W)
-            return Vector256.Load(source);
-        if (count <= 0)
-            return default;
-        float* tmp = stackalloc float[W];
-        for (int i = 0; i < W; i++)
-            tmp[i] = i < count ? source[i] : 0f;
-        return Vector256.Load(tmp);
-    }
-
-    /// <summary>Writes the first <paramref name="count"/> lanes (0..8; fewer than 1 writes nothing).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePrefix(Vector256<float> v, float* destination, int count)
-    {
-        if (count >= W)
-        {
-            v.Store(destination);
-        }
-        else if (count > 0)
-        {
-            float* tmp = stackalloc float[W];
-            v.Store(tmp);
-            for (int i = 0; i < count; i++)
-                destination[i] = tmp[i];
-        }
+        if (count > 0)
+            GatherKernels.Row<GatherKernels.Output>(indices, values, count, factor, k, output);
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using MLNet.Nmf.Engine.Kernels;
 namespace MLNet.Nmf.Tests.Engine.Kernels;
 
 /// <summary>
-/// <see cref="DenseKernels.RowsTimesFactor"/> (4-row register tiles) against the one-row kernel it must reproduce bit
+/// <see cref="DenseKernels.RowsTimesFactor"/> (8- and 4-row register tiles) against the one-row kernel it must reproduce bit
 /// for bit, <see cref="VectorKernels.SparseRowTimesFactor"/> over every column, and against the scalar reference, for
 /// odd row counts (partial tiles), ranks across the 8/16/24/32-column tile widths and beyond, and odd widths.
 /// </summary>
@@ -19,6 +19,10 @@ public unsafe class DenseKernelsTests
     [InlineData(6, 31, 32)]
     [InlineData(11, 13, 45)]
     [InlineData(8, 7, 100)]
+    [InlineData(17, 29, 20)]   // two 8-row tiles, one left over
+    [InlineData(16, 5, 23)]
+    [InlineData(21, 11, 49)]   // 8-row tiles across 24-column chunks, then a 4-row tile and one row
+    [InlineData(13, 3, 1)]
     public void RowsTimesFactor_EqualsTheOneRowKernelBitForBit(int rows, int columns, int k)
     {
         var random = new Random(rows * 1000 + columns * 10 + k);
