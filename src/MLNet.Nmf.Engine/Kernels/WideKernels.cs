@@ -5,11 +5,12 @@ using System.Runtime.Intrinsics.X86;
 namespace MLNet.Nmf.Engine.Kernels;
 
 /// <summary>
-/// The HALS sweep of <see cref="VectorKernels.CoordinateSweep8"/> on two groups of eight rows at once, in the 16
-/// lanes of a Vector512 (lanes 0–7: group A, 8–15: group B). Every lane does exactly the arithmetic of the 8-lane
-/// kernel and each group keeps its own inner stopping rule, so the results are bit-identical to two calls of
-/// <see cref="VectorKernels.CoordinateSweep8"/>; the gain is twice the independent work per FMA chain (the sweep is
-/// latency-bound at small k) and one broadcast of a Gram entry per sixteen rows.
+/// The HALS sweep of <see cref="VectorKernels.CoordinateSweep8"/> on groups of eight rows in the 16 lanes of a Vector512
+/// (lanes 0–7: one group, 8–15: the next): <see cref="CoordinateSweep16"/> sweeps one such block,
+/// <see cref="CoordinateSweep64"/> up to four blocks in the same coordinate loop. Every lane does exactly the arithmetic
+/// of the 8-lane kernel and each group keeps its own inner stopping rule, so the results are bit-identical to one call
+/// of <see cref="VectorKernels.CoordinateSweep8"/> per group; the gain is more independent work per FMA chain (the sweep
+/// is latency-bound at small k) and one broadcast of a Gram entry per 16 to 64 rows.
 /// </summary>
 internal static unsafe class WideKernels
 {

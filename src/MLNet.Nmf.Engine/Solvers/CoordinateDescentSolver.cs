@@ -19,7 +19,8 @@ internal static unsafe class CoordinateDescentSolver
     /// For every row a of A: for each coordinate t in <paramref name="order"/>,
     /// a_t ← max(0, a_t − (a·G_t − p_t + l1) / G_tt). Returns Σ|projected gradient| before the steps.
     /// Rows are independent, so eight of them are updated at once, one per SIMD lane
-    /// (<see cref="VectorKernels.CoordinateSweep8"/>). With <paramref name="sweeps"/> &gt; 1 the same
+    /// (<see cref="VectorKernels.CoordinateSweep8"/>), and where 512-bit vectors are fast up to 64 at once in one
+    /// coordinate loop (<see cref="WideKernels.CoordinateSweep64"/>), with the same bits. With <paramref name="sweeps"/> &gt; 1 the same
     /// products are reused for further sweeps (accelerated HALS, Gillis &amp; Glineur 2012): they cost
     /// k² per row, much less than a product with X, and reach a lower loss per iteration.
     /// </summary>
