@@ -29,6 +29,7 @@ internal sealed record BenchArgs
     public int Repeats { get; init; } = 2;
     public double HoldOut { get; init; } = 0.1;
     public double Alpha { get; init; }
+    public bool Checksum { get; init; }
 
     public static BenchArgs Parse(string[] args)
     {
@@ -80,6 +81,7 @@ internal sealed record BenchArgs
                 "--inner" => result with { Inner = Int() },
                 "--predict-rows" => result with { PredictRows = Int() },
                 "--pipeline" => result with { Pipeline = true },
+                "--checksum" => result with { Checksum = true },
                 "--replicate" => result with { Replicate = Int() },
                 "--passes" => result with { Passes = Int() },
                 _ => throw new ArgumentException($"Unknown option {key}.\n{Usage}"),
@@ -129,5 +131,6 @@ internal sealed record BenchArgs
         "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection) [--alpha A (AlphaW, L2)]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
         "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N] [--replicate N] [--passes P]\n" +
+        "       [--checksum (fit: adds SHA-256 of W, H and the loss history to the JSON line)]\n" +
         "       MLNet.Nmf.Benchmarks machine [--threads P]   (FMA and copy peaks)";
 }

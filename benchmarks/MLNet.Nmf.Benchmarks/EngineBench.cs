@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Engine.Solvers;
@@ -56,6 +58,13 @@ internal static class EngineBench
         var counts = StageClock.CountSnapshot();
         if (counts.Count > 0)
             record["counts_last_run"] = counts;
+        if (a.Checksum)
+        {
+            // Bit-identity checks between builds: the exact bits of the result, not a tolerance.
+            record["sha256_w"] = Sha256(MemoryMarshal.AsBytes(r.W.Values));
+            record["sha256_h"] = Sha256(MemoryMarshal.AsBytes(r.H.Values));
+            record["sha256_loss_history"] = Sha256(MemoryMarshal.AsBytes(r.LossHistory.ToArray().AsSpan()));
+        }
         Measure.Print(record);
     }
 
@@ -127,6 +136,8 @@ internal static class EngineBench
     internal static double StoredBytes(INmfMatrix x) => x is CsrMatrix csr
         ? 4.0 * (csr.Rows + 1) + 8.0 * csr.NonZeroCount
         : 4.0 * x.Rows * x.Columns;
+
+    private static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes));
 
     private static double MaxRelativeDifference(DenseMatrix a, DenseMatrix b)
     {

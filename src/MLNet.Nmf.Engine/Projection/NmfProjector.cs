@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Intrinsics;
 using MLNet.Nmf.Engine.Kernels;
 using MLNet.Nmf.Engine.Losses;
 using MLNet.Nmf.Engine.Matrices;
@@ -190,7 +191,8 @@ public sealed unsafe partial class NmfProjector
 
     /// <summary>
     /// Rows [start, end) of <paramref name="data"/> into <paramref name="w"/>, eight at a time, one per SIMD lane
-    /// (<see cref="ProjectionKernels"/>): each lane sweeps until its own row's stopping rule holds, so every row gets
+    /// (<see cref="ProjectionKernels"/>; two such groups share a coordinate loop while both have moving rows, which
+    /// overlaps their latency chains): each lane sweeps until its own row's stopping rule holds, so every row gets
     /// exactly the bits <see cref="ProjectFrobenius"/> gives it alone, at a fraction of the time. A group of eight with
     /// a row that needs more than the ordinary path (missing values, a row scaled into range, features beyond float)
     /// goes through <see cref="Project(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, ProjectionWorkspace)"/> row by row.
@@ -199,52 +201,101 @@ public sealed unsafe partial class NmfProjector
     {
         int k = Rank;
         int lane = k * 8;
-        // Products of eight rows, then the lanes: features, their previous sweep, products. Every part is written before
-        // it is read for each group of rows, so one array per thread serves every block (one per block was 3 MB at k = 100).
-        int scratchLength = k * 8 + FactorLayout.Padding + 3 * lane;
-        var scratch = t_batchScratch is { } cached && cached.Length >= scratchLength ? cached : (t_batchScratch = new float[scratchLength]);
+        // Per group of eight rows: products of the rows, then the lanes: features, their previous sweep, products. A group's
+        // parts are written before they are read (a group that is not started is not swept), so one array per thread
+        // serves every block (one per block was 3 MB of garbage at k = 100).
+        int group = k * 8 + FactorLayout.Padding + 3 * lane;
+        var scratch = t_batchScratch is { } cached && cached.Length >= 2 * group ? cached : (t_batchScratch = new float[2 * group]);
         ProjectionWorkspace? workspace = null;
         float l1 = (float)Penalty.L1;
         fixed (float* pht = _ht, pg = _gram, pw = w, ps = scratch)
         fixed (int* po = _order)
         {
-            float* rows = ps, a = ps + k * 8 + FactorLayout.Padding, previous = a + lane, p = previous + lane;
-            for (int i = start; i < end; i += 8)
+            float* rows0 = ps, rows1 = ps + group;
+            float* a0 = rows0 + k * 8 + FactorLayout.Padding, a1 = rows1 + k * 8 + FactorLayout.Padding;
+            // Two groups of eight at a time, swept in the same coordinate loop while both have moving rows.
+            for (int i = start; i < end; i += 16)
             {
-                int count = Math.Min(8, end - i);
-                bool ordinary = true;
-                for (int r = 0; r < count && ordinary; r++)
+                int count0 = Math.Min(8, end - i), count1 = Math.Min(8, end - i - 8);
+                bool ordinary0 = Start(data, i, count0, pht, rows0, a0, lane);
+                bool ordinary1 = count1 > 0 && Start(data, i + 8, count1, pht, rows1, a1, lane);
+                var active0 = ordinary0 ? ProjectionKernels.FirstLanes(count0) : Vector256<float>.Zero;
+                var active1 = ordinary1 ? ProjectionKernels.FirstLanes(count1) : Vector256<float>.Zero;
+                for (int sweep = 0; sweep < MaxIterations; sweep++)
                 {
-                    data.GetRow(i + r, out _, out var values);
-                    ordinary = !(AllowsMissing && HasMissing(values)) && RowShift(values) == 0;
-                }
-                if (ordinary)
-                {
-                    data.MultiplyRows(i, count, pht, k, rows);
-                    VectorKernels.ToLanes(rows, count, k, p);
-                    new Span<float>(a, lane).Clear();
-                    var active = ProjectionKernels.FirstLanes(count);
-                    for (int sweep = 0; sweep < MaxIterations && System.Runtime.Intrinsics.Vector256.AsInt32(active) != System.Runtime.Intrinsics.Vector256<int>.Zero; sweep++)
+                    bool moving0 = active0.AsInt32() != Vector256<int>.Zero, moving1 = active1.AsInt32() != Vector256<int>.Zero;
+                    if (moving0 && moving1)
                     {
-                        Buffer.MemoryCopy(a, previous, lane * sizeof(float), lane * sizeof(float));
-                        ProjectionKernels.Sweep8(a, p, pg, l1, k, po, active);
-                        active = ProjectionKernels.StillMoving(a, previous, k, Tolerance, active);
+                        Buffer.MemoryCopy(a0, a0 + lane, lane * sizeof(float), lane * sizeof(float));
+                        Buffer.MemoryCopy(a1, a1 + lane, lane * sizeof(float), lane * sizeof(float));
+                        ProjectionKernels.Sweep8x2(a0, a0 + 2 * lane, a1, a1 + 2 * lane, pg, l1, k, po, active0, active1);
+                        active0 = ProjectionKernels.StillMoving(a0, a0 + lane, k, Tolerance, active0);
+                        active1 = ProjectionKernels.StillMoving(a1, a1 + lane, k, Tolerance, active1);
                     }
-                    VectorKernels.FromLanes(a, count, k, pw + (long)i * k);
-                    for (int t = 0; t < count * k && ordinary; t++)
-                        ordinary = float.IsFinite(pw[(long)i * k + t]);
+                    else if (moving0)
+                        active0 = SweepOnce(a0, lane, pg, l1, k, po, active0);
+                    else if (moving1)
+                        active1 = SweepOnce(a1, lane, pg, l1, k, po, active1);
+                    else
+                        break;
                 }
-                if (!ordinary)
-                {
-                    // The one-row path: it scales, masks or reports the row exactly as Project does for it alone.
-                    workspace ??= CreateWorkspace();
-                    for (int r = 0; r < count; r++)
-                    {
-                        data.GetRow(i + r, out var indices, out var values);
-                        Project(indices, values, w.AsSpan((i + r) * k, k), workspace);
-                    }
-                }
+                if (ordinary0)
+                    ordinary0 = Finish(a0, count0, k, pw + (long)i * k);
+                if (ordinary1)
+                    ordinary1 = Finish(a1, count1, k, pw + (long)(i + 8) * k);
+                // The one-row path for a group that needs it: it scales, masks or reports the row exactly as Project
+                // does for it alone.
+                if (!ordinary0)
+                    ProjectOneByOne(data, i, count0, w, ref workspace);
+                if (count1 > 0 && !ordinary1)
+                    ProjectOneByOne(data, i + 8, count1, w, ref workspace);
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether rows [i, i + count) take the ordinary batch path (no missing values, no scaling); if so, their products
+    /// go into lanes (after <paramref name="a"/>'s features and previous sweep) and their features start at 0.
+    /// </summary>
+    private bool Start(DataOperand data, int i, int count, float* ht, float* rows, float* a, int lane)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            data.GetRow(i + r, out _, out var values);
+            if ((AllowsMissing && HasMissing(values)) || RowShift(values) != 0)
+                return false;
+        }
+        data.MultiplyRows(i, count, ht, Rank, rows);
+        VectorKernels.ToLanes(rows, count, Rank, a + 2 * lane);
+        new Span<float>(a, lane).Clear();
+        return true;
+    }
+
+    /// <summary>One sweep of one group of eight (features at <paramref name="a"/>, previous and products after it).</summary>
+    private Vector256<float> SweepOnce(float* a, int lane, float* gram, float l1, int k, int* order, Vector256<float> active)
+    {
+        Buffer.MemoryCopy(a, a + lane, lane * sizeof(float), lane * sizeof(float));
+        ProjectionKernels.Sweep8(a, a + 2 * lane, gram, l1, k, order, active);
+        return ProjectionKernels.StillMoving(a, a + lane, k, Tolerance, active);
+    }
+
+    /// <summary>Copies a group's features out; false when one is not finite (the group then takes the one-row path).</summary>
+    private static bool Finish(float* a, int count, int k, float* output)
+    {
+        VectorKernels.FromLanes(a, count, k, output);
+        for (int t = 0; t < count * k; t++)
+            if (!float.IsFinite(output[t]))
+                return false;
+        return true;
+    }
+
+    private void ProjectOneByOne(DataOperand data, int i, int count, float[] w, ref ProjectionWorkspace? workspace)
+    {
+        workspace ??= CreateWorkspace();
+        for (int r = 0; r < count; r++)
+        {
+            data.GetRow(i + r, out var indices, out var values);
+            Project(indices, values, w.AsSpan((i + r) * Rank, Rank), workspace);
         }
     }
 

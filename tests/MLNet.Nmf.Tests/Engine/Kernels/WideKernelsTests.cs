@@ -69,4 +69,27 @@ public unsafe class WideKernelsTests
         violations.B.Should().Be(expectedB);
         actual.Should().NotEqual(rows, "the sweeps moved the rows");
     }
+
+    [Fact]
+    public void ToLanesAndFromLanes_CopyEveryRowAndRank()
+    {
+        // The 8 x 8 transposes and the element-by-element rest against the definition: lane r of vector t = row r, slot t.
+        for (int k = 1; k <= 41; k++)
+            for (int count = 0; count <= 16; count++)
+            {
+                var rows = Enumerable.Range(0, 16 * k).Select(i => i + 0.5f).ToArray();
+                var lanes = Enumerable.Repeat(float.NaN, 16 * k).ToArray();
+                var back = Enumerable.Repeat(-1f, 16 * k).ToArray();
+                fixed (float* pr = rows, pl = lanes, pb = back)
+                {
+                    WideKernels.ToLanes(pr, count, k, pl);
+                    WideKernels.FromLanes(pl, count, k, pb);
+                }
+                for (int t = 0; t < k; t++)
+                    for (int r = 0; r < 16; r++)
+                        lanes[t * 16 + r].Should().Be(r < count ? rows[r * k + t] : 0f, "k = {0}, count = {1}, lane {2} of vector {3}", k, count, r, t);
+                back.Take(count * k).Should().Equal(rows.Take(count * k), "k = {0}, count = {1}", k, count);
+                back.Skip(count * k).Where(v => v != -1f).Should().BeEmpty("rows past count are not written (k = {0}, count = {1})", k, count);
+            }
+    }
 }
