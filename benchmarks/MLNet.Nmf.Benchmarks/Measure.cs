@@ -22,12 +22,18 @@ internal static class Measure
         return (median, sorted[0], sorted[^1]);
     }
 
-    /// <summary>Resets the kernel's peak-RSS mark (VmHWM), as the peer's script does, so the next peak is this run's.</summary>
+    /// <summary>
+    /// Resets the kernel's peak-RSS mark (VmHWM), as the peer's script does, so the next peak is this run's. The last
+    /// collection is aggressive, which decommits the GC's free memory: without it the resident set "before the fit"
+    /// still held the loader's garbage (the file's bytes: ~15 MB for the text matrix, ~37 MB for the dense one), which
+    /// the fit then reused unseen, so the peak above it understated what a fit needs, by an amount that depended on
+    /// when the GC gave memory back.
+    /// </summary>
     public static void ResetPeak()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 

@@ -28,6 +28,7 @@ public sealed class NmfBlockStep
     private readonly DataOperand _data;
     private readonly BlockPartition _rowBlocks;
     private float[] _product = Array.Empty<float>();
+    private float[] _gram = Array.Empty<float>();
 
     /// <summary>Prepares a block of rows of X.</summary>
     /// <param name="rows">The block's rows: a <see cref="DenseMatrix"/> or <see cref="CsrMatrix"/> (finite, non-negative: checked when built).</param>
@@ -100,7 +101,7 @@ public sealed class NmfBlockStep
         _data.Multiply(input.ComponentsTransposed, k, product, degree);
         StageClock.Add("product X·Hᵀ", start);
         start = Stopwatch.GetTimestamp();
-        float[] gram = FactorOps.ToFloat(input.ComponentsGram, k, input.PenaltyW.L2);
+        float[] gram = FactorOps.ToFloat(input.ComponentsGram, k, input.PenaltyW.L2, GramBuffer(k));
         double violation = CoordinateDescentSolver.UpdateFactor(features, product, gram, (float)input.PenaltyW.L1, k, input.Order,
             _rowBlocks, degree, input.Sweeps, "row-sweeps W");
         StageClock.Add("HALS sweeps W", start);
@@ -153,8 +154,7 @@ public sealed class NmfBlockStep
         if (stats.Rank != k || stats.Columns != Columns)
             throw new ArgumentException(Invariant($"The statistics to reuse have rank {stats.Rank} and {stats.Columns} features; this step needs rank {k} and {Columns}."), nameof(into));
         long start = Stopwatch.GetTimestamp();
-        double[] gram = FactorOps.Gram(features, Rows, k, degree);
-        Array.Copy(gram, stats.Gram, gram.Length);
+        FactorOps.Gram(features, Rows, k, degree, into: stats.Gram);
         StageClock.Add("Gram matrices", start);
         start = Stopwatch.GetTimestamp();
         var product = Product(k);
@@ -167,6 +167,14 @@ public sealed class NmfBlockStep
         var (sum, squares) = withSums ? Penalty.Sums(features.AsSpan(0, Rows * k)) : (0.0, 0.0);
         stats.SetScalars(Rows, violation, _data.SquaredNorm, sum, squares);
         return stats;
+    }
+
+    /// <summary>HHᵀ + L2·I in float for this step's sweeps, in one array kept from iteration to iteration (k·k + 8 floats).</summary>
+    private float[] GramBuffer(int k)
+    {
+        if (_gram.Length != k * k + FactorLayout.Padding)
+            _gram = new float[checked(k * k + FactorLayout.Padding)];
+        return _gram;
     }
 
     private float[] Product(int k)

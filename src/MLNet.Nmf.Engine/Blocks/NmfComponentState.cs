@@ -28,6 +28,7 @@ public sealed class NmfComponentState
     private readonly int _degree;
     private readonly FitProgress _progress;
     private double _firstViolation;
+    private readonly float[] _gramFloat; // HALS's float Gram matrix of W, rewritten every update
 
     /// <summary>Starts from the given components.</summary>
     /// <param name="componentsTransposed">Hᵀ: n x k row-major plus at least 8 spare floats; kept and updated in place.</param>
@@ -61,6 +62,7 @@ public sealed class NmfComponentState
         _blocks = BlockPartition.Even(columns, 256);
         _history = new List<double>(options.MaxIterations + 1);
         _crossProduct = Array.Empty<float>(); // rented on first use (see Narrow, ReleaseBuffers)
+        _gramFloat = new float[checked(k * k + FactorLayout.Padding)];
         WSweeps = options.InnerIterationsFor(nonZeroCount, rows, columns);
         HSweeps = options.InnerIterationsFor(nonZeroCount, columns, rows);
         ComponentsGram = FactorOps.Gram(componentsTransposed, columns, k, _degree);
@@ -141,7 +143,7 @@ public sealed class NmfComponentState
         int k = Rank;
         float[] product = Narrow(total);
         long start = Stopwatch.GetTimestamp();
-        float[] gram = FactorOps.ToFloat(total.Gram, k, PenaltyH.L2);
+        float[] gram = FactorOps.ToFloat(total.Gram, k, PenaltyH.L2, _gramFloat);
         double violation = total.Violation + CoordinateDescentSolver.UpdateFactor(ComponentsTransposed, product, gram, (float)PenaltyH.L1, k, Order(), _blocks, _degree, HSweeps, "row-sweeps H");
         StageClock.Add("HALS sweeps H", start);
         Iterations++;

@@ -8,10 +8,22 @@ internal static class SymmetricEigen
     /// Returns eigenvalues in descending order and the matching unit eigenvectors as the columns of an
     /// n x n row-major matrix, each with its largest-magnitude entry positive (a fixed sign, for determinism).
     /// </summary>
-    public static (double[] Values, double[] Vectors) Decompose(double[] a, int n)
+    public static (double[] Values, double[] Vectors) Decompose(double[] a, int n) =>
+        Decompose(a, n, new Workspace(n));
+
+    /// <summary>
+    /// <see cref="Decompose(double[], int)"/> in <paramref name="workspace"/>'s arrays: the vectors returned are its
+    /// <see cref="Workspace.Vectors"/>, valid until its next use (the randomized SVD decomposes a dozen l x l matrices,
+    /// each array of which is a large-object allocation from l = 104 on).
+    /// </summary>
+    public static (double[] Values, double[] Vectors) Decompose(double[] a, int n, Workspace workspace)
     {
-        var m = (double[])a.Clone();
-        var v = new double[checked(n * n)];
+        if (workspace.Size != n)
+            throw new ArgumentException($"The workspace is for {workspace.Size} x {workspace.Size} matrices, not {n} x {n}.", nameof(workspace));
+        var m = workspace.Matrix;
+        var v = workspace.Rotations;
+        Array.Copy(a, m, checked(n * n));
+        Array.Clear(v);
         for (int i = 0; i < n; i++)
             v[i * n + i] = 1;
         for (int sweep = 0; sweep < 100; sweep++)
@@ -59,7 +71,7 @@ internal static class SymmetricEigen
         }
         var order = Enumerable.Range(0, n).OrderByDescending(i => m[i * n + i]).ThenBy(i => i).ToArray();
         var values = new double[n];
-        var vectors = new double[checked(n * n)];
+        var vectors = workspace.Vectors;
         for (int c = 0; c < n; c++)
         {
             int src = order[c];
@@ -72,5 +84,29 @@ internal static class SymmetricEigen
                 vectors[r * n + c] = sign * v[r * n + src];
         }
         return (values, vectors);
+    }
+
+    /// <summary>The n x n arrays of one decomposition, reusable for the next of the same size.</summary>
+    internal sealed class Workspace
+    {
+        public Workspace(int n)
+        {
+            Size = n;
+            Matrix = new double[checked(n * n)];
+            Rotations = new double[checked(n * n)];
+            Vectors = new double[checked(n * n)];
+        }
+
+        /// <summary>n.</summary>
+        public int Size { get; }
+
+        /// <summary>The matrix being diagonalized (a copy of the input).</summary>
+        public double[] Matrix { get; }
+
+        /// <summary>The accumulated rotations.</summary>
+        public double[] Rotations { get; }
+
+        /// <summary>The sorted eigenvectors (the result).</summary>
+        public double[] Vectors { get; }
     }
 }

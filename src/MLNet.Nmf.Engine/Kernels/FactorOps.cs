@@ -16,7 +16,10 @@ internal static unsafe class FactorOps
     /// triangle comes from the register-tiled <see cref="GramKernels.AccumulateUpper"/> and is mirrored (the same bits
     /// as the full <see cref="VectorKernels.AccumulateGram"/>, at a little over half the FMAs).
     /// </summary>
-    public static double[] Gram(float[] a, int rows, int k, int degree)
+    public static double[] Gram(float[] a, int rows, int k, int degree) => Gram(a, rows, k, degree, new double[checked(k * k)]);
+
+    /// <summary><see cref="Gram(float[], int, int, int)"/> written into <paramref name="into"/> (k x k, overwritten), which it returns.</summary>
+    public static double[] Gram(float[] a, int rows, int k, int degree, double[] into)
     {
         int stride = (k + 7) & ~7;
         var blocks = BlockPartition.Even(rows, RowsPerBlock);
@@ -32,7 +35,8 @@ internal static unsafe class FactorOps
             fixed (float* pa = a, pg = partial)
                 GramKernels.AccumulateUpper(pa + (long)start * k, blocks.End(block) - start, k, pg + (long)block * square, stride);
         });
-        var gram = new double[checked(k * k)];
+        var gram = into;
+        Array.Clear(gram, 0, checked(k * k));
         for (int b = 0; b < blocks.BlockCount; b++)
         {
             int offset = b * square;
@@ -75,9 +79,10 @@ internal static unsafe class FactorOps
     }
 
     /// <summary>Converts a k x k double matrix to float, adding <paramref name="diagonal"/> on the diagonal.</summary>
-    public static float[] ToFloat(double[] gram, int k, double diagonal)
+    /// <remarks>With <paramref name="into"/> (k·k + 8 floats, its padding zero), the result is written there: a solver's per-iteration copy.</remarks>
+    public static float[] ToFloat(double[] gram, int k, double diagonal, float[]? into = null)
     {
-        var g = new float[checked(k * k + FactorLayout.Padding)];
+        var g = into ?? new float[checked(k * k + FactorLayout.Padding)];
         for (int s = 0; s < k; s++)
             for (int t = 0; t < k; t++)
                 g[s * k + t] = (float)(gram[s * k + t] + (s == t ? diagonal : 0));

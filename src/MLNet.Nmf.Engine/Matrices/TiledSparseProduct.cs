@@ -12,9 +12,9 @@ namespace MLNet.Nmf.Engine.Matrices;
 /// <remarks>
 /// Each output row is one FMA chain over its stored entries in order, continued from tile to tile
 /// (<see cref="VectorKernels.SparseRowTimesFactorAccumulate"/>), so the product is bit for bit that of
-/// <see cref="VectorKernels.SparseRowTimesFactor"/> row by row. Extra memory: one int cursor per row of each chunk in
-/// flight, rented from the pool (text matrix, k = 100: 10,000 rows, 39 KiB per thread; the pool may hand out up to
-/// twice that).
+/// <see cref="VectorKernels.SparseRowTimesFactor"/> row by row. Extra memory: one int cursor per row of a chunk, in one
+/// array per thread kept for the next chunk and call (text matrix, k = 100: 10,000 rows, 39 KiB per thread; a fresh
+/// array per chunk was 0.3 MB of garbage per product), or a pooled one for chunks of 65,536 rows or more.
 /// Tile and chunk sizes were measured on the text benchmark (docs/benchmarks.md): tiles of 0.25–2 MiB (L2-sized)
 /// were slower than untiled, because a row then meets only a few of its entries per tile and the reload of its
 /// k partial sums costs about as much as the gathers saved; 8 MiB tiles (a quarter of the 32 MiB L3) and 4 MiB
@@ -48,6 +48,9 @@ internal static class TiledSparseProduct
         Multiply(matrix, factor, k, output, degree, tileRows, chunkRows);
     }
 
+    [ThreadStatic]
+    private static int[]? t_cursor;
+
     /// <summary>The same product with explicit tile and chunk heights (tests use tiny ones); both at least 1.</summary>
     internal static unsafe void Multiply(CsrMatrix matrix, float[] factor, int k, float[] output, int degree, int tileRows, int chunkRows)
     {
@@ -61,39 +64,42 @@ internal static class TiledSparseProduct
         {
             int first = (int)Math.Min((long)chunk * chunkRows, rows);
             int count = (int)Math.Min((long)chunkRows, rows - first);
-            var cursor = Memory.BufferPool.RentInts(count, clear: false);
-            try
+            var cursor = Cursor(count);
+            Array.Copy(ptr, first, cursor, 0, count);
+            output.AsSpan(checked(first * k), checked(count * k)).Clear();
+            fixed (int* pi = idx, pc = cursor)
+            fixed (float* pv = val, pb = factor, po = output)
             {
-                Array.Copy(ptr, first, cursor, 0, count);
-                output.AsSpan(checked(first * k), checked(count * k)).Clear();
-                fixed (int* pi = idx, pc = cursor)
-                fixed (float* pv = val, pb = factor, po = output)
+                for (long tileEnd = tileRows; ; tileEnd += tileRows)
                 {
-                    for (long tileEnd = tileRows; ; tileEnd += tileRows)
+                    long bound = Math.Min(tileEnd, factorRows);
+                    for (int r = 0; r < count; r++)
                     {
-                        long bound = Math.Min(tileEnd, factorRows);
-                        for (int r = 0; r < count; r++)
+                        int p = pc[r];
+                        int stop = ptr[first + r + 1];
+                        int q = p;
+                        while (q < stop && pi[q] < bound)
+                            q++;
+                        if (q > p)
                         {
-                            int p = pc[r];
-                            int stop = ptr[first + r + 1];
-                            int q = p;
-                            while (q < stop && pi[q] < bound)
-                                q++;
-                            if (q > p)
-                            {
-                                VectorKernels.SparseRowTimesFactorAccumulate(pi + p, pv + p, q - p, pb, k, po + (long)(first + r) * k);
-                                pc[r] = q;
-                            }
+                            VectorKernels.SparseRowTimesFactorAccumulate(pi + p, pv + p, q - p, pb, k, po + (long)(first + r) * k);
+                            pc[r] = q;
                         }
-                        if (bound >= factorRows)
-                            break;
                     }
+                    if (bound >= factorRows)
+                        break;
                 }
             }
-            finally
-            {
+            if (count >= Memory.BufferPool.MinimumLength)
                 Memory.BufferPool.Return(cursor);
-            }
         });
     }
+
+    /// <summary>
+    /// Cursors for a chunk of <paramref name="count"/> rows: this thread's own array (kept for the next chunk and call)
+    /// up to the pool's minimum length, a pooled one above it (returned by the caller), so a thread keeps at most 256 KiB.
+    /// </summary>
+    private static int[] Cursor(int count) =>
+        count >= Memory.BufferPool.MinimumLength ? Memory.BufferPool.RentInts(count, clear: false)
+        : t_cursor is { } cached && cached.Length >= count ? cached : (t_cursor = new int[count]);
 }

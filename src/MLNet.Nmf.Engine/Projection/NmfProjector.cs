@@ -37,6 +37,9 @@ public sealed unsafe partial class NmfProjector
     /// </summary>
     private const int SafeExponent = 50, SafeProductExponent = 100;
 
+    [ThreadStatic]
+    private static float[]? t_batchScratch;
+
     internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations,
         bool allowMissing = false)
     {
@@ -198,9 +201,11 @@ public sealed unsafe partial class NmfProjector
     {
         int k = Rank;
         int lane = k * 8;
-        // Per group of eight rows: products of the rows, then the lanes: features, their previous sweep, products.
+        // Per group of eight rows: products of the rows, then the lanes: features, their previous sweep, products. A group's
+        // parts are written before they are read (a group that is not started is not swept), so one array per thread
+        // serves every block (one per block was 3 MB of garbage at k = 100).
         int group = k * 8 + FactorLayout.Padding + 3 * lane;
-        var scratch = new float[2 * group];
+        var scratch = t_batchScratch is { } cached && cached.Length >= 2 * group ? cached : (t_batchScratch = new float[2 * group]);
         ProjectionWorkspace? workspace = null;
         float l1 = (float)Penalty.L1;
         fixed (float* pht = _ht, pg = _gram, pw = w, ps = scratch)

@@ -37,7 +37,9 @@ internal static unsafe class CoordinateDescentSolver
             double* groupViolations = stackalloc double[8];
             // 64 rows (eight groups of 8 in four 16-lane blocks, WideKernels) where 512-bit vectors are fast: the same
             // bits as eight 8-lane calls, the groups' violations added in row order as the 8-lane path adds them.
-            var scratch = new float[2 * k * 64];
+            // Every lane block a sweep reads is rewritten for its group (ToLanes), so one array per thread serves every
+            // block and call (a fresh one per 256-row block was 12.7 MB of garbage per W update at k = 100).
+            var scratch = LaneScratch(2 * k * 64);
             fixed (float* pa = a, pp = product, pg = gram, lanesA = scratch)
             fixed (int* po = order)
             {
@@ -97,6 +99,13 @@ internal static unsafe class CoordinateDescentSolver
             total += v;
         return total;
     }
+
+    [ThreadStatic]
+    private static float[]? t_lanes;
+
+    /// <summary>This thread's lane buffer of at least <paramref name="length"/> floats (a fresh one per block was megabytes of garbage per iteration).</summary>
+    private static float[] LaneScratch(int length) =>
+        t_lanes is { } cached && cached.Length >= length ? cached : (t_lanes = new float[length]);
 
     /// <summary>
     /// One coordinate sweep over a single row, the same arithmetic lane for lane as
