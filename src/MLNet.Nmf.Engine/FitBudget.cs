@@ -12,7 +12,7 @@ internal static class FitBudget
 {
     private const long Float = sizeof(float), Double = sizeof(double);
 
-    /// <summary>Rows per block of <see cref="Kernels.FactorOps.Gram"/> (its partial sums are stride x stride each, stride = k rounded up to 8).</summary>
+    /// <summary>Rows per block of <see cref="Kernels.FactorOps.Gram(float[], int, int, int)"/> (its partial sums are stride x stride each, stride = k rounded up to 8).</summary>
     private const long GramRowsPerBlock = 1024;
 
     /// <summary>Bytes the fit of <paramref name="x"/> at <paramref name="o"/>'s rank will allocate beyond the data (an upper estimate).</summary>
