@@ -55,10 +55,10 @@ public sealed class NmfBlockStepInput
     /// <summary>n, the number of features.</summary>
     public int Columns { get; }
 
-    /// <summary>Hᵀ, n x k row-major plus at least 8 spare floats.</summary>
+    /// <summary>Hᵀ, n x k row-major plus at least 8 spare floats (from <see cref="NmfComponentState.NextStep"/>: the state's own array, valid until its next <see cref="NmfComponentState.Update"/>).</summary>
     public float[] ComponentsTransposed { get; }
 
-    /// <summary>HHᵀ, k x k row-major, without the L2 penalty.</summary>
+    /// <summary>HHᵀ, k x k row-major, without the L2 penalty (from <see cref="NmfComponentState.NextStep"/>: the state's own array, valid until its next <see cref="NmfComponentState.Update"/>).</summary>
     public double[] ComponentsGram { get; }
 
     /// <summary>The scaled penalties on W.</summary>

@@ -81,8 +81,8 @@ public sealed class NmfComponentState
     /// <summary>Hᵀ (n x k row-major plus 8 spare floats), updated in place by <see cref="Update"/>.</summary>
     public float[] ComponentsTransposed { get; }
 
-    /// <summary>HHᵀ of the current components, k x k row-major, in double.</summary>
-    public double[] ComponentsGram { get; private set; }
+    /// <summary>HHᵀ of the current components, k x k row-major, in double; rewritten in place by <see cref="Update"/>, as <see cref="ComponentsTransposed"/> is.</summary>
+    public double[] ComponentsGram { get; }
 
     /// <summary>The scaled penalties on W.</summary>
     public Penalty PenaltyW { get; }
@@ -149,7 +149,7 @@ public sealed class NmfComponentState
         Iterations++;
 
         start = Stopwatch.GetTimestamp();
-        ComponentsGram = FactorOps.Gram(ComponentsTransposed, Columns, k, _degree);
+        FactorOps.Gram(ComponentsTransposed, Columns, k, _degree, ComponentsGram); // in place, as Hᵀ: no garbage per iteration
         StageClock.Add("Gram matrices", start);
         start = Stopwatch.GetTimestamp();
         _history.Add(Objective(total, product));
