@@ -58,10 +58,10 @@ internal static unsafe class DenseKernels
                 if (vectors > 2) a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(f + 2 * W), a2);
                 if (vectors > 3) a3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(f + 3 * W), a3);
             }
-            StorePrefix(a0, output + t0, width);
-            StorePrefix(a1, output + t0 + W, width - W);
-            StorePrefix(a2, output + t0 + 2 * W, width - 2 * W);
-            StorePrefix(a3, output + t0 + 3 * W, width - 3 * W);
+            GatherKernels.StorePrefix(a0, output + t0, width);
+            GatherKernels.StorePrefix(a1, output + t0 + W, width - W);
+            GatherKernels.StorePrefix(a2, output + t0 + 2 * W, width - 2 * W);
+            GatherKernels.StorePrefix(a3, output + t0 + 3 * W, width - 3 * W);
         }
     }
 
@@ -185,24 +185,9 @@ internal static unsafe class DenseKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3, float* o, int width)
     {
-        StorePrefix(v0, o, width);
-        StorePrefix(v1, o + W, width - W);
-        StorePrefix(v2, o + 2 * W, width - 2 * W);
-        StorePrefix(v3, o + 3 * W, width - 3 * W);
-    }
-
-    /// <summary>Writes the first <paramref name="count"/> lanes (0..8; fewer than 1 writes nothing).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePrefix(Vector256<float> v, float* destination, int count)
-    {
-        if (count >= W)
-        {
-            v.Store(destination);
-        }
-        else if (count > 0)
-        {
-            for (int i = 0; i < count; i++)
-                destination[i] = v.GetElement(i);
-        }
+        GatherKernels.StorePrefix(v0, o, width);
+        GatherKernels.StorePrefix(v1, o + W, width - W);
+        GatherKernels.StorePrefix(v2, o + 2 * W, width - 2 * W);
+        GatherKernels.StorePrefix(v3, o + 3 * W, width - 3 * W);
     }
 }

@@ -14,7 +14,7 @@ internal static unsafe class FactorOps
     /// <summary>
     /// AᵀA (k x k, row-major) of a padded rows x k factor; blocks are added in order, in double. Each block's upper
     /// triangle comes from the register-tiled <see cref="GramKernels.AccumulateUpper"/> and is mirrored (the same bits
-    /// as the full <see cref="VectorKernels.AccumulateGram"/>, at a little over half the FMAs).
+    /// as the full square of FMA chains, at a little over half the FMAs).
     /// </summary>
     public static double[] Gram(float[] a, int rows, int k, int degree) => Gram(a, rows, k, degree, new double[checked(k * k)]);
 

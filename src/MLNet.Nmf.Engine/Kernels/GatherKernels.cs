@@ -154,7 +154,7 @@ internal static unsafe class GatherKernels
 
     /// <summary>Reads the first <paramref name="count"/> lanes (0..8), the others zero; never reads past them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> LoadPrefix(float* source, int count)
+    internal static Vector256<float> LoadPrefix(float* source, int count)
     {
         if (count >= W)
             return Vector256.Load(source);
@@ -168,7 +168,7 @@ internal static unsafe class GatherKernels
 
     /// <summary>Writes the first <paramref name="count"/> lanes (0..8; fewer than 1 writes nothing).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePrefix(Vector256<float> v, float* destination, int count)
+    internal static void StorePrefix(Vector256<float> v, float* destination, int count)
     {
         if (count >= W)
         {

@@ -7,9 +7,9 @@ namespace MLNet.Nmf.Engine.Kernels;
 /// <summary>
 /// The upper triangle of AᵀA for a block of rows of a padded row-major factor, in register tiles of 8 Gram rows × up to
 /// 3 vectors (24 columns): per data row, 8 broadcasts and 3 loads feed 24 FMAs whose accumulators stay in registers
-/// over the whole block (a symmetric rank-k update, SYRK). Each entry is the same FMA chain over the rows in order as
-/// <see cref="VectorKernels.AccumulateGram"/> (its reference), so the upper triangle is bit-identical to it, and since
-/// fma(a, b, c) = fma(b, a, c) the lower triangle it skips equals the upper one bit for bit: callers mirror it.
+/// over the whole block (a symmetric rank-k update, SYRK). Each entry is one FMA per row, rows in order, as its scalar
+/// reference <see cref="ScalarKernels.AccumulateGram"/> computes it (bit for bit), and since fma(a, b, c) = fma(b, a, c)
+/// the lower triangle it skips equals the upper one bit for bit: callers mirror it.
 /// </summary>
 internal static unsafe class GramKernels
 {

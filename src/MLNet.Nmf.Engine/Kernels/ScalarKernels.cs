@@ -37,13 +37,16 @@ internal static class ScalarKernels
                 output[i * k + t] = Dot(m.Slice(i * c, c), bt.Slice(t * c, c));
     }
 
-    /// <summary>gram[s * k + t] += Σ_i a[i * k + s] * a[i * k + t] over the rows of <paramref name="a"/>.</summary>
+    /// <summary>
+    /// gram[s * k + t] += Σ_i a[i * k + s] * a[i * k + t] over the rows of <paramref name="a"/>: for each entry one FMA
+    /// per row, rows in order, exactly as <see cref="GramKernels.AccumulateUpper"/> computes it.
+    /// </summary>
     public static void AccumulateGram(ReadOnlySpan<float> a, int rows, int k, Span<float> gram)
     {
         for (int i = 0; i < rows; i++)
             for (int s = 0; s < k; s++)
                 for (int t = 0; t < k; t++)
-                    gram[s * k + t] += a[i * k + s] * a[i * k + t];
+                    gram[s * k + t] = MathF.FusedMultiplyAdd(a[i * k + s], a[i * k + t], gram[s * k + t]);
     }
 
     /// <summary>output[p] = Σ_t a[t] * factor[indices[p] * k + t]: the model's value at each stored column of one row.</summary>

@@ -142,54 +142,6 @@ internal static unsafe class VectorKernels
     }
 
     /// <summary>
-    /// gram[s * stride + t] += Σ_i a[i * k + s] * a[i * k + t] for s, t in [0, k): the Gram matrix
-    /// AᵀA of a block of rows of a padded row-major factor. <paramref name="stride"/> is
-    /// <paramref name="k"/> rounded up to a multiple of 8; lanes past k are scratch.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AccumulateGram(float* a, int rows, int k, float* gram, int stride)
-    {
-        int vectors = stride / W;
-        int i = 0;
-        for (; i + 4 <= rows; i += 4)
-        {
-            float* r0 = a + (long)i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
-            for (int s = 0; s < k; s++)
-            {
-                var x0 = Vector256.Create(r0[s]);
-                var x1 = Vector256.Create(r1[s]);
-                var x2 = Vector256.Create(r2[s]);
-                var x3 = Vector256.Create(r3[s]);
-                float* g = gram + s * stride;
-                for (int v = 0; v < vectors; v++)
-                {
-                    int o = v * W;
-                    var acc = Vector256.Load(g + o);
-                    acc = Vector256.FusedMultiplyAdd(x0, Vector256.Load(r0 + o), acc);
-                    acc = Vector256.FusedMultiplyAdd(x1, Vector256.Load(r1 + o), acc);
-                    acc = Vector256.FusedMultiplyAdd(x2, Vector256.Load(r2 + o), acc);
-                    acc = Vector256.FusedMultiplyAdd(x3, Vector256.Load(r3 + o), acc);
-                    acc.Store(g + o);
-                }
-            }
-        }
-        for (; i < rows; i++)
-        {
-            float* r0 = a + (long)i * k;
-            for (int s = 0; s < k; s++)
-            {
-                var x0 = Vector256.Create(r0[s]);
-                float* g = gram + s * stride;
-                for (int v = 0; v < vectors; v++)
-                {
-                    int o = v * W;
-                    Vector256.FusedMultiplyAdd(x0, Vector256.Load(r0 + o), Vector256.Load(g + o)).Store(g + o);
-                }
-            }
-        }
-    }
-
-    /// <summary>
     /// output[p] = Σ_t aPadded[t] * factor[indices[p] * k + t]: the model's value (row of A times row of B)
     /// at each stored column of one row. <paramref name="aPadded"/> must be padded with zeros to a multiple
     /// of 8 floats.

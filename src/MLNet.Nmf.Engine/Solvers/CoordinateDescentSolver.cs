@@ -39,7 +39,7 @@ internal static unsafe class CoordinateDescentSolver
             // bits as eight 8-lane calls, the groups' violations added in row order as the 8-lane path adds them.
             // Every lane block a sweep reads is rewritten for its group (ToLanes), so one array per thread serves every
             // block and call (a fresh one per 256-row block was 12.7 MB of garbage per W update at k = 100).
-            var scratch = LaneScratch(2 * k * 64);
+            var scratch = LaneScratch(checked(2 * k * 64));
             fixed (float* pa = a, pp = product, pg = gram, lanesA = scratch)
             fixed (int* po = order)
             {

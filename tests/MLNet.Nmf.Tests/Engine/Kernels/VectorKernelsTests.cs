@@ -7,7 +7,7 @@ namespace MLNet.Nmf.Tests.Engine.Kernels;
 /// <see cref="ScalarKernels"/>, for every length from 0 to 256 (as TensorPrimitives' tests do).
 /// </summary>
 /// <remarks>
-/// Reductions (Dot, DenseTimesTransposed, AccumulateGram, GatherRowDots) add in another order than the
+/// Reductions (Dot, DenseTimesTransposed, GatherRowDots) add in another order than the
 /// scalar loop. Any order of n float additions is within γₙ·Σ|terms| of the exact sum, γₙ = n·u,
 /// u = 2⁻²⁴ (Higham, Accuracy and Stability of Numerical Algorithms, §4.2); so the two results may differ
 /// by 2γₙ·Σ|terms| and no more. Values are signed, so cancellation is exercised. Kernels that write an
@@ -108,48 +108,6 @@ public unsafe class VectorKernelsTests
             worst.Should().BeLessThanOrEqualTo(1, $"length {c}: every entry within the float bound");
             fast[^1].Should().Be(Sentinel, $"length {c}: nothing is written past the output");
         }
-    }
-
-    [Fact]
-    public void AccumulateGram_EqualsScalarReference_ForEveryRowCountTo256()
-    {
-        var random = new Random(5);
-        for (int rows = 0; rows <= 256; rows++)
-            CheckAccumulateGram(random, rows, k: 1 + rows % 19);
-    }
-
-    [Fact]
-    public void AccumulateGram_EqualsScalarReference_ForEveryRankTo256()
-    {
-        var random = new Random(6);
-        for (int k = 0; k <= 256; k++)
-            CheckAccumulateGram(random, rows: 1 + k % 9, k);
-    }
-
-    private static void CheckAccumulateGram(Random random, int rows, int k)
-    {
-        int stride = (k + 7) & ~7; // lanes past k in each gram row are the kernel's scratch
-        var a = Signed(random, rows * k + FactorLayout.Padding);
-        var start = Signed(random, k * k); // the kernel adds to what is there
-        var fast = new float[k * stride + 1];
-        var reference = (float[])start.Clone();
-        for (int s = 0; s < k; s++)
-            for (int t = 0; t < k; t++)
-                fast[s * stride + t] = start[s * k + t];
-        fast[^1] = Sentinel;
-        fixed (float* pa = a, pg = fast)
-            VectorKernels.AccumulateGram(pa, rows, k, pg, stride);
-        ScalarKernels.AccumulateGram(a, rows, k, reference);
-        double worst = 0;
-        for (int s = 0; s < k; s++)
-            for (int t = 0; t < k; t++)
-            {
-                double scale = Math.Abs(start[s * k + t]);
-                for (int i = 0; i < rows; i++) scale += Math.Abs((double)a[i * k + s] * a[i * k + t]);
-                worst = Math.Max(worst, BoundRatio(fast[s * stride + t], reference[s * k + t], rows, scale));
-            }
-        worst.Should().BeLessThanOrEqualTo(1, $"{rows} rows, rank {k}: every entry within the float bound");
-        fast[^1].Should().Be(Sentinel, $"{rows} rows, rank {k}: nothing is written past k rows of the stride");
     }
 
     [Fact]
