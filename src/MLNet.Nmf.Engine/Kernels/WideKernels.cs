@@ -201,6 +201,7 @@ internal static unsafe class WideKernels
         /// violations (when <paramref name="violations"/> is not null) and changes at the groups' own indices. Three
         /// blocks go through the four-block loop with the fourth block masked out (its stores write back what it read).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int* list, int n, double* violations, double* changes)
         {
             double* v = stackalloc double[8];
@@ -259,6 +260,7 @@ internal static unsafe class WideKernels
     /// One sweep of <see cref="Once"/> over two 16-lane blocks in the same coordinate loop. Writes each group's
     /// Σ|projected gradient| to <paramref name="violations"/> (when not null) and Σ moved² to <paramref name="changes"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Once32(float* a0, float* p0, float* a1, float* p1, float* gram, float l1, int k, int* order,
         Vector512<float> live0, Vector512<float> live1, Vector512<float> active0, Vector512<float> active1, double* violations, double* changes)
     {
@@ -337,6 +339,7 @@ internal static unsafe class WideKernels
     /// One sweep of <see cref="Once"/> over four 16-lane blocks in the same coordinate loop. Writes each group's
     /// Σ|projected gradient| to <paramref name="violations"/> (when not null) and Σ moved² to <paramref name="changes"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Once64(float* a0, float* p0, float* a1, float* p1, float* a2, float* p2, float* a3, float* p3, float* gram, float l1, int k, int* order,
         Vector512<float> live0, Vector512<float> live1, Vector512<float> live2, Vector512<float> live3,
         Vector512<float> active0, Vector512<float> active1, Vector512<float> active2, Vector512<float> active3, double* violations, double* changes)
@@ -449,6 +452,7 @@ internal static unsafe class WideKernels
         output[1] = Vector256.Sum(sums.GetUpper());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double A, double B) Once(float* a, float* p, float* gram, float l1, int k, int* order, Vector512<float> live, Vector512<float> active,
         out double changeA, out double changeB)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MLNet.Nmf.Engine.Kernels;
 using MLNet.Nmf.Engine.Parallelism;
 
@@ -29,7 +30,7 @@ internal static unsafe class CoordinateDescentSolver
     {
         var partial = new double[blocks.BlockCount];
         var rowSweeps = new long[blocks.BlockCount];
-        BlockRunner.For(blocks.BlockCount, degree, block =>
+        BlockRunner.For(blocks.BlockCount, degree, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (block) =>
         {
             double violation = 0;
             long swept = 0;
