@@ -83,9 +83,21 @@ public unsafe class CoordinateSweep64Tests
     [InlineData(33, 72, 72, 3)]
     [InlineData(9, 200, 40, 2)]
     [InlineData(20, 31, 256, 50)]
+    [InlineData(1, 131, 256, 3)]
+    [InlineData(7, 250, 256, 4)]
+    [InlineData(31, 129, 256, 5)]
+    [InlineData(32, 200, 100, 3)]
+    [InlineData(37, 300, 256, 4)]
+    [InlineData(64, 190, 256, 3)]
+    [InlineData(65, 77, 77, 2)]
+    [InlineData(100, 150, 150, 2)]
+    [InlineData(127, 140, 256, 2)]
+    [InlineData(130, 90, 256, 3)]
     public void UpdateFactor_EqualsEightLaneLoop_BitForBit(int k, int rowCount, int blockSize, int sweeps)
     {
-        // Blocks of 256 rows and ones that end in 17..64, 9..16 and 1..8 rows go through the 64-, 16- and 8-lane paths.
+        // Blocks of 256 rows and ones that end in 17..64, 9..16 and 1..8 rows go through the 64-, 16- and 8-lane paths;
+        // ranks with every k mod 8 (the masked transposes of the last columns) and from 32 on (the next rows prefetched
+        // while a block of 64 is swept).
         var random = new Random(k + rowCount);
         var gram = Gram(k, random, diagonal: 0f);
         var (rows, products) = Rows(rowCount, k, random);
