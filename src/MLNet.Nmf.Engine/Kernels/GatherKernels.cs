@@ -152,6 +152,89 @@ internal static unsafe class GatherKernels
         if (n > 15) StorePrefix(a15, o + 15 * W, width - 15 * W);
     }
 
+    /// <summary>Ranks up to this many columns gather two rows at once (<see cref="RowPair"/>): 8 accumulators a row.</summary>
+    public const int PairColumns = 8 * W;
+
+    /// <summary>
+    /// Two rows at once, for k ≤ <see cref="PairColumns"/>: their stored values are taken alternately, so the two rows'
+    /// FMA chains are in flight together (one row's chain waits four cycles per stored value at small k). Each output
+    /// lane is still its row's FMA chain over its stored values in order, so the bits are those of two calls of
+    /// <see cref="Row{TStart}"/> from zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RowPair(int* indicesA, float* valuesA, int countA, float* outputA,
+        int* indicesB, float* valuesB, int countB, float* outputB, float* factor, int k)
+    {
+        switch ((k + W - 1) / W)
+        {
+            case 0: return;
+            case 1: Pair<V1>(indicesA, valuesA, countA, outputA, indicesB, valuesB, countB, outputB, factor, k); break;
+            case 2: Pair<V2>(indicesA, valuesA, countA, outputA, indicesB, valuesB, countB, outputB, factor, k); break;
+            case 3: Pair<V3>(indicesA, valuesA, countA, outputA, indicesB, valuesB, countB, outputB, factor, k); break;
+            case 4: Pair<V4>(indicesA, valuesA, countA, outputA, indicesB, valuesB, countB, outputB, factor, k); break;
+            case 5: Pair<V5>(indicesA, valuesA, countA, outputA, indicesB, valuesB, countB, outputB, factor, k); break;
+            case 6: Pair<V6>(indicesA, valuesA, countA, outputA, indicesB, valuesB, countB, outputB, factor, k); break;
+            case 7: Pair<V7>(indicesA, valuesA, countA, outputA, indicesB, valuesB, countB, outputB, factor, k); break;
+            case 8: Pair<V8>(indicesA, valuesA, countA, outputA, indicesB, valuesB, countB, outputB, factor, k); break;
+            default: throw new ArgumentOutOfRangeException(nameof(k), k, $"Pairs of rows take ranks up to {PairColumns}; use Row for wider factors.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pair<TWidth>(int* indicesA, float* valuesA, int countA, float* outputA,
+        int* indicesB, float* valuesB, int countB, float* outputB, float* b, int k)
+        where TWidth : struct, IWidth
+    {
+        int n = TWidth.Vectors, width = k;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        int common = Math.Min(countA, countB);
+        for (int p = 0; p < common; p++)
+        {
+            var x = Vector256.Create(valuesA[p]);
+            var y = Vector256.Create(valuesB[p]);
+            float* r = b + (long)indicesA[p] * k;
+            float* q = b + (long)indicesB[p] * k;
+            a0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r), a0);
+            if (n > 1) a1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 1 * W), a1);
+            if (n > 2) a2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 2 * W), a2);
+            if (n > 3) a3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 3 * W), a3);
+            if (n > 4) a4 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 4 * W), a4);
+            if (n > 5) a5 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 5 * W), a5);
+            if (n > 6) a6 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 6 * W), a6);
+            if (n > 7) a7 = Vector256.FusedMultiplyAdd(x, Vector256.Load(r + 7 * W), a7);
+            c0 = Vector256.FusedMultiplyAdd(y, Vector256.Load(q), c0);
+            if (n > 1) c1 = Vector256.FusedMultiplyAdd(y, Vector256.Load(q + 1 * W), c1);
+            if (n > 2) c2 = Vector256.FusedMultiplyAdd(y, Vector256.Load(q + 2 * W), c2);
+            if (n > 3) c3 = Vector256.FusedMultiplyAdd(y, Vector256.Load(q + 3 * W), c3);
+            if (n > 4) c4 = Vector256.FusedMultiplyAdd(y, Vector256.Load(q + 4 * W), c4);
+            if (n > 5) c5 = Vector256.FusedMultiplyAdd(y, Vector256.Load(q + 5 * W), c5);
+            if (n > 6) c6 = Vector256.FusedMultiplyAdd(y, Vector256.Load(q + 6 * W), c6);
+            if (n > 7) c7 = Vector256.FusedMultiplyAdd(y, Vector256.Load(q + 7 * W), c7);
+        }
+        StorePrefix(a0, outputA, width);
+        if (n > 1) StorePrefix(a1, outputA + 1 * W, width - 1 * W);
+        if (n > 2) StorePrefix(a2, outputA + 2 * W, width - 2 * W);
+        if (n > 3) StorePrefix(a3, outputA + 3 * W, width - 3 * W);
+        if (n > 4) StorePrefix(a4, outputA + 4 * W, width - 4 * W);
+        if (n > 5) StorePrefix(a5, outputA + 5 * W, width - 5 * W);
+        if (n > 6) StorePrefix(a6, outputA + 6 * W, width - 6 * W);
+        if (n > 7) StorePrefix(a7, outputA + 7 * W, width - 7 * W);
+        StorePrefix(c0, outputB, width);
+        if (n > 1) StorePrefix(c1, outputB + 1 * W, width - 1 * W);
+        if (n > 2) StorePrefix(c2, outputB + 2 * W, width - 2 * W);
+        if (n > 3) StorePrefix(c3, outputB + 3 * W, width - 3 * W);
+        if (n > 4) StorePrefix(c4, outputB + 4 * W, width - 4 * W);
+        if (n > 5) StorePrefix(c5, outputB + 5 * W, width - 5 * W);
+        if (n > 6) StorePrefix(c6, outputB + 6 * W, width - 6 * W);
+        if (n > 7) StorePrefix(c7, outputB + 7 * W, width - 7 * W);
+        // The longer row's chains go on from the stored partial sums (a float store and load change no bit).
+        if (countA > common)
+            Chunk<TWidth, Output>(indicesA + common, valuesA + common, countA - common, b, k, outputA, width);
+        else if (countB > common)
+            Chunk<TWidth, Output>(indicesB + common, valuesB + common, countB - common, b, k, outputB, width);
+    }
+
     /// <summary>Reads the first <paramref name="count"/> lanes (0..8), the others zero; never reads past them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> LoadPrefix(float* source, int count)
