@@ -160,17 +160,7 @@ internal sealed class SparseOperand : DataOperand
             fixed (int* pi = idx)
             fixed (float* pv = val, pb = b, po = output)
             {
-                int i = blocks.Start(block), end = blocks.End(block);
-                if (k <= GatherKernels.PairColumns)
-                {
-                    // Two rows' FMA chains in flight at once (the same bits as row by row).
-                    for (; i + 1 < end; i += 2)
-                    {
-                        int a = ptr[i], b = ptr[i + 1], c = ptr[i + 2];
-                        GatherKernels.RowPair(pi + a, pv + a, b - a, po + (long)i * k, pi + b, pv + b, c - b, po + (long)(i + 1) * k, pb, k);
-                    }
-                }
-                for (; i < end; i++)
+                for (int i = blocks.Start(block); i < blocks.End(block); i++)
                 {
                     int start = ptr[i];
                     VectorKernels.SparseRowTimesFactor(pi + start, pv + start, ptr[i + 1] - start, pb, k, po + (long)i * k);

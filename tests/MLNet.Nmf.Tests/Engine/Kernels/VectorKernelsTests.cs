@@ -83,53 +83,6 @@ public unsafe class VectorKernelsTests
     }
 
     [Fact]
-    public void RowPair_EqualsTheScalarReferenceForBothRows_ForEveryRankTo64AndEveryPairOfCounts()
-    {
-        // Two rows interleaved: each row's lanes are still its own FMA chain in order, so both equal the reference.
-        var random = new Random(21);
-        for (int k = 0; k <= GatherKernels.PairColumns; k++)
-            CheckRowPair(random, k, random.Next(0, 30), random.Next(0, 30), columns: 50);
-        for (int countA = 0; countA <= 12; countA++)
-            for (int countB = 0; countB <= 12; countB++)
-                CheckRowPair(random, k: 1 + (countA * 13 + countB) % 64, countA, countB, columns: 40);
-    }
-
-    [Fact]
-    public void RowPair_RejectsARankAboveItsWidth()
-    {
-        var act = () =>
-        {
-            fixed (float* f = new float[80])
-                GatherKernels.RowPair(null, null, 0, f, null, null, 0, f, f, GatherKernels.PairColumns + 1);
-        };
-        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*ranks up to 64*");
-    }
-
-    private static void CheckRowPair(Random random, int k, int countA, int countB, int columns)
-    {
-        var factor = Signed(random, columns * k + FactorLayout.Padding);
-        factor.AsSpan(columns * k).Fill(float.NaN);
-        int[] Indices(int count) => Enumerable.Range(0, columns).OrderBy(_ => random.Next()).Take(count).OrderBy(j => j).ToArray();
-        var indicesA = Indices(countA);
-        var indicesB = Indices(countB);
-        var valuesA = Signed(random, countA);
-        var valuesB = Signed(random, countB);
-        var fastA = new float[k + 1];
-        var fastB = new float[k + 1];
-        fastA[k] = fastB[k] = Sentinel;
-        fixed (int* ia = indicesA, ib = indicesB)
-        fixed (float* va = valuesA, vb = valuesB, pf = factor, oa = fastA, ob = fastB)
-            GatherKernels.RowPair(ia, va, countA, oa, ib, vb, countB, ob, pf, k);
-        var referenceA = new float[k + 1];
-        var referenceB = new float[k + 1];
-        referenceA[k] = referenceB[k] = Sentinel;
-        ScalarKernels.SparseRowTimesFactor(indicesA, valuesA, factor, k, referenceA.AsSpan(0, k));
-        ScalarKernels.SparseRowTimesFactor(indicesB, valuesB, factor, k, referenceB.AsSpan(0, k));
-        fastA.Should().Equal(referenceA, $"row A at rank {k}, {countA} and {countB} stored values");
-        fastB.Should().Equal(referenceB, $"row B at rank {k}, {countA} and {countB} stored values");
-    }
-
-    [Fact]
     public void DenseTimesTransposed_EqualsScalarReference_ForEveryLengthTo256()
     {
         var random = new Random(4);
