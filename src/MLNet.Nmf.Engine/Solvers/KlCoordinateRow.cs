@@ -112,35 +112,16 @@ internal static unsafe class KlCoordinateRow
     }
 
     /// <summary>Σ_p x_p log(1 + δ b_p / model_p) over the gathered entries.</summary>
-    /// <remarks>
-    /// The logarithms of sixteen entries at a time where Vector512 is accelerated: the same per-entry operations
-    /// (and the same bits, checked over every non-negative float) as two Vector256 calls, at half the calls; the
-    /// terms are added in the same order either way. A small step's arguments, just below 1, are looked up
-    /// (<see cref="NearOneLog"/>, the same bits again).
-    /// </remarks>
     private static double LogGain(KlRow row, float* bt, float delta)
     {
         float* x = row.X, model = row.Model;
-        int padded = row.Padded, p = 0;
-        var sum = Vector256<float>.Zero;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var d16 = Vector512.Create(delta);
-            var tiny16 = Vector512.Create(1e-30f);
-            for (; p + 2 * W <= padded; p += 2 * W)
-            {
-                var ratio = Vector512.Max(Vector512<float>.One + d16 * Vector512.Load(bt + p) / Vector512.Load(model + p), tiny16);
-                var log = NearOneLog.Log(ratio);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), log.GetLower(), sum);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(x + p + W), log.GetUpper(), sum);
-            }
-        }
         var d = Vector256.Create(delta);
         var tiny = Vector256.Create(1e-30f);
-        for (; p < padded; p += W)
+        var sum = Vector256<float>.Zero;
+        for (int p = 0; p < row.Padded; p += W)
         {
             var ratio = Vector256.Max(Vector256<float>.One + d * Vector256.Load(bt + p) / Vector256.Load(model + p), tiny);
-            sum = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), NearOneLog.Log(ratio), sum);
+            sum = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), Vector256.Log(ratio), sum);
         }
         return Vector256.Sum(sum);
     }
