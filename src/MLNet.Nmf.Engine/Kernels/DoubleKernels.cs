@@ -7,7 +7,8 @@ namespace MLNet.Nmf.Engine.Kernels;
 /// Double-precision kernels of the final error evaluation (Vector256 of double). Their plain references are in
 /// <see cref="ScalarKernels"/>: <see cref="AccumulateGramUpper"/> adds in the reference's order (bit-identical);
 /// <see cref="GatherRowDotsDouble"/> sums each dot product in four lanes, so it differs from the sequential
-/// reference by rounding only (products of two floats are exact in double).
+/// reference by rounding only (products of two floats are exact in double); <see cref="ElementwiseDot"/> sums in
+/// 16 lanes in the order of its lane-order reference (bit-identical).
 /// </summary>
 internal static unsafe class DoubleKernels
 {
@@ -61,5 +62,37 @@ internal static unsafe class DoubleKernels
                     g[t] += wide[s] * wide[t];
             }
         }
+    }
+
+    /// <summary>Lanes of <see cref="ElementwiseDot"/>: four Vector256 of double.</summary>
+    public const int DotLanes = 4 * D;
+
+    /// <summary>
+    /// Σ a[i] · b[i] over i &lt; <paramref name="count"/> in double: entry i goes to lane i mod 16 (products of two
+    /// floats are exact in double, so each lane is a plain double sum in order), the four lane vectors are added as
+    /// (v0 + v1) + (v2 + v3) and then their four lanes in order, and the last count mod 16 entries after them in order.
+    /// A fixed order, so the result depends on nothing but the inputs; it differs from the sequential sum by rounding only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double ElementwiseDot(float* a, float* b, long count)
+    {
+        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        long i = 0;
+        for (; i + DotLanes <= count; i += DotLanes)
+        {
+            var (a0, a1) = Vector256.Widen(Vector256.Load(a + i));
+            var (b0, b1) = Vector256.Widen(Vector256.Load(b + i));
+            var (a2, a3) = Vector256.Widen(Vector256.Load(a + i + 8));
+            var (b2, b3) = Vector256.Widen(Vector256.Load(b + i + 8));
+            s0 = Vector256.FusedMultiplyAdd(a0, b0, s0);
+            s1 = Vector256.FusedMultiplyAdd(a1, b1, s1);
+            s2 = Vector256.FusedMultiplyAdd(a2, b2, s2);
+            s3 = Vector256.FusedMultiplyAdd(a3, b3, s3);
+        }
+        var lanes = (s0 + s1) + (s2 + s3);
+        double sum = ((lanes.GetElement(0) + lanes.GetElement(1)) + lanes.GetElement(2)) + lanes.GetElement(3);
+        for (; i < count; i++)
+            sum += (double)a[i] * b[i];
+        return sum;
     }
 }

@@ -113,4 +113,26 @@ internal static class ScalarKernels
                     gram[s * k + t] += v * a[i * k + t];
             }
     }
+
+    /// <summary>
+    /// Σ a[i] · b[i] in double in the lane order of <see cref="DoubleKernels.ElementwiseDot"/>: 16 lane sums, entry i in
+    /// lane i mod 16 (whole groups of 16 only), lanes added as ((l0 + l4) + (l8 + l12)) + … per vector lane, then the
+    /// rest in order.
+    /// </summary>
+    public static double ElementwiseDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int count)
+    {
+        const int lanes = DoubleKernels.DotLanes;
+        var s = new double[lanes];
+        int whole = count / lanes * lanes;
+        for (int i = 0; i < whole; i++)
+            s[i % lanes] += (double)a[i] * b[i];
+        // Vector v holds lanes 4v..4v+3; (s0 + s1) + (s2 + s3) is taken lane by lane, then its four lanes in order.
+        var v = new double[4];
+        for (int j = 0; j < 4; j++)
+            v[j] = (s[j] + s[4 + j]) + (s[8 + j] + s[12 + j]);
+        double sum = ((v[0] + v[1]) + v[2]) + v[3];
+        for (int i = whole; i < count; i++)
+            sum += (double)a[i] * b[i];
+        return sum;
+    }
 }

@@ -6,7 +6,9 @@ internal static class BlockRunner
     /// <summary>Calls <paramref name="body"/> for each block in <c>[0, blockCount)</c>.</summary>
     /// <remarks>
     /// Blocks write disjoint outputs (or their own partial-result slots), so the order in which threads
-    /// take blocks does not change any result.
+    /// take blocks does not change any result. The blocks run on <see cref="WorkerPool"/>'s threads, which allocate
+    /// nothing a call; when the pool is busy (another fit on another thread, or a call from inside a block), on
+    /// <c>Parallel.For</c>.
     /// </remarks>
     public static void For(int blockCount, int degree, Action<int> body)
     {
@@ -16,6 +18,8 @@ internal static class BlockRunner
                 body(b);
             return;
         }
+        if (WorkerPool.TryRun(blockCount, degree, body))
+            return;
         Parallel.For(0, blockCount, new ParallelOptions { MaxDegreeOfParallelism = degree }, body);
     }
 }

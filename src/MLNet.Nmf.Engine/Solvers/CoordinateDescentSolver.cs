@@ -27,8 +27,10 @@ internal static unsafe class CoordinateDescentSolver
     internal static double UpdateFactor(float[] a, float[] product, float[] gram, float l1, int k, int[] order,
         BlockPartition blocks, int degree, int sweeps, string? countAs = null)
     {
-        var partial = new double[blocks.BlockCount];
-        var rowSweeps = new long[blocks.BlockCount];
+        // This thread's per-block slots, reused from call to call (fresh ones were most of an iteration's garbage).
+        int blockCount = blocks.BlockCount;
+        var partial = t_partial is { } p && p.Length >= blockCount ? p : (t_partial = new double[blockCount]);
+        var rowSweeps = t_rowSweeps is { } r && r.Length >= blockCount ? r : (t_rowSweeps = new long[blockCount]);
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             double violation = 0;
@@ -93,12 +95,23 @@ internal static unsafe class CoordinateDescentSolver
             rowSweeps[block] = swept;
         });
         if (countAs is not null)
-            StageClock.Count(countAs, rowSweeps.Sum());
+        {
+            long swept = 0;
+            for (int b = 0; b < blockCount; b++)
+                swept += rowSweeps[b];
+            StageClock.Count(countAs, swept);
+        }
         double total = 0;
-        foreach (double v in partial)
-            total += v;
+        for (int b = 0; b < blockCount; b++)
+            total += partial[b];
         return total;
     }
+
+    [ThreadStatic]
+    private static double[]? t_partial;
+
+    [ThreadStatic]
+    private static long[]? t_rowSweeps;
 
     [ThreadStatic]
     private static float[]? t_lanes;

@@ -65,4 +65,42 @@ public unsafe class DoubleKernelsTests
             expected[p].Should().BeGreaterThan(0);
         }
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(47)]
+    [InlineData(1000)]
+    [InlineData(20_003)]
+    public void ElementwiseDot_EqualsItsLaneOrderReference_AndIsWithinTheBoundOfTheSequentialSum(int count)
+    {
+        var random = new Random(count + 1);
+        // Mixed signs and magnitudes, so the order of the additions shows in the last bits.
+        var a = Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() - 0.3) * Math.Pow(10, random.Next(-3, 4)))).ToArray();
+        var b = Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() - 0.3) * Math.Pow(10, random.Next(-3, 4)))).ToArray();
+        double expected = ScalarKernels.ElementwiseDot(a, b, count);
+        double actual;
+        fixed (float* pa = a, pb = b)
+            actual = DoubleKernels.ElementwiseDot(pa, pb, count);
+        actual.Should().Be(expected, "the vector kernel adds in its reference's lane order");
+        FactorOps.ElementwiseDot(a, b, count).Should().Be(expected);
+
+        double sequential = 0, magnitude = 0;
+        for (int i = 0; i < count; i++)
+        {
+            sequential += (double)a[i] * b[i];
+            magnitude += Math.Abs((double)a[i] * b[i]);
+        }
+        Math.Abs(actual - sequential).Should().BeLessThanOrEqualTo(2 * (count + 1) * Math.Pow(2, -53) * magnitude);
+    }
+
+    [Fact]
+    public void ElementwiseDot_RejectsACountBeyondItsSpans()
+    {
+        var act = () => FactorOps.ElementwiseDot(new float[3], new float[5], 4);
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*within both spans (3 and 5 entries)*");
+    }
 }
