@@ -291,8 +291,20 @@ public static class NmfEngine
     /// </summary>
     /// <exception cref="ArgumentException">Ignore with β ≠ 2.</exception>
     public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty, NmfMissingValues missingValues,
-        double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations)
+        double tolerance = NmfFitOptions.Defaults.ProjectionTolerance, int maxIterations = NmfFitOptions.Defaults.ProjectionMaxIterations) =>
+        CreateProjector(components, beta, penalty, missingValues, tolerance, maxIterations, NmfProjector.DefaultNewtonTolerance);
+
+    /// <summary>
+    /// A projector as above whose Kullback-Leibler coordinates stop their Newton steps at a relative step of
+    /// <paramref name="newtonTolerance"/> (see <see cref="NmfProjector.NewtonTolerance"/>): a model saved before
+    /// that rule existed passes its projection tolerance, which is what it used, and keeps its features bit for bit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="newtonTolerance"/> is outside [0, 1], or as above.</exception>
+    public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty, NmfMissingValues missingValues,
+        double tolerance, int maxIterations, double newtonTolerance)
     {
+        if (!(newtonTolerance >= 0 && newtonTolerance <= 1))
+            throw new ArgumentOutOfRangeException(nameof(newtonTolerance), newtonTolerance, "The Newton step tolerance must be in [0, 1].");
         ArgumentNullException.ThrowIfNull(components);
         bool ignore = missingValues == NmfMissingValues.Ignore;
         if (ignore && beta != 2)
@@ -310,7 +322,7 @@ public static class NmfEngine
             throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, Invariant($"The sweep limit must be in [1, {NmfFitOptions.Limits.MaxProjectionIterations}]."));
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
         CheckComponents(ht, n, k, nameof(components));
-        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations, ignore);
+        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations, ignore, newtonTolerance);
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -20,7 +20,7 @@ public sealed class NmfModelParameters
     internal NmfModelParameters(int rank, int featureCount, float[] components, NmfSolver solver, NmfLoss loss, double beta,
         Penalty penalty, double projectionTolerance, int projectionMaxIterations,
         int iterations, bool converged, double reconstructionError, double divergence, double[] lossHistory, string[]? slotNames,
-        NmfMissingValues missingValues = NmfMissingValues.Error)
+        NmfMissingValues missingValues = NmfMissingValues.Error, double newtonTolerance = NmfProjector.DefaultNewtonTolerance)
     {
         Rank = rank;
         FeatureCount = featureCount;
@@ -38,7 +38,9 @@ public sealed class NmfModelParameters
         _lossHistory = lossHistory;
         _slotNames = slotNames;
         MissingValues = missingValues;
-        Projector = NmfEngine.CreateProjector(new DenseMatrix(rank, featureCount, components), beta, penalty, missingValues, projectionTolerance, projectionMaxIterations);
+        NewtonTolerance = newtonTolerance;
+        Projector = NmfEngine.CreateProjector(new DenseMatrix(rank, featureCount, components), beta, penalty, missingValues, projectionTolerance, projectionMaxIterations,
+            newtonTolerance);
     }
 
     /// <summary>Number of components k (length of the output vector).</summary>
@@ -94,6 +96,9 @@ public sealed class NmfModelParameters
     internal Penalty Penalty { get; }
     internal double ProjectionTolerance { get; }
     internal int ProjectionMaxIterations { get; }
+
+    /// <summary>The projector's <see cref="NmfProjector.NewtonTolerance"/> (a model of format 1 or 2: its projection tolerance).</summary>
+    internal double NewtonTolerance { get; }
     internal NmfProjector Projector { get; }
     internal float[] RawComponents => _components;
 

@@ -40,9 +40,16 @@ public sealed unsafe partial class NmfProjector
     [ThreadStatic]
     private static float[]? t_batchScratch;
 
+    /// <summary>
+    /// The default <see cref="NewtonTolerance"/>: a coordinate takes a further Newton step only while its last step
+    /// moved it by more than 10 %. The sweeps' own stopping rule (<see cref="Tolerance"/>) decides convergence.
+    /// </summary>
+    public const double DefaultNewtonTolerance = 0.1;
+
     internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations,
-        bool allowMissing = false)
+        bool allowMissing = false, double newtonTolerance = DefaultNewtonTolerance)
     {
+        NewtonTolerance = newtonTolerance;
         _ht = ht;
         Features = features;
         Rank = rank;
@@ -77,6 +84,13 @@ public sealed unsafe partial class NmfProjector
 
     /// <summary>Maximum sweeps per row.</summary>
     public int MaxIterations { get; }
+
+    /// <summary>
+    /// Kullback-Leibler: the relative step |Δw_t| / w_t below which a coordinate's Newton steps stop within a sweep
+    /// (<see cref="DefaultNewtonTolerance"/>; models saved by MLNet.Nmf before model format 3 stopped them at
+    /// <see cref="Tolerance"/> and keep doing so).
+    /// </summary>
+    public double NewtonTolerance { get; }
 
     /// <summary>Fresh scratch memory for one thread.</summary>
     public ProjectionWorkspace CreateWorkspace() => new(Rank);
@@ -334,7 +348,7 @@ public sealed unsafe partial class NmfProjector
         for (int sweep = 0; sweep < MaxIterations; sweep++)
         {
             double change = 0;
-            KlCoordinateRow.Sweep(row, a, k, hSums, penalty.L1, penalty.L2, _order, Tolerance, ref change);
+            KlCoordinateRow.Sweep(row, a, k, hSums, penalty.L1, penalty.L2, _order, NewtonTolerance, ref change);
             double size = 0;
             for (int t = 0; t < k; t++)
                 size += a[t];

@@ -57,6 +57,18 @@ internal static unsafe class KlCoordinateRow
         }
         for (int p = count; p < padded; p++)
             model[p] = 1f;
+        float* reciprocal = row.Reciprocal, ratio = row.Ratio;
+        for (int p = 0; p < padded; p += W)
+            StoreReciprocal(Vector256.Load(model + p), Vector256.Load(x + p), reciprocal + p, ratio + p);
+    }
+
+    /// <summary>1 / model and x · (1 / model) for eight entries: what every Newton step reads until the model moves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreReciprocal(Vector256<float> model, Vector256<float> x, float* reciprocal, float* ratio)
+    {
+        var r = Vector256<float>.One / model;
+        r.Store(reciprocal);
+        (x * r).Store(ratio);
     }
 
     /// <summary>
@@ -115,16 +127,20 @@ internal static unsafe class KlCoordinateRow
     }
 
     /// <summary>
-    /// One sweep over the coordinates of a (in <paramref name="order"/>); the model values are kept in
-    /// step with a. Returns the summed projected-gradient violation at the start of each coordinate and
-    /// adds Σ|Δa| to <paramref name="change"/>.
+    /// One sweep over the coordinates of a (in <paramref name="order"/>); the model values, their reciprocals and
+    /// the ratios x/model are kept in step with a. Returns the summed projected-gradient violation at the start of
+    /// each coordinate and adds Σ|Δa| to <paramref name="change"/>.
     /// </summary>
+    /// <remarks>
+    /// A coordinate at 0 whose gradient is not negative stays at 0 (the projected Newton step is 0): for it only
+    /// the gradient is summed, and nothing is divided, as the model did not move.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sweep(KlRow row, float* a, int k, double* columnSums, double l1, double l2, int[] order,
         double newtonTolerance, ref double change)
     {
         int padded = row.Padded;
-        float* x = row.X, model = row.Model;
+        float* x = row.X, model = row.Model, reciprocal = row.Reciprocal, ratio = row.Ratio;
         var floor = Vector256.Create(KlTerms.Epsilon);
         double violation = 0;
         for (int s = 0; s < order.Length; s++)
@@ -134,15 +150,16 @@ internal static unsafe class KlCoordinateRow
             double value = a[t], start = value;
             for (int step = 0; step < MaxNewtonSteps; step++)
             {
+                if (value == 0 && StaysAtZero(ratio, bt, padded, columnSums[t] + l1 + l2 * value))
+                    break;
                 var g = Vector256<float>.Zero;
                 var h = Vector256<float>.Zero;
                 for (int p = 0; p < padded; p += W)
                 {
                     var b = Vector256.Load(bt + p);
-                    var r = Vector256<float>.One / Vector256.Load(model + p);
-                    var qb = Vector256.Load(x + p) * r * b;
+                    var qb = Vector256.Load(ratio + p) * b;
                     g += qb;
-                    h = Vector256.FusedMultiplyAdd(qb * r, b, h);
+                    h = Vector256.FusedMultiplyAdd(qb * Vector256.Load(reciprocal + p), b, h);
                 }
                 double gradient = columnSums[t] + l1 + l2 * value - Vector256.Sum(g);
                 double hessian = l2 + Vector256.Sum(h);
@@ -156,7 +173,11 @@ internal static unsafe class KlCoordinateRow
                     break;
                 var d = Vector256.Create(delta);
                 for (int p = 0; p < padded; p += W)
-                    Vector256.Max(Vector256.FusedMultiplyAdd(d, Vector256.Load(bt + p), Vector256.Load(model + p)), floor).Store(model + p);
+                {
+                    var m = Vector256.Max(Vector256.FusedMultiplyAdd(d, Vector256.Load(bt + p), Vector256.Load(model + p)), floor);
+                    m.Store(model + p);
+                    StoreReciprocal(m, Vector256.Load(x + p), reciprocal + p, ratio + p);
+                }
                 value = (float)next;
                 if (Math.Abs(delta) <= newtonTolerance * value)
                     break;
@@ -165,5 +186,18 @@ internal static unsafe class KlCoordinateRow
             change += Math.Abs(value - start);
         }
         return violation;
+    }
+
+    /// <summary>
+    /// Whether a coordinate at 0 has a gradient <paramref name="constant"/> − Σ_p (x_p / model_p) b_p ≥ 0, summed as the
+    /// full Newton step sums it: then its step is 0 and its violation 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool StaysAtZero(float* ratio, float* bt, int padded, double constant)
+    {
+        var g = Vector256<float>.Zero;
+        for (int p = 0; p < padded; p += W)
+            g += Vector256.Load(ratio + p) * Vector256.Load(bt + p);
+        return constant - Vector256.Sum(g) >= 0;
     }
 }

@@ -15,14 +15,16 @@ namespace MLNet.Nmf.Serialization;
 /// int32 solver · int32 loss · float64 beta · float64 L1 · float64 L2 · float64 projection tolerance ·
 /// int32 projection sweeps · float32[k·n] components · int32 iterations · bool converged ·
 /// float64 relative error · float64 divergence · int32 h + float64[h] loss history ·
-/// int32 s (0 or n) + s strings (slot names) · [version ≥ 2: int32 missing values (0 Error, 1 Ignore)] · magic "PFMN".
-/// Version 1 payloads (no missing-values field) load as Error.
+/// int32 s (0 or n) + s strings (slot names) · [version ≥ 2: int32 missing values (0 Error, 1 Ignore)] ·
+/// [version ≥ 3: float64 Newton step tolerance of the Kullback-Leibler projection] · magic "PFMN".
+/// Version 1 payloads (no missing-values field) load as Error; version 1 and 2 payloads project with the Newton
+/// step tolerance they were saved with, their projection tolerance, so they keep predicting bit for bit.
 /// </remarks>
 internal static class NmfModelFormat
 {
     public const uint Magic = 0x50464D4E;      // bytes "NMFP"
     public const uint EndMagic = 0x4E4D4650;   // bytes "PFMN"
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     public static void Write(BinaryWriter writer, NmfModelParameters model)
     {
@@ -52,6 +54,7 @@ internal static class NmfModelFormat
             foreach (var name in names)
                 writer.Write(name);
         writer.Write((int)model.MissingValues); // version 2
+        writer.Write(model.NewtonTolerance); // version 3
         writer.Write(EndMagic);
     }
 
@@ -144,10 +147,16 @@ internal static class NmfModelFormat
             missingValues = (NmfMissingValues)code;
             Check(missingValues == NmfMissingValues.Error || beta == 2, $"MissingValues Ignore with beta {beta}; only the Frobenius loss supports it.");
         }
+        double newtonTolerance = tolerance; // what versions 1 and 2 projected with
+        if (version >= 3)
+        {
+            newtonTolerance = reader.ReadDouble();
+            Check(newtonTolerance >= 0 && newtonTolerance <= 1, $"Invalid Newton step tolerance {newtonTolerance}; it is a relative step in [0, 1].");
+        }
         uint end = reader.ReadUInt32();
         Check(end == EndMagic, $"The NMF payload does not end with its end marker; the model file is damaged.");
         return new NmfModelParameters(rank, features, components, (NmfSolver)solver, (NmfLoss)loss, beta, new Penalty(l1, l2),
-            tolerance, sweeps, iterations, converged, error, divergence, history, names, missingValues);
+            tolerance, sweeps, iterations, converged, error, divergence, history, names, missingValues, newtonTolerance);
     }
 
     /// <summary>β must be what the loss code says (2, 1, 0, or within the supported range for Beta) and what the solver minimizes.</summary>

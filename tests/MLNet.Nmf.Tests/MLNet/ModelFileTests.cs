@@ -86,6 +86,28 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void SavedModel_IsFormat3_EndingWithTheDefaultNewtonTolerance()
+    {
+        var (_, zip) = Saved();
+        var entry = zip.Entry;
+        BitConverter.ToInt32(entry, zip.PayloadStart + ModelZip.Version).Should().Be(3);
+        BitConverter.ToDouble(entry, zip.PayloadEnd - 12).Should().Be(global::MLNet.Nmf.Engine.Projection.NmfProjector.DefaultNewtonTolerance,
+            "format 3 writes the KL projection's Newton step tolerance just before the end marker");
+    }
+
+    [Theory]
+    [InlineData(double.NaN, "Invalid Newton step tolerance NaN")]
+    [InlineData(2.0, "Invalid Newton step tolerance 2")]
+    [InlineData(-1e-3, "Invalid Newton step tolerance -0.001")]
+    public void CraftedNewtonTolerance_IsRefusedByTheDecoder(double value, string message)
+    {
+        var (ml, zip) = Saved();
+        var act = () => ModelZip.Load(ml, Edit(zip, zip.PayloadEnd - zip.PayloadStart - 12, BitConverter.GetBytes(value)));
+        act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains(message)),
+            "the NMF decoder must refuse the field by name");
+    }
+
+    [Fact]
     public void ForeignMarker_IsRefusedByTheDecoder()
     {
         var (ml, zip) = Saved();

@@ -65,7 +65,7 @@ public class WorkerPoolTests
     }
 
     [Fact]
-    public void ACallFromInsideABlock_AndCallsFromSeveralThreads_AllFinish()
+    public async Task ACallFromInsideABlock_AndCallsFromSeveralThreads_AllFinish()
     {
         var inner = new int[8 * 16];
         var outer = Task.Run(() => BlockRunner.For(8, 2, block =>
@@ -78,10 +78,12 @@ public class WorkerPoolTests
             return runs;
         })).ToArray();
 
-        Task.WaitAll([outer, .. concurrent], Patience).Should().BeTrue("a busy pool hands the call to Parallel.For instead of waiting on itself");
+        // A busy pool hands the call to Parallel.For instead of waiting on itself: all of them finish.
+        var all = Task.WhenAll(concurrent);
+        await Task.WhenAll(outer, all).WaitAsync(Patience);
         inner.Should().OnlyContain(r => r == 1);
-        foreach (var task in concurrent)
-            task.Result.Should().OnlyContain(r => r == 20);
+        foreach (var runs in await all)
+            runs.Should().OnlyContain(r => r == 20);
     }
 
     [Fact]
