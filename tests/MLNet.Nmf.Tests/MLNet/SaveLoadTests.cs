@@ -55,6 +55,8 @@ public class SaveLoadTests
     [Theory]
     [InlineData("v1-text-nmf-last", "text-nmf-last", "debian-small.tsv")]
     [InlineData("v1-digits-nmf-first", "digits-nmf-first", "digits-300.csv")]
+    [InlineData("v2-text-nmf-last", "text-nmf-last", "debian-small.tsv")]
+    [InlineData("v2-digits-nmf-first", "digits-nmf-first", "digits-300.csv")]
     public void ModelSavedByAnEarlierVersion_LoadsAndPredictsIdentically(string name, string variant, string dataFile)
     {
         string dir = Directory.CreateTempSubdirectory("nmf-oldmodel-").FullName;
