@@ -16,6 +16,7 @@ namespace MLNet.Nmf.Engine.Parallelism;
 internal static class WorkerPool
 {
     private static readonly object s_startLock = new();
+    private static readonly object s_errorsLock = new();
     private static SemaphoreSlim? s_wake;
     private static int s_threads;
 
@@ -30,7 +31,7 @@ internal static class WorkerPool
     private static List<Exception>? s_errors;
     private static readonly ManualResetEventSlim s_done = new(false);
 
-    /// <summary>Worker threads besides the caller: one fewer than the processors, made on first use.</summary>
+    /// <summary>Worker threads besides the caller at most: one fewer than the processors (made as runs first need them).</summary>
     public static int Helpers => Math.Max(0, Environment.ProcessorCount - 1);
 
     /// <summary>
@@ -44,7 +45,7 @@ internal static class WorkerPool
             return false;
         try
         {
-            var wake = Start();
+            var wake = Start(helpers);
             s_body = body;
             s_count = blockCount;
             s_next = 0;
@@ -81,7 +82,7 @@ internal static class WorkerPool
             }
             catch (Exception e)
             {
-                lock (s_done)
+                lock (s_errorsLock)
                     (s_errors ??= []).Add(e);
                 // No further blocks once one failed, as Parallel.For stops taking iterations.
                 Volatile.Write(ref s_next, count);
@@ -89,21 +90,18 @@ internal static class WorkerPool
         }
     }
 
-    private static SemaphoreSlim Start()
+    /// <summary>The wake-up semaphore, with at least <paramref name="helpers"/> threads waiting on it (made as needed).</summary>
+    private static SemaphoreSlim Start(int helpers)
     {
-        if (s_wake is { } wake)
-            return wake;
+        if (Volatile.Read(ref s_threads) >= helpers)
+            return s_wake!;
         lock (s_startLock)
         {
-            if (s_wake is null)
-            {
-                var semaphore = new SemaphoreSlim(0);
-                s_threads = Helpers;
-                for (int t = 0; t < s_threads; t++)
-                    new Thread(() => Loop(semaphore)) { IsBackground = true, Name = $"MLNet.Nmf worker {t + 1}" }.Start();
-                s_wake = semaphore;
-            }
-            return s_wake;
+            var wake = s_wake ??= new SemaphoreSlim(0);
+            for (int t = s_threads; t < helpers; t++)
+                new Thread(() => Loop(wake)) { IsBackground = true, Name = $"MLNet.Nmf worker {t + 1}" }.Start();
+            Volatile.Write(ref s_threads, Math.Max(s_threads, helpers));
+            return wake;
         }
     }
 
