@@ -73,58 +73,54 @@ public unsafe class WideKernelsTests
     [Fact]
     public void ToLanesAndFromLanes_CopyEveryRowAndRank()
     {
-        // The 8 x 8 transposes and the element-by-element rest against the definition: lane r of vector t = row r, slot t.
+        // The 8 x 8 transposes and the element-by-element rest against the definition: every count of live rows.
+        var mismatches = new List<string>();
         for (int k = 1; k <= 41; k++)
             for (int count = 0; count <= 16; count++)
-            {
-                var rows = Enumerable.Range(0, 16 * k).Select(i => i + 0.5f).ToArray();
-                var lanes = Enumerable.Repeat(float.NaN, 16 * k).ToArray();
-                var back = Enumerable.Repeat(-1f, 16 * k).ToArray();
-                fixed (float* pr = rows, pl = lanes, pb = back)
-                {
-                    WideKernels.ToLanes(pr, count, k, pl);
-                    WideKernels.FromLanes(pl, count, k, pb);
-                }
-                for (int t = 0; t < k; t++)
-                    for (int r = 0; r < 16; r++)
-                        lanes[t * 16 + r].Should().Be(r < count ? rows[r * k + t] : 0f, "k = {0}, count = {1}, lane {2} of vector {3}", k, count, r, t);
-                back.Take(count * k).Should().Equal(rows.Take(count * k), "k = {0}, count = {1}", k, count);
-                back.Skip(count * k).Where(v => v != -1f).Should().BeEmpty("rows past count are not written (k = {0}, count = {1})", k, count);
-            }
+                mismatches.AddRange(LaneRoundTripMismatches(k, count));
+        mismatches.Should().BeEmpty();
     }
 
     [Fact]
     public void ToLanesAndFromLanes_LastColumnsThroughMaskedTransposes_CopyEveryRankTo130()
     {
         // The k mod 8 last columns of full groups of eight rows go through one masked 8 x 8 transpose (AVX-512VL) each
-        // way: every rank 1..130 (every width 1..7 many times over) and live counts around the group edges, against the
-        // definition, with rows past count and the floats around each row untouched by FromLanes.
+        // way: every rank 1..130 (every width 1..7 many times over) and live counts around the group edges.
         var mismatches = new List<string>();
         for (int k = 1; k <= 130; k++)
             foreach (int count in new[] { 0, 1, 7, 8, 9, 15, 16 })
-            {
-                var rows = Enumerable.Range(0, 16 * k).Select(i => i + 0.25f).ToArray();
-                var lanes = Enumerable.Repeat(float.NaN, 16 * k).ToArray();
-                var back = Enumerable.Repeat(-1f, 16 * k).ToArray();
-                fixed (float* pr = rows, pl = lanes, pb = back)
-                {
-                    WideKernels.ToLanes(pr, count, k, pl);
-                    WideKernels.FromLanes(pl, count, k, pb);
-                }
-                for (int t = 0; t < k; t++)
-                    for (int r = 0; r < 16; r++)
-                    {
-                        float expected = r < count ? rows[r * k + t] : 0f;
-                        if (BitConverter.SingleToInt32Bits(lanes[t * 16 + r]) != BitConverter.SingleToInt32Bits(expected))
-                            mismatches.Add($"ToLanes k = {k}, count = {count}: lane {r} of vector {t} is {lanes[t * 16 + r]}, not {expected}");
-                    }
-                for (int i = 0; i < 16 * k; i++)
-                {
-                    float expected = i < count * k ? rows[i] : -1f;
-                    if (back[i] != expected)
-                        mismatches.Add($"FromLanes k = {k}, count = {count}: float {i} (row {i / k}, slot {i % k}) is {back[i]}, not {expected}");
-                }
-            }
+                mismatches.AddRange(LaneRoundTripMismatches(k, count));
         mismatches.Should().BeEmpty();
+    }
+
+    /// <summary>
+    /// ToLanes then FromLanes of <paramref name="count"/> rows of rank k against the definition (lane r of vector t =
+    /// row r, slot t; 0 past count), bit for bit; FromLanes must leave the rows past count untouched.
+    /// </summary>
+    private static List<string> LaneRoundTripMismatches(int k, int count)
+    {
+        var mismatches = new List<string>();
+        var rows = Enumerable.Range(0, 16 * k).Select(i => i + 0.25f).ToArray();
+        var lanes = Enumerable.Repeat(float.NaN, 16 * k).ToArray();
+        var back = Enumerable.Repeat(-1f, 16 * k).ToArray();
+        fixed (float* pr = rows, pl = lanes, pb = back)
+        {
+            WideKernels.ToLanes(pr, count, k, pl);
+            WideKernels.FromLanes(pl, count, k, pb);
+        }
+        for (int t = 0; t < k; t++)
+            for (int r = 0; r < 16; r++)
+            {
+                float expected = r < count ? rows[r * k + t] : 0f;
+                if (BitConverter.SingleToInt32Bits(lanes[t * 16 + r]) != BitConverter.SingleToInt32Bits(expected))
+                    mismatches.Add($"ToLanes k = {k}, count = {count}: lane {r} of vector {t} is {lanes[t * 16 + r]}, not {expected}");
+            }
+        for (int i = 0; i < 16 * k; i++)
+        {
+            float expected = i < count * k ? rows[i] : -1f;
+            if (back[i] != expected)
+                mismatches.Add($"FromLanes k = {k}, count = {count}: float {i} (row {i / k}, slot {i % k}) is {back[i]}, not {expected}");
+        }
+        return mismatches;
     }
 }
