@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MLNet.Nmf.Engine.Kernels;
 
@@ -63,6 +64,11 @@ internal static unsafe class GatherKernels
             int width = Math.Min(ChunkColumns, k - t0);
             float* b = factor + t0;
             float* o = output + t0;
+            if (width > W && width <= 2 * W && Avx512F.IsSupported)
+            {
+                Chunk16<TStart>(indices, values, count, b, k, o, width);
+                continue;
+            }
             switch ((width + W - 1) / W)
             {
                 case 1: Chunk<V1, TStart>(indices, values, count, b, k, o, width); break;
@@ -83,6 +89,59 @@ internal static unsafe class GatherKernels
                 default: Chunk<V16, TStart>(indices, values, count, b, k, o, width); break;
             }
         }
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="first"/>, <paramref name="end"/>) of a CSR matrix times the factor, row i into
+    /// output[i · k ..]: the same bits as <see cref="Row{TStart}"/> row by row, with the choice of kernel made once for
+    /// the block rather than once per row (text rows hold a few dozen values, so that choice was a tenth of a row's
+    /// time at k = 10).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows(int* ptr, int first, int end, int* indices, float* values, float* factor, int k, float* output)
+    {
+        if (k > W && k <= 2 * W && Avx512F.IsSupported)
+        {
+            var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(k)).AsSingle();
+            for (int i = first; i < end; i++)
+            {
+                Vector512<float> a = default;
+                for (int p = ptr[i], stop = ptr[i + 1]; p < stop; p++)
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(values[p]), Vector512.Load(factor + (long)indices[p] * k), a);
+                Avx512F.MaskStore(output + (long)i * k, mask, a);
+            }
+            return;
+        }
+        switch (k <= ChunkColumns ? (k + W - 1) / W : 0)
+        {
+            case 1: RowsOf<V1>(ptr, first, end, indices, values, factor, k, output); break;
+            case 2: RowsOf<V2>(ptr, first, end, indices, values, factor, k, output); break;
+            case 3: RowsOf<V3>(ptr, first, end, indices, values, factor, k, output); break;
+            case 4: RowsOf<V4>(ptr, first, end, indices, values, factor, k, output); break;
+            case 5: RowsOf<V5>(ptr, first, end, indices, values, factor, k, output); break;
+            case 6: RowsOf<V6>(ptr, first, end, indices, values, factor, k, output); break;
+            case 7: RowsOf<V7>(ptr, first, end, indices, values, factor, k, output); break;
+            case 8: RowsOf<V8>(ptr, first, end, indices, values, factor, k, output); break;
+            case 9: RowsOf<V9>(ptr, first, end, indices, values, factor, k, output); break;
+            case 10: RowsOf<V10>(ptr, first, end, indices, values, factor, k, output); break;
+            case 11: RowsOf<V11>(ptr, first, end, indices, values, factor, k, output); break;
+            case 12: RowsOf<V12>(ptr, first, end, indices, values, factor, k, output); break;
+            case 13: RowsOf<V13>(ptr, first, end, indices, values, factor, k, output); break;
+            case 14: RowsOf<V14>(ptr, first, end, indices, values, factor, k, output); break;
+            case 15: RowsOf<V15>(ptr, first, end, indices, values, factor, k, output); break;
+            case 16: RowsOf<V16>(ptr, first, end, indices, values, factor, k, output); break;
+            default:
+                for (int i = first; i < end; i++)
+                    Row<Zero>(indices + ptr[i], values + ptr[i], ptr[i + 1] - ptr[i], factor, k, output + (long)i * k);
+                break;
+        }
+    }
+
+    private static void RowsOf<TWidth>(int* ptr, int first, int end, int* indices, float* values, float* factor, int k, float* output)
+        where TWidth : struct, IWidth
+    {
+        for (int i = first; i < end; i++)
+            Chunk<TWidth, Zero>(indices + ptr[i], values + ptr[i], ptr[i + 1] - ptr[i], factor, k, output + (long)i * k, k);
     }
 
     /// <summary><paramref name="width"/> (≤ 8 · TWidth.Vectors) output columns from <paramref name="b"/>'s columns on.</summary>
@@ -150,6 +209,26 @@ internal static unsafe class GatherKernels
         if (n > 13) StorePrefix(a13, o + 13 * W, width - 13 * W);
         if (n > 14) StorePrefix(a14, o + 14 * W, width - 14 * W);
         if (n > 15) StorePrefix(a15, o + 15 * W, width - 15 * W);
+    }
+
+    /// <summary>
+    /// 9 to 16 output columns in one 512-bit accumulator: one load and one FMA per stored value instead of two of each
+    /// (a single-thread benchmark at k = 10: 0.78× the time on the text matrix, 0.94× on its transpose). Each lane is
+    /// the same FMA chain as in <see cref="Chunk{TWidth, TStart}"/>, so the results are the same bits. The load reads 16
+    /// floats from a row's start, as the two-vector chunk does: at most 7 past the factor's last row, inside
+    /// <see cref="FactorLayout.Padding"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Chunk16<TStart>(int* indices, float* values, int count, float* b, int k, float* o, int width)
+        where TStart : struct, IStart
+    {
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
+        Vector512<float> a = default;
+        if (TStart.FromOutput)
+            a = Vector512.Create(Vector256.Load(o), LoadPrefix(o + W, width - W));
+        for (int p = 0; p < count; p++)
+            a = Vector512.FusedMultiplyAdd(Vector512.Create(values[p]), Vector512.Load(b + (long)indices[p] * k), a);
+        Avx512F.MaskStore(o, mask, a);
     }
 
     /// <summary>Reads the first <paramref name="count"/> lanes (0..8), the others zero; never reads past them.</summary>

@@ -57,6 +57,13 @@ internal static unsafe class VectorKernels
         GatherKernels.Row<GatherKernels.Zero>(indices, values, count, factor, k, output);
 
     /// <summary>
+    /// Rows [<paramref name="first"/>, <paramref name="end"/>) of a CSR matrix (row pointers <paramref name="ptr"/>)
+    /// times a padded row-major factor, row i into output[i * k ..]: exactly <see cref="SparseRowTimesFactor"/> row by row.
+    /// </summary>
+    public static void SparseRowsTimesFactor(int* ptr, int first, int end, int* indices, float* values, float* factor, int k, float* output) =>
+        GatherKernels.Rows(ptr, first, end, indices, values, factor, k, output);
+
+    /// <summary>
     /// output[t] = fma-chain over p of values[p] * factor[indices[p] * k + t], continued from the partial sums already in
     /// output (the same FMA per lane as <see cref="SparseRowTimesFactor"/>). Feeding one row's entries in consecutive
     /// pieces to this kernel, starting from a zeroed output, gives exactly the bits of one call of

@@ -157,15 +157,9 @@ internal sealed class SparseOperand : DataOperand
         var blocks = Blocks;
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
-            fixed (int* pi = idx)
+            fixed (int* pp = ptr, pi = idx)
             fixed (float* pv = val, pb = b, po = output)
-            {
-                for (int i = blocks.Start(block); i < blocks.End(block); i++)
-                {
-                    int start = ptr[i];
-                    VectorKernels.SparseRowTimesFactor(pi + start, pv + start, ptr[i + 1] - start, pb, k, po + (long)i * k);
-                }
-            }
+                VectorKernels.SparseRowsTimesFactor(pp, blocks.Start(block), blocks.End(block), pi, pv, pb, k, po);
         });
     }
 

@@ -83,6 +83,40 @@ public unsafe class VectorKernelsTests
     }
 
     [Fact]
+    public void SparseRowsTimesFactor_EqualsScalarReferenceExactly_ForEveryRankTo140()
+    {
+        // The block kernel picks its kernel once (one 512-bit accumulator at 9..16 columns, one width up to 128, chunks
+        // above): each row must still be the scalar chain's bits, rows outside [first, end) untouched, and padding
+        // (NaN here) never reach an output.
+        var random = new Random(5);
+        const int columns = 50, rows = 9, first = 2, end = 8;
+        for (int k = 0; k <= 140; k++)
+        {
+            var factor = Signed(random, columns * k + FactorLayout.Padding);
+            factor.AsSpan(columns * k).Fill(float.NaN);
+            var ptr = new int[rows + 1];
+            var indices = new List<int>();
+            for (int i = 0; i < rows; i++)
+            {
+                indices.AddRange(Enumerable.Range(0, columns).Where(_ => random.Next(4) == 0)); // some rows come out empty
+                if (i == 3) indices.Add(columns - 1); // the factor's last row: its reads reach into the padding
+                ptr[i + 1] = indices.Count;
+            }
+            var values = Signed(random, indices.Count);
+            var fast = Enumerable.Repeat(Sentinel, rows * k + 1).ToArray();
+            fixed (int* pp = ptr, pi = indices.ToArray())
+            fixed (float* pv = values, pf = factor, po = fast)
+                VectorKernels.SparseRowsTimesFactor(pp, first, end, pi, pv, pf, k, po);
+            var expected = Enumerable.Repeat(Sentinel, rows * k + 1).ToArray();
+            for (int i = first; i < end; i++)
+                ScalarKernels.SparseRowTimesFactor(
+                    indices.GetRange(ptr[i], ptr[i + 1] - ptr[i]).ToArray(), values.AsSpan(ptr[i], ptr[i + 1] - ptr[i]).ToArray(),
+                    factor, k, expected.AsSpan(i * k, k));
+            fast.Should().Equal(expected, $"rank {k}");
+        }
+    }
+
+    [Fact]
     public void DenseTimesTransposed_EqualsScalarReference_ForEveryLengthTo256()
     {
         var random = new Random(4);
