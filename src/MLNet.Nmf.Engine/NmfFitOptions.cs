@@ -92,7 +92,7 @@ public sealed record NmfFitOptions
     /// sweeps cost little next to the product and reach a lower loss in fewer iterations. 0 (the
     /// default) follows Gillis &amp; Glineur: at most 1 + ρ sweeps (50 at most), where ρ = 1 + (non-zeros of X + k·other
     /// dimension) / (k·rows + rows) is what a product costs in sweeps, and a block of rows stops early
-    /// once a sweep moves it by less than 1 % of the first sweep.
+    /// once a sweep moves it by at most 10 % of what its first sweep did (their δ = 0.1).
     /// </summary>
     public int InnerIterations { get; init; } = Defaults.InnerIterations;
 

@@ -91,7 +91,7 @@ internal static unsafe class MaskedKernels
 
     /// <summary>
     /// Up to <paramref name="sweeps"/> HALS sweeps over one row with its own Gram matrix, stopping as
-    /// <see cref="VectorKernels.CoordinateSweep8"/> does once a sweep moves the row by less than 1 % (in norm) of
+    /// <see cref="VectorKernels.CoordinateSweep8"/> does once a sweep moves the row by at most 10 % (in norm) of
     /// the first. Returns the first sweep's Σ|projected gradient|.
     /// </summary>
     public static double Sweeps(float* a, float* p, float* gram, float l1, int k, int* order, int sweeps)
@@ -100,7 +100,7 @@ internal static unsafe class MaskedKernels
         for (int sweep = 1; sweep < sweeps; sweep++)
         {
             Sweep(a, p, gram, l1, k, order, out double change);
-            if (change <= 1e-4 * firstChange)
+            if (change <= VectorKernels.InnerStopSquared * firstChange)
                 break;
         }
         return first;

@@ -14,7 +14,7 @@ internal static unsafe class MaskedVectorKernels
 
     /// <summary>
     /// Up to <paramref name="sweeps"/> sweeps over the rows in lanes (see <see cref="VectorKernels.ToLanes"/>), stopping once a
-    /// sweep moves them by less than 1 % (in norm) of the first, as <see cref="VectorKernels.CoordinateSweep8"/> does. Returns the
+    /// sweep moves them by at most 10 % (in norm) of the first, as <see cref="VectorKernels.CoordinateSweep8"/> does. Returns the
     /// first sweep's Σ|projected gradient| over the first <paramref name="count"/> lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -24,7 +24,7 @@ internal static unsafe class MaskedVectorKernels
         for (int sweep = 1; sweep < sweeps; sweep++)
         {
             Sweep8(a, p, gram, l1, k, order, count, out double change);
-            if (change <= 1e-4 * firstChange)
+            if (change <= VectorKernels.InnerStopSquared * firstChange)
                 break;
         }
         return first;

@@ -16,6 +16,13 @@ internal static unsafe class VectorKernels
 {
     private const int W = 8; // floats per Vector256
 
+    /// <summary>
+    /// Accelerated HALS's inner stop (Gillis &amp; Glineur 2012, δ = 0.1 as in their code): a block of rows sweeps again only
+    /// while the last sweep moved it by more than δ of what its first sweep did, in Frobenius norm. The moves are kept
+    /// squared, so this is δ². Every sweep kernel (dense, 64-row, masked) uses it.
+    /// </summary>
+    public const double InnerStopSquared = 1e-2;
+
     /// <summary>Σ x[i] y[i], vectorized.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* x, float* y, int n)
@@ -207,10 +214,10 @@ internal static unsafe class VectorKernels
         int sweep = 1;
         for (; sweep < sweeps; sweep++)
         {
-            // Accelerated HALS's inner stop (Gillis & Glineur 2012): once a sweep moves the rows by
-            // less than 1 % (in Frobenius norm) of what the first sweep did, further sweeps are not worth it.
+            // Accelerated HALS's inner stop (Gillis & Glineur 2012): once a sweep moves the rows by at most
+            // 10 % (in Frobenius norm) of what the first sweep did, further sweeps are not worth it.
             CoordinateSweep8Once(a, p, gram, l1, k, order, count, out double change);
-            if (change <= 1e-4 * firstChange)
+            if (change <= InnerStopSquared * firstChange)
                 break;
         }
         if (executed != null)

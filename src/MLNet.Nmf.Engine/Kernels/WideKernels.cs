@@ -198,10 +198,10 @@ internal static unsafe class WideKernels
             Once(a, p, gram, l1, k, order, live, active, out double changeA, out double changeB);
             runA += activeA ? 1 : 0;
             runB += activeB ? 1 : 0;
-            // Each group stops after the sweep that moved it by at most 1e-4 of its first sweep, as the 8-lane kernel.
-            if (activeA && changeA <= 1e-4 * firstChangeA)
+            // Each group stops after the sweep that moved it by at most 10 % of its first sweep (VectorKernels.InnerStopSquared), as the 8-lane kernel.
+            if (activeA && changeA <= VectorKernels.InnerStopSquared * firstChangeA)
                 activeA = false;
-            if (activeB && changeB <= 1e-4 * firstChangeB)
+            if (activeB && changeB <= VectorKernels.InnerStopSquared * firstChangeB)
                 activeB = false;
         }
         if (executed != null)
@@ -264,13 +264,13 @@ internal static unsafe class WideKernels
             if (n == 0)
                 break;
             sweep.Run(list, n, null, change);
-            // Each group stops after the sweep that moved it by at most 1e-4 of its first sweep, as the 8-lane kernel.
+            // Each group stops after the sweep that moved it by at most 10 % of its first sweep (VectorKernels.InnerStopSquared), as the 8-lane kernel.
             for (int group = 0; group < 8; group++)
             {
                 if (!active[group])
                     continue;
                 executed[group]++;
-                if (change[group] <= 1e-4 * first[group])
+                if (change[group] <= VectorKernels.InnerStopSquared * first[group])
                     active[group] = false;
             }
         }
