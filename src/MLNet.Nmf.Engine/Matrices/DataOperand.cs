@@ -186,6 +186,8 @@ internal sealed class DenseOperand : DataOperand
 
     private readonly bool _pooled;
 
+    private readonly BlockPartition _productBlocks;
+
     public DenseOperand(DenseMatrix matrix, bool pooled = false)
         : base(matrix.Rows, matrix.Columns)
     {
@@ -194,6 +196,10 @@ internal sealed class DenseOperand : DataOperand
         // About 64 KiB of data per block, at least 4 rows so the 4-row tiles stay full.
         int rowsPerBlock = Math.Max(4, (16384 / Math.Max(1, matrix.Columns)) & ~3);
         Blocks = BlockPartition.Even(matrix.Rows, rowsPerBlock);
+        // The products' own blocks: whole 8-row tiles even for rows longer than 4096 (at 4 rows a block they ran in
+        // 4-row tiles, 7–11 % slower single-threaded at 5,000 columns, k = 20). A product row's bits do not depend on
+        // its block, so this changes no result; Blocks (sums in block order) stays as it was.
+        _productBlocks = BlockPartition.Even(matrix.Rows, Math.Max(8, (16384 / Math.Max(1, matrix.Columns)) & ~7));
         Statistics(matrix.Values, out double sum, out double squared, out float min, out long nonZeros);
         Sum = sum;
         SquaredNorm = squared;
@@ -211,10 +217,10 @@ internal sealed class DenseOperand : DataOperand
 
     public override unsafe void Multiply(float[] b, int k, float[] output, int degree)
     {
-        // 4-row register tiles in outer-product form (DenseKernels): B is read in its own layout, no transpose.
+        // 8-row register tiles in outer-product form (DenseKernels): B is read in its own layout, no transpose.
         int c = Columns;
         var m = _matrix.RawValues;
-        var blocks = Blocks;
+        var blocks = _productBlocks;
         BlockRunner.For(blocks.BlockCount, degree, block =>
         {
             int start = blocks.Start(block);

@@ -48,6 +48,24 @@ public class DataOperandTests
     }
 
     [Theory]
+    [InlineData(21, 5000, 20)] // rows longer than 4096: the products run in 8-row blocks, the sums in 4-row ones
+    [InlineData(13, 4500, 5)]
+    public void Multiply_DenseLongRows_IsEachRowsFmaChainExactly(int rows, int columns, int k)
+    {
+        // However the rows are blocked for the product, a row's product is the FMA chain over its columns in order.
+        var (dense, _) = TestData.Random(rows, columns, 0.9, seed: columns);
+        var operand = DataOperand.Create(dense);
+        var b = RandomFactor(columns, k, seed: 3);
+        var product = new float[rows * k];
+        operand.Multiply(b, k, product, degree: 2);
+        var all = Enumerable.Range(0, columns).ToArray();
+        var expected = new float[rows * k];
+        for (int i = 0; i < rows; i++)
+            ScalarKernels.SparseRowTimesFactor(all, dense.Row(i).ToArray(), b, k, expected.AsSpan(i * k, k));
+        product.Should().Equal(expected);
+    }
+
+    [Theory]
     [InlineData(Storage.Dense)]
     [InlineData(Storage.Sparse)]
     public void Statistics_AreThoseOfTheData(Storage storage)
