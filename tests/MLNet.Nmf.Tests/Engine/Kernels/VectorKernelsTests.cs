@@ -208,6 +208,51 @@ public unsafe class VectorKernelsTests
         }
     }
 
+    [Theory]
+    [InlineData(0.8f)]
+    [InlineData(0.9f)]
+    public void CoordinateSweep8_StopsAfterTheSweepThatMovedTheRowsByATenthOfTheFirst(float coupling)
+    {
+        // Two coupled coordinates (G = [[1, c], [c, 1]], optimum inside the orthant): each sweep moves the rows by about c²
+        // times the last, so the documented rule (Gillis & Glineur's δ = 0.1: stop once a sweep moved them by at most 10 %
+        // of the first sweep, in norm) gives a known count, and a 1 % rule a clearly larger one.
+        const int k = 2, sweeps = 50;
+        var gram = new[] { 1f, coupling, coupling, 1f };
+        var product = new[] { 1f, 1f }; // optimum (1, 1) / (1 + c): inside the orthant
+        var order = new[] { 0, 1 };
+        int ExpectedSweeps(double delta)
+        {
+            var row = new float[k];
+            double first = 0;
+            for (int sweep = 1; sweep <= sweeps; sweep++)
+            {
+                var before = (float[])row.Clone();
+                ScalarKernels.CoordinateSweep(row, product, gram, 0f, k, order);
+                double moved = 0;
+                for (int t = 0; t < k; t++)
+                    moved += (double)(row[t] - before[t]) * (row[t] - before[t]);
+                if (sweep == 1)
+                    first = moved;
+                else if (moved <= delta * delta * first)
+                    return sweep;
+            }
+            return sweeps;
+        }
+        int expected = ExpectedSweeps(0.1);
+        ExpectedSweeps(0.01).Should().BeGreaterThan(expected + 2, "the test must tell the two rules apart");
+
+        var lanesA = new float[k * 8];
+        var lanesP = new float[k * 8];
+        for (int t = 0; t < k; t++)
+            Array.Fill(lanesP, product[t], t * 8, 8);
+        int executed;
+        fixed (float* la = lanesA, lp = lanesP, pg = gram)
+        fixed (int* po = order)
+            VectorKernels.CoordinateSweep8(la, lp, pg, 0f, k, po, 8, sweeps, &executed);
+
+        executed.Should().Be(expected);
+    }
+
     [Fact]
     public void ToLanesThenFromLanes_RoundTrips_AndFillsMissingRowsWithZeros()
     {
