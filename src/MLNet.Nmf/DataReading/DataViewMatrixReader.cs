@@ -100,6 +100,36 @@ internal static class DataViewMatrixReader
             $"Column '{columnName}' has {what} ({value}) at row {row}, slot {slot}; NMF needs finite, non-negative input. Clean, clip or shift the values (e.g. with a normalizer) before this transform."));
     }
 
+    /// <summary>Throws unless a row read for a model of <paramref name="size"/> features has that many slots.</summary>
+    public static void CheckLength(string columnName, long row, int length, int size)
+    {
+        if (length != size)
+            throw new InvalidOperationException(Invariant(
+                $"Column '{columnName}' has {length} slots at row {row}, but its type declares {size} (the model's features). Give every row {size} slots."));
+    }
+
+    /// <summary>
+    /// When a sparse row's indices are not strictly increasing slots in [0, <paramref name="size"/>), the error naming the
+    /// column, row and slot; null when they are (the caller's error was something else). For the error path only: the
+    /// projector checks the indices of every row in its own single pass.
+    /// </summary>
+    public static InvalidOperationException? IndexError(string columnName, long row, ReadOnlySpan<int> indices, int size, Exception inner)
+    {
+        int previous = -1;
+        for (int p = 0; p < indices.Length; p++)
+        {
+            int slot = indices[p];
+            if (slot < 0 || slot >= size)
+                return new InvalidOperationException(Invariant(
+                    $"Column '{columnName}' has a sparse vector at row {row} that stores slot {slot} (entry {p}), outside its {size} slots [0, {size}). The vector is malformed; build it with indices in [0, {size})."), inner);
+            if (slot <= previous)
+                return new InvalidOperationException(Invariant(
+                    $"Column '{columnName}' has a sparse vector at row {row} whose slot {slot} (entry {p}) follows slot {previous}; a VBuffer's indices must be strictly increasing. Sort its entries by index and merge duplicates."), inner);
+            previous = slot;
+        }
+        return null;
+    }
+
     public static string[]? ReadSlotNames(DataViewSchema.Column column, int size)
     {
         if (column.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.SlotNames) is not { } slotColumn)
