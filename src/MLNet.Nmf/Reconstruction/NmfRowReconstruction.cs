@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Nmf.DataReading;
@@ -42,31 +43,49 @@ internal sealed class NmfRowReconstruction
         if (position == _position)
             return;
         _source(ref _row);
+        DataViewMatrixReader.CheckLength(_columnName, position, _row.Length, _model.FeatureCount);
         var values = _row.GetValues();
         var projector = _model.Projector;
-        if (_row.IsDense)
+        try
         {
-            for (int j = 0; j < values.Length; j++)
-                if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
-                    DataViewMatrixReader.Check(_columnName, position, j, values[j], _allowMissing);
-            projector.Project(values, Features, _workspace);
+            if (_row.IsDense)
+            {
+                for (int j = 0; j < values.Length; j++)
+                    if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
+                        DataViewMatrixReader.Check(_columnName, position, j, values[j], _allowMissing);
+                projector.Project(values, Features, _workspace);
+            }
+            else
+            {
+                var indices = _row.GetIndices();
+                for (int p = 0; p < values.Length; p++)
+                    if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
+                        DataViewMatrixReader.Check(_columnName, position, indices[p], values[p], _allowMissing);
+                projector.Project(indices, values, Features, _workspace); // checks the indices, which ObservedError relies on
+            }
+            _model.Reconstruct(Features, Reconstruction);
+            Error = ObservedError();
+            if (!float.IsFinite(Error))
+                throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
+                    $"NMF cannot represent the row's reconstruction error in float ({ObservedErrorInDouble():G6}). Scale the row down, or use components fitted on data of this magnitude."));
         }
-        else
+        catch (ArgumentException e) when (!_row.IsDense
+            && DataViewMatrixReader.IndexError(_columnName, position, _row.GetIndices(), _model.FeatureCount, e) is { } indexError)
         {
-            var indices = _row.GetIndices();
-            for (int p = 0; p < values.Length; p++)
-                if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
-                    DataViewMatrixReader.Check(_columnName, position, indices[p], values[p], _allowMissing);
-            projector.Project(indices, values, Features, _workspace);
+            throw indexError;
         }
-        var reconstruction = _model.Reconstruct(Features);
-        reconstruction.CopyTo(Reconstruction, 0);
-        Error = ObservedError();
+        catch (OverflowException e)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Column '{_columnName}' at row {position}: {e.Message}"), e);
+        }
         _position = position;
     }
 
     /// <summary>√(Σ_{observed j} (x_j − x̂_j)² / #observed); implicit zeros of a sparse row are observed.</summary>
-    private float ObservedError()
+    private float ObservedError() => (float)ObservedErrorInDouble();
+
+    /// <summary>The error before rounding to float; a sparse row's indices are known to be strictly increasing slots.</summary>
+    private double ObservedErrorInDouble()
     {
         double sum = 0;
         long observed = 0;
@@ -86,7 +105,7 @@ internal sealed class NmfRowReconstruction
                 Accumulate(x, Reconstruction[j], ref sum, ref observed);
             }
         }
-        return observed == 0 ? 0f : (float)Math.Sqrt(sum / observed);
+        return observed == 0 ? 0 : Math.Sqrt(sum / observed);
     }
 
     private static void Accumulate(float x, float y, ref double sum, ref long observed)
