@@ -28,14 +28,22 @@ internal sealed class NmfRowReconstruction
         _workspace = model.Projector.CreateWorkspace();
         _allowMissing = model.MissingValues == NmfMissingValues.Ignore;
         Features = new float[model.Rank];
-        Reconstruction = new float[model.FeatureCount];
+        _reconstruction = new float[model.FeatureCount];
     }
+
+    private readonly float[] _reconstruction;
+    private float _error;
+    private OverflowException? _overflow; // the current row's reconstruction or error is beyond float
 
     public float[] Features { get; }
 
-    public float[] Reconstruction { get; }
+    /// <summary>x̂ = w·H of the current row.</summary>
+    /// <exception cref="InvalidOperationException">A slot is beyond float's range (the features alone are still readable).</exception>
+    public float[] Reconstruction => _overflow is null ? _reconstruction : throw Overflow(_position, _overflow);
 
-    public float Error { get; private set; }
+    /// <summary>The current row's RMS error over its observed slots.</summary>
+    /// <exception cref="InvalidOperationException">The reconstruction or the error is beyond float's range.</exception>
+    public float Error => _overflow is null ? _error : throw Overflow(_position, _overflow);
 
     /// <summary>Reads, checks and projects the row at <paramref name="position"/> unless it already did.</summary>
     public void Update(long position)
@@ -63,11 +71,6 @@ internal sealed class NmfRowReconstruction
                         DataViewMatrixReader.Check(_columnName, position, indices[p], values[p], _allowMissing);
                 projector.Project(indices, values, Features, _workspace); // checks the indices, which ObservedError relies on
             }
-            _model.Reconstruct(Features, Reconstruction);
-            Error = ObservedError();
-            if (!float.IsFinite(Error))
-                throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
-                    $"NMF cannot represent the row's reconstruction error in float ({ObservedErrorInDouble():G6}). Scale the row down, or use components fitted on data of this magnitude."));
         }
         catch (ArgumentException e) when (!_row.IsDense
             && DataViewMatrixReader.IndexError(_columnName, position, _row.GetIndices(), _model.FeatureCount, e) is { } indexError)
@@ -76,10 +79,26 @@ internal sealed class NmfRowReconstruction
         }
         catch (OverflowException e)
         {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Column '{_columnName}' at row {position}: {e.Message}"), e);
+            throw Overflow(position, e);
+        }
+        _overflow = null;
+        try
+        {
+            _model.Reconstruct(Features, _reconstruction);
+            _error = ObservedError();
+            if (!float.IsFinite(_error))
+                throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
+                    $"NMF cannot represent the row's reconstruction error in float ({ObservedErrorInDouble():G6}). Scale the row down, or use components fitted on data of this magnitude."));
+        }
+        catch (OverflowException e)
+        {
+            _overflow = e; // thrown by the reconstruction and error getters only: the features are fine
         }
         _position = position;
     }
+
+    private InvalidOperationException Overflow(long position, OverflowException e) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"Column '{_columnName}' at row {position}: {e.Message}"), e);
 
     /// <summary>√(Σ_{observed j} (x_j − x̂_j)² / #observed); implicit zeros of a sparse row are observed.</summary>
     private float ObservedError() => (float)ObservedErrorInDouble();
@@ -93,16 +112,16 @@ internal sealed class NmfRowReconstruction
         if (_row.IsDense)
         {
             for (int j = 0; j < values.Length; j++)
-                Accumulate(values[j], Reconstruction[j], ref sum, ref observed);
+                Accumulate(values[j], _reconstruction[j], ref sum, ref observed);
         }
         else
         {
             var indices = _row.GetIndices();
             int p = 0;
-            for (int j = 0; j < Reconstruction.Length; j++)
+            for (int j = 0; j < _reconstruction.Length; j++)
             {
                 float x = p < indices.Length && indices[p] == j ? values[p++] : 0f;
-                Accumulate(x, Reconstruction[j], ref sum, ref observed);
+                Accumulate(x, _reconstruction[j], ref sum, ref observed);
             }
         }
         return observed == 0 ? 0 : Math.Sqrt(sum / observed);

@@ -50,6 +50,23 @@ public class ReconstructionTests
     }
 
     [Fact]
+    public void Reconstruction_OfAFiniteRowNearFloatMax_StillGivesItsFeatures_AndRefusesItsError()
+    {
+        // The features of such a row are representable (the NMF transform gives them): only the outputs beyond float fail.
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.NonNegativeMatrixFactorizationReconstruction(
+                new NmfOptions { InputColumnName = "F", OutputColumnName = "W", Rank = 3, DegreeOfParallelism = 2 }, "R", "E")
+            .Fit(ml.Data.LoadFromEnumerable(Rows(30, 1, 1f)));
+        var huge = model.Transform(ml.Data.LoadFromEnumerable(new[] { new Row { F = Enumerable.Repeat(3e38f, 12).ToArray() } }));
+
+        var features = huge.GetColumn<float[]>("W").Single();
+        var error = () => huge.GetColumn<float>("E").Single();
+
+        features.Should().HaveCount(3).And.OnlyContain(v => float.IsFinite(v) && v >= 0f).And.Contain(v => v > 1e30f);
+        error.Should().Throw<InvalidOperationException>().Where(e => Flatten(e).Contains("Column 'F' at row 0: NMF cannot represent the reconstruction in float"));
+    }
+
+    [Fact]
     public void Reconstruction_OfAnOrdinaryRow_IsFiniteAndItsErrorIsTheRmsOverTheSlots()
     {
         // The guard of the test above: the overflow check refuses nothing ordinary, and the error is what it says.
