@@ -158,27 +158,38 @@ public class ErrorTests
         public float[] T { get; set; } = [];
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Predict_WithAVectorLongerThanTheColumn_ThrowsNamingTheColumnAndLengths(bool sparse)
+    [Fact]
+    public void Predict_WithASparseVectorLongerThanTheColumn_ThrowsNamingTheColumnAndLengths()
     {
         // A sparse VBuffer of length 20 for a VectorType(12) column was projected as it was, its index 15 reading Hᵀ past
-        // the components (features like 1.7E-41); a dense one gave the projector's ArgumentException naming no column.
-        // Both are now refused as the fit refuses such a row: InvalidOperationException naming column, row and lengths.
+        // the components (features like 1.7E-41). It is now refused as the fit refuses such a row: an
+        // InvalidOperationException (the probe expected ArgumentException; see the dense case) naming column, row and lengths.
+        var predict = PredictTwentySlots(new VBuffer<float>(20, 1, new[] { 1f }, new[] { 15 }));
+
+        predict.Should().Throw<InvalidOperationException>()
+            .WithMessage("Column 'F' has 20 slots at row *, but its type declares 12 (the model's features). Give every row 12 slots.");
+    }
+
+    [Fact]
+    public void Predict_WithADenseVectorLongerThanTheColumn_ThrowsNamingTheColumnAndLengths()
+    {
+        // Was the projector's ArgumentException "The row has 20 values but the components have 12 features", naming no column.
+        var predict = PredictTwentySlots(new VBuffer<float>(20, Enumerable.Repeat(1f, 20).ToArray()));
+
+        predict.Should().Throw<InvalidOperationException>()
+            .WithMessage("Column 'F' has 20 slots at row *, but its type declares 12 (the model's features). Give every row 12 slots.");
+    }
+
+    private static Func<TopicsRow> PredictTwentySlots(VBuffer<float> row)
+    {
         var ml = new MLContext(seed: 1);
         var random = new Random(1);
         var rows = Enumerable.Range(0, 30)
             .Select(_ => new TwelveRow { F = Enumerable.Range(0, 12).Select(_ => random.NextDouble() < 0.3 ? 0f : (float)random.NextDouble()).ToArray() }).ToArray();
         var model = ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "T", InputColumnName = "F", Rank = 3, DegreeOfParallelism = 2 })
             .Fit(ml.Data.LoadFromEnumerable(rows));
-        var row = sparse ? new VBuffer<float>(20, 1, new[] { 1f }, new[] { 15 }) : new VBuffer<float>(20, Enumerable.Repeat(1f, 20).ToArray());
         var engine = ml.Model.CreatePredictionEngine<TwelveSparseRow, TopicsRow>(model);
-
-        var predict = () => engine.Predict(new TwelveSparseRow { F = row });
-
-        predict.Should().Throw<InvalidOperationException>()
-            .WithMessage("Column 'F' has 20 slots at row *, but its type declares 12 (the model's features). Give every row 12 slots.");
+        return () => engine.Predict(new TwelveSparseRow { F = row });
     }
 
     private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
