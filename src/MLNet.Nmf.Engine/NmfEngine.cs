@@ -241,7 +241,8 @@ public static class NmfEngine
     /// <see cref="Fit"/>'s, bit for bit. With several, <see cref="NmfInitialization.Auto"/> means
     /// <see cref="NmfInitialization.Random"/> (the SVD starts need the whole matrix), whose start does not depend
     /// on the split (<see cref="NmfBlockStart"/>); the result does depend on the split in its last bits, since
-    /// the sums are formed block by block. It never depends on the thread count.
+    /// the sums are formed block by block. It never depends on the thread count. Data of extreme magnitude is
+    /// rescaled as <see cref="Fit"/> rescales it (the largest value over all blocks decides) and W, H scaled back.
     /// </remarks>
     /// <param name="rowBlocks">Consecutive row blocks of X, each a <see cref="DenseMatrix"/> or <see cref="CsrMatrix"/> with the same columns.</param>
     /// <param name="options">The settings; null for the defaults.</param>
@@ -287,14 +288,20 @@ public static class NmfEngine
     /// Every iteration is <see cref="FitBlocks"/>' iteration on the same blocks, so the components equal
     /// FitBlocks' bit for bit (for a Random start); they never depend on the thread count. Memory holds one block
     /// of X (and its transpose), its W_b, Hᵀ and two k x n statistics, whatever the number of rows.
-    /// Solver <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss only.
+    /// Solver <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss only. Data of extreme magnitude is
+    /// rescaled as <see cref="Fit"/> rescales it (decided after the counting pass; each block scaled as it is read)
+    /// and H scaled back exactly. <see cref="NmfFitOptions.CancellationToken"/> is checked before every block.
     /// </remarks>
     /// <param name="source">The data: each call of <see cref="INmfRowBlockSource.ReadBlocks"/> is one pass.</param>
     /// <param name="options">The fit's settings; null for the defaults.</param>
     /// <param name="streaming">The streaming settings (passes, warm start, where W lives); null for the defaults.</param>
-    /// <exception cref="ArgumentException">Another solver or loss, an SVD start, or initial components of the wrong shape.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty, or changed between passes.</exception>
+    /// <exception cref="ArgumentException">Another solver or loss, an SVD start, initial components of the wrong shape,
+    /// with a negative, NaN or infinite value, or all zeros, or a NaN in a block (in any pass).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or Rank needs arrays or memory the process
+    /// cannot have; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, changed between passes, or the source handed out
+    /// null for a pass or a block.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static NmfStreamedResult FitStreamed(INmfRowBlockSource source, NmfFitOptions? options = null, NmfStreamingOptions? streaming = null)
     {
         ArgumentNullException.ThrowIfNull(source);

@@ -24,7 +24,7 @@ namespace MLNet.Nmf;
 /// (Hsieh &amp; Dhillon 2011); NNDSVD initialisation (Boutsidis &amp; Gallopoulos 2008).
 /// Each column is fitted in memory or streamed block by block (<see cref="NmfOptions.FitMode"/>).
 /// Progress goes to ML.NET's progress channel and, every few seconds, to <c>MLContext.Log</c>; the outcome to
-/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration.
+/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration (a streamed fit also before every block it reads).
 /// </remarks>
 public sealed class NmfEstimator : IEstimator<NmfTransformer>
 {
@@ -102,7 +102,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// the log tells which and why.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite (the message names row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value).</exception>
     /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
     public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);
 
@@ -112,7 +112,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// </summary>
     /// <param name="input">The training data.</param>
     /// <param name="modelParameters">The model to start from: same rank and number of input slots.</param>
-    /// <exception cref="ArgumentException">The estimator has several column pairs, or the model's rank or slot count differs from this estimator's rank or the input column.</exception>
+    /// <exception cref="ArgumentException">The estimator has several column pairs, the model's rank or slot count differs from this estimator's rank or the input column, or its components are all zeros.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite.</exception>
     public NmfTransformer Fit(IDataView input, NmfModelParameters modelParameters)

@@ -13,7 +13,10 @@ namespace MLNet.Nmf.Engine.Blocks;
 /// each block's features W_b kept in a temporary file between passes. Pass 1 counts the rows and sums what the
 /// start needs; every further pass is one iteration of <see cref="NmfEngine.FitBlocks"/> (same blocks, same
 /// start, same order of sums), so its components are FitBlocks' bit for bit. Memory: one block of X and its
-/// transpose, one W_b, Hᵀ and two sets of statistics; nothing grows with the number of rows.
+/// transpose, one W_b, Hᵀ and two sets of statistics; nothing grows with the number of rows. Data of extreme
+/// magnitude is fitted scaled by an exact power of two, as <see cref="NmfEngine.Fit"/> does, each block scaled as
+/// it is read (the start's sums are pass 1's scaled exactly, so the bits are FitBlocks' unless scaled values fall
+/// below float's normal range).
 /// </summary>
 internal static class StreamedFitDriver
 {

@@ -53,8 +53,10 @@ public class StreamedFitInputTests
         fit.Should().Throw<InvalidOperationException>().WithMessage("*no rows*column 'Values'*");
     }
 
-    [Fact]
-    public void Streamed_SparseIndicesOutOfOrderInALateBlock_NamesTheGlobalRowAndColumn()
+    [Theory]
+    [InlineData(NmfFitMode.Streamed)]
+    [InlineData(NmfFitMode.InMemory)] // the in-memory reader checks the same way (once: the CSR constructor's "Row 13 ...", no column)
+    public void Streamed_SparseIndicesOutOfOrderInALateBlock_NamesTheGlobalRowAndColumn(NmfFitMode mode)
     {
         // Row 13 (the fourth row of block 2 with BlockSize 5) arrives as a sparse VBuffer with indices 4, 1. The streamed
         // fit's error once named "Row 3" (the row within its block) and neither the column nor the fact that it is a data error.
@@ -66,10 +68,12 @@ public class StreamedFitInputTests
                 : new VBuffer<float>(6, 2, new[] { 1f + i, 2f }, new[] { i % 3, 3 + i % 3 }),
         }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
+        var options = Streamed();
+        options.FitMode = mode;
 
-        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(Streamed()).Fit(data);
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(options).Fit(data);
 
-        fit.Should().Throw<InvalidOperationException>().WithMessage("*Column 'Values'*row 13*");
+        fit.Should().Throw<InvalidOperationException>().WithMessage("Column 'Values' has slot indices out of order or repeated at row 13 (4 then 1)*");
     }
 
     private sealed class WideRow
@@ -109,8 +113,10 @@ public class StreamedFitInputTests
         warnings.Should().Contain(m => m.Contains("Rank 4 exceeds the number of rows (3) of column 'Values'"));
     }
 
-    [Fact]
-    public void StreamedWarmStart_FromAllZeroComponents_IsRefusedLikeTheInMemoryWarmStart()
+    [Theory]
+    [InlineData(NmfFitMode.Streamed)]
+    [InlineData(NmfFitMode.InMemory)]
+    public void StreamedWarmStart_FromAllZeroComponents_IsRefusedLikeTheInMemoryWarmStart(NmfFitMode mode)
     {
         // In memory the same warm start is refused ("InitialW is all zeros; a custom start needs at least one positive
         // value"); streamed, it once returned all-zero components without a word.
@@ -120,12 +126,13 @@ public class StreamedFitInputTests
             iterations: 3, converged: false, lossHistory: new[] { 1.0 }, reconstructionError: 0.1, divergence: 1.0);
         var estimator = ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
         {
-            OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, FitMode = NmfFitMode.Streamed, MaximumIterations = 3, MaximumPasses = 4,
+            OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, FitMode = mode, MaximumIterations = 3, MaximumPasses = 4,
         });
 
         var fit = () => estimator.Fit(data, zero.Model);
 
-        fit.Should().Throw<ArgumentException>().WithMessage("*all zeros*");
+        // Both modes refuse it before reading, naming the model (in memory it was once "InitialW is all zeros", an option the user never set).
+        fit.Should().Throw<ArgumentException>().Where(e => e.ParamName == "modelParameters").WithMessage("*all zeros*");
     }
 
     private sealed class TwelveSlotRow
