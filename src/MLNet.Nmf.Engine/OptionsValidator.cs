@@ -77,7 +77,7 @@ internal static class OptionsValidator
             throw new ArgumentException(Invariant($"Solver CoordinateDescentKL minimizes the Kullback-Leibler divergence only, but Loss is {o.Loss} (beta = {effective}). Set Loss = KullbackLeibler."), nameof(o.Solver));
     }
 
-    private static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)
+    internal static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)
     {
         if (m is null)
             throw new ArgumentException($"Initialization Custom needs {name} ({rows} x {columns}).", name);
