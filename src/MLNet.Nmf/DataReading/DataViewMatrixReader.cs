@@ -102,17 +102,29 @@ internal static class DataViewMatrixReader
     /// </summary>
     public static void CheckIndices(string columnName, long row, ReadOnlySpan<int> indices, int size)
     {
+        if (IndexError(columnName, row, indices, size) is { } error)
+            throw error;
+    }
+
+    /// <summary>
+    /// The error <see cref="CheckIndices"/> throws for these indices, or null when they are valid. The transforms call it
+    /// only when the projector (which checks every row's indices in its own single pass) refused a row, to name the column
+    /// and row; <paramref name="inner"/> is the projector's error.
+    /// </summary>
+    public static InvalidOperationException? IndexError(string columnName, long row, ReadOnlySpan<int> indices, int size, Exception? inner = null)
+    {
         int previous = -1;
         foreach (int j in indices)
         {
             if (j < 0 || j >= size)
-                throw new InvalidOperationException(Invariant(
-                    $"Column '{columnName}' has slot index {j} at row {row}, outside its {size} slots. Build each sparse VBuffer with indices in [0, {size})."));
+                return new InvalidOperationException(Invariant(
+                    $"Column '{columnName}' has slot index {j} at row {row}, outside its {size} slots. Build each sparse VBuffer with indices in [0, {size})."), inner);
             if (j <= previous)
-                throw new InvalidOperationException(Invariant(
-                    $"Column '{columnName}' has slot indices out of order or repeated at row {row} ({previous} then {j}); a sparse VBuffer needs strictly increasing indices. Sort each row's indices and merge duplicates."));
+                return new InvalidOperationException(Invariant(
+                    $"Column '{columnName}' has slot indices out of order or repeated at row {row} ({previous} then {j}); a sparse VBuffer needs strictly increasing indices. Sort each row's indices and merge duplicates."), inner);
             previous = j;
         }
+        return null;
     }
 
     /// <summary>Throws when a value is negative, NaN or infinite, naming the column, row, slot and value.</summary>
@@ -134,28 +146,6 @@ internal static class DataViewMatrixReader
         if (length != size)
             throw new InvalidOperationException(Invariant(
                 $"Column '{columnName}' has {length} slots at row {row}, but its type declares {size} (the model's features). Give every row {size} slots."));
-    }
-
-    /// <summary>
-    /// When a sparse row's indices are not strictly increasing slots in [0, <paramref name="size"/>), the error naming the
-    /// column, row and slot; null when they are (the caller's error was something else). For the error path only: the
-    /// projector checks the indices of every row in its own single pass.
-    /// </summary>
-    public static InvalidOperationException? IndexError(string columnName, long row, ReadOnlySpan<int> indices, int size, Exception inner)
-    {
-        int previous = -1;
-        for (int p = 0; p < indices.Length; p++)
-        {
-            int slot = indices[p];
-            if (slot < 0 || slot >= size)
-                return new InvalidOperationException(Invariant(
-                    $"Column '{columnName}' has a sparse vector at row {row} that stores slot {slot} (entry {p}), outside its {size} slots [0, {size}). The vector is malformed; build it with indices in [0, {size})."), inner);
-            if (slot <= previous)
-                return new InvalidOperationException(Invariant(
-                    $"Column '{columnName}' has a sparse vector at row {row} whose slot {slot} (entry {p}) follows slot {previous}; a VBuffer's indices must be strictly increasing. Sort its entries by index and merge duplicates."), inner);
-            previous = slot;
-        }
-        return null;
     }
 
     public static string[]? ReadSlotNames(DataViewSchema.Column column, int size)

@@ -125,7 +125,7 @@ public class ErrorTests
         var transform = () => model.Transform(bad).GetColumn<VBuffer<float>>("Topics").ToList();
 
         // ML.NET's parallel cursors may wrap the mapper's error (as in BadValue_AtTransform_ThrowsNamingRowAndSlot).
-        string slot = FormattableString.Invariant($"slot {index} (entry {(index < 0 ? 0 : 1)}), outside its 6 slots");
+        string slot = FormattableString.Invariant($"Column 'Values' has slot index {index} at row 1, outside its 6 slots.");
         transform.Should().Throw<InvalidOperationException>().Where(e => Flatten(e).Contains("Column 'Values'") && Flatten(e).Contains("row 1")
             && Flatten(e).Contains(slot));
     }
@@ -140,7 +140,7 @@ public class ErrorTests
         var transform = () => model.Transform(bad).GetColumn<VBuffer<float>>("Topics").ToList();
 
         transform.Should().Throw<InvalidOperationException>().Where(e => Flatten(e).Contains(
-            "Column 'Values' has a sparse vector at row 0 whose slot 2 (entry 2) follows slot 4; a VBuffer's indices must be strictly increasing."));
+            "Column 'Values' has slot indices out of order or repeated at row 0 (4 then 2); a sparse VBuffer needs strictly increasing indices."));
     }
 
     private sealed class TwelveRow
