@@ -30,8 +30,21 @@ internal static class MaskedFit
         var data = DataOperand.Create(observed);
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
         OptionsValidator.Validate(options, data, init);
+        CheckMaskedScratch(options.Rank, FitBudget.Threads(options, data));
+        // Data beyond what float arithmetic carries is fitted scaled by an exact power of two, as NmfEngine.Fit does.
+        var scale = DataScale.For(observed, data.SquaredNorm);
+        OptionsValidator.CheckCustomMagnitude(options, init, scale);
+        if (scale.IsNone)
+            return FitCore(data, pattern, options, init);
+        options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
+        var scaled = FitCore(DataOperand.Create(scale.Apply(observed)), pattern, scale.Apply(options), init);
+        return NmfEngine.Unscale(scaled, scale, data, options, pattern);
+    }
+
+    /// <summary>The masked fit of validated options on data in the ordinary range.</summary>
+    private static NmfResult FitCore(DataOperand data, MissingPattern pattern, NmfFitOptions options, NmfInitialization init)
+    {
         int k = options.Rank;
-        CheckMaskedScratch(k, Math.Max(1, options.DegreeOfParallelism));
         var random = new SeededRandom((ulong)(uint)options.Seed);
         int degree = Math.Max(1, options.DegreeOfParallelism);
         var clock = Stopwatch.StartNew();

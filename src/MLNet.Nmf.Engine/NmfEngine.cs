@@ -51,6 +51,7 @@ public static class NmfEngine
         options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
         var scale = DataScale.For(x, data.SquaredNorm);
+        OptionsValidator.CheckCustomMagnitude(options, init, scale);
         if (scale.IsNone)
             return EnsureFinite(FitCore(data, options, init));
         options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
@@ -160,9 +161,10 @@ public static class NmfEngine
     /// <summary>
     /// The result of the original problem from that of the scaled one: H = 2^HExponent · H' exactly, W projected
     /// from the original rows onto H with the original penalties (the projection rescales each row as it needs),
-    /// so Fit's W is what Transform gives; the divergence, objective and loss history scaled by 2^(Eβ).
+    /// so Fit's W is what Transform gives; the divergence, objective and loss history scaled by 2^(Eβ). With a
+    /// <paramref name="pattern"/> (a fit with missing values), the rows are projected on their observed entries.
     /// </summary>
-    private static NmfResult Unscale(NmfResult scaled, DataScale scale, DataOperand data, NmfFitOptions options)
+    internal static NmfResult Unscale(NmfResult scaled, DataScale scale, DataOperand data, NmfFitOptions options, MissingPattern? pattern = null)
     {
         int k = options.Rank, m = data.Rows, n = data.Columns;
         var clock = Stopwatch.StartNew();
@@ -174,8 +176,8 @@ public static class NmfEngine
         CheckComponents(ht, n, k, "x");
         double beta = options.EffectiveBeta, factor = scale.ObjectiveFactor(beta);
         var (penaltyW, penaltyH) = Penalty.For(options, m, n);
-        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
-        float[] features = ProjectTraining(projector, data, Math.Max(1, options.DegreeOfParallelism), into: null);
+        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations, allowMissing: pattern is not null);
+        float[] features = ProjectTraining(projector, data, pattern, Math.Max(1, options.DegreeOfParallelism), into: null);
         double divergence = scaled.Divergence * factor;
         double objective = divergence + penaltyW.Evaluate(features.AsSpan(0, m * k)) + penaltyH.Evaluate(h);
         var history = scaled.LossHistory.Select(v => v * factor).ToArray();
@@ -187,11 +189,15 @@ public static class NmfEngine
     }
 
     /// <summary>The fit's own rows projected, a row whose features overflow float named.</summary>
-    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into)
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into) =>
+        ProjectTraining(projector, data, null, degree, into);
+
+    /// <summary>As above; with a <paramref name="pattern"/>, each row on its observed entries.</summary>
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, MissingPattern? pattern, int degree, float[]? into)
     {
         try
         {
-            return projector.ProjectAll(data, degree, into);
+            return pattern is null ? projector.ProjectAll(data, degree, into) : projector.ProjectAll(data, pattern, degree, into);
         }
         catch (OverflowException e)
         {
