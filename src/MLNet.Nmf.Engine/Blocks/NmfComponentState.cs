@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MLNet.Nmf.Engine.Kernels;
+using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Engine.Parallelism;
 using MLNet.Nmf.Engine.Solvers;
 
@@ -48,9 +49,11 @@ public sealed class NmfComponentState
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be at least 1.");
         if (options.Rank < 1)
             throw new ArgumentOutOfRangeException(nameof(options.Rank), options.Rank, "Rank must be at least 1.");
+        options.Validate(); // penalties, tolerance, threads...: a NaN penalty would otherwise reach every sweep
         int k = options.Rank;
         if (componentsTransposed.Length < (long)columns * k + FactorLayout.Padding)
             throw new ArgumentException(Invariant($"componentsTransposed must hold n*k + 8 = {(long)columns * k + FactorLayout.Padding} floats but holds {componentsTransposed.Length}."), nameof(componentsTransposed));
+        CheckComponents(componentsTransposed, columns, k);
         _options = options;
         Rank = k;
         Columns = columns;
@@ -67,6 +70,19 @@ public sealed class NmfComponentState
         HSweeps = options.InnerIterationsFor(nonZeroCount, columns, rows);
         ComponentsGram = FactorOps.Gram(componentsTransposed, columns, k, _degree);
         _progress = new FitProgress(options);
+    }
+
+    /// <summary>
+    /// Hᵀ's n·k values must be finite and non-negative: a NaN, infinite or negative start would be fitted into NaN or
+    /// negative factors. (All zeros are allowed here: a checkpoint of a fit whose penalties zeroed H resumes as it was;
+    /// the drivers refuse an all-zero start.)
+    /// </summary>
+    private static void CheckComponents(float[] componentsTransposed, int columns, int k)
+    {
+        var values = componentsTransposed.AsSpan(0, checked(columns * k));
+        int bad = MatrixChecks.FirstInvalid(values);
+        if (bad >= 0)
+            throw new ArgumentException(Invariant($"componentsTransposed holds {values[bad]} at feature {bad / k}, component {bad % k}; the components must be finite and non-negative."), nameof(componentsTransposed));
     }
 
     /// <summary>k.</summary>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Solvers;
 
@@ -16,17 +18,39 @@ namespace MLNet.Nmf.Serialization;
 /// int32 projection sweeps · float32[k·n] components · int32 iterations · bool converged ·
 /// float64 relative error · float64 divergence · int32 h + float64[h] loss history ·
 /// int32 s (0 or n) + s strings (slot names) · [version ≥ 2: int32 missing values (0 Error, 1 Ignore)] ·
-/// [version ≥ 3: float64 Newton step tolerance of the Kullback-Leibler projection] · magic "PFMN".
+/// [version ≥ 3: float64 Newton step tolerance of the Kullback-Leibler projection] ·
+/// [version ≥ 4: the 32-byte SHA-256 of every payload byte before it] · magic "PFMN".
 /// Version 1 payloads (no missing-values field) load as Error; version 1 and 2 payloads project with the Newton
 /// step tolerance they were saved with, their projection tolerance, so they keep predicting bit for bit.
+/// From version 4 the checksum is verified before any field is decoded, so a payload changed after it was saved (a
+/// flipped bit in storage or transfer, which can leave every value valid) is refused as damaged; versions 1 to 3 have
+/// no checksum and are checked field by field only.
 /// </remarks>
 internal static class NmfModelFormat
 {
     public const uint Magic = 0x50464D4E;      // bytes "NMFP"
     public const uint EndMagic = 0x4E4D4650;   // bytes "PFMN"
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
+    /// <summary>Bytes of the version 4 checksum (SHA-256).</summary>
+    public const int ChecksumBytes = 32;
+
+    /// <summary>
+    /// Writes the payload. Its fields go through a stream that hashes what passes, so the checksum costs no copy of
+    /// the components (a model can hold hundreds of megabytes of them).
+    /// </summary>
     public static void Write(BinaryWriter writer, NmfModelParameters model)
+    {
+        writer.Flush();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var fields = new BinaryWriter(new HashingWriteStream(writer.BaseStream, hash), Encoding.UTF8, leaveOpen: false))
+            WriteFields(fields, model);
+        writer.Write(hash.GetHashAndReset()); // version 4
+        writer.Write(EndMagic);
+    }
+
+    /// <summary>Every field from the start marker to the Newton step tolerance (what the checksum covers).</summary>
+    private static void WriteFields(BinaryWriter writer, NmfModelParameters model)
     {
         writer.Write(Magic);
         writer.Write(CurrentVersion);
@@ -55,7 +79,6 @@ internal static class NmfModelFormat
                 writer.Write(name);
         writer.Write((int)model.MissingValues); // version 2
         writer.Write(model.NewtonTolerance); // version 3
-        writer.Write(EndMagic);
     }
 
     /// <summary>Decodes the payload, which occupies exactly the next <paramref name="length"/> bytes of <paramref name="reader"/>.</summary>
@@ -65,24 +88,40 @@ internal static class NmfModelFormat
         var bytes = reader.ReadBytes((int)length);
         if (bytes.Length != length)
             throw new InvalidDataException("The NMF model payload is truncated: the model stream ends before the payload does. The model file is damaged; save the model again.");
+        VerifyChecksum(bytes);
         using var payload = new BinaryReader(new MemoryStream(bytes, writable: false));
-        var model = Read(payload);
-        long trailing = payload.BaseStream.Length - payload.BaseStream.Position;
-        Check(trailing == 0, $"The NMF payload has {trailing} bytes after its end marker; the model file is damaged.");
-        return model;
-    }
-
-    /// <summary>Decodes the payload from the reader's position; the reader's stream must end where the payload ends for the size checks to be exact.</summary>
-    public static NmfModelParameters Read(BinaryReader reader)
-    {
+        NmfModelParameters model;
         try
         {
-            return ReadCore(reader);
+            model = ReadCore(payload);
         }
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException("The NMF model payload is truncated: it ends before the data it declares. The model file is damaged; save the model again.", e);
         }
+        long trailing = payload.BaseStream.Length - payload.BaseStream.Position;
+        Check(trailing == 0, $"The NMF payload has {trailing} bytes after its end marker; the model file is damaged.");
+        return model;
+    }
+
+    /// <summary>
+    /// From version 4: the SHA-256 of everything before the checksum, which sits just before the end marker, must be
+    /// the stored one. Earlier versions are left to the field checks, and so is a payload that does not end with its
+    /// end marker (cut short, or with bytes after it): the decoder refuses those as truncated or as having trailing
+    /// bytes, since it only accepts a payload whose end marker is its last four bytes, where this check looked for it.
+    /// </summary>
+    private static void VerifyChecksum(byte[] bytes)
+    {
+        if (bytes.Length < 8 || BitConverter.ToUInt32(bytes, 0) != Magic || BitConverter.ToInt32(bytes, 4) < 4
+            || BitConverter.ToUInt32(bytes, bytes.Length - sizeof(uint)) != EndMagic)
+            return;
+        int covered = bytes.Length - ChecksumBytes - sizeof(uint);
+        Check(covered >= 8, $"The NMF model payload is truncated: {bytes.Length} bytes cannot hold a version 4 payload. The model file is damaged; save the model again.");
+        var expected = bytes.AsSpan(covered, ChecksumBytes);
+        Span<byte> actual = stackalloc byte[ChecksumBytes];
+        SHA256.HashData(bytes.AsSpan(0, covered), actual);
+        Check(actual.SequenceEqual(expected),
+            $"The NMF payload's checksum does not match its contents: the model file was changed after it was saved (damaged in storage or transfer). Save the model again from the fitted pipeline, or restore the file from a copy.");
     }
 
     private static NmfModelParameters ReadCore(BinaryReader reader)
@@ -153,6 +192,8 @@ internal static class NmfModelFormat
             newtonTolerance = reader.ReadDouble();
             Check(newtonTolerance >= 0 && newtonTolerance <= 1, $"Invalid Newton step tolerance {newtonTolerance}; it is a relative step in [0, 1].");
         }
+        if (version >= 4)
+            reader.ReadBytes(ChecksumBytes); // verified before decoding (VerifyChecksum)
         uint end = reader.ReadUInt32();
         Check(end == EndMagic, $"The NMF payload does not end with its end marker; the model file is damaged.");
         return new NmfModelParameters(rank, features, components, (NmfSolver)solver, (NmfLoss)loss, beta, new Penalty(l1, l2),

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Nmf.Serialization;
 
 namespace MLNet.Nmf.Tests.MLNet;
 
@@ -55,7 +56,20 @@ public class ModelFileTests
     {
         var entry = zip.Entry;
         value.CopyTo(entry, zip.PayloadStart + field);
-        return zip.With(entry);
+        return zip.With(ModelZip.Resealed(entry)); // crafted, not damaged: the checksum matches, so the field checks decide
+    }
+
+    /// <summary>Offset of the Newton step tolerance from the payload's start: the last field, before the checksum and the end marker.</summary>
+    private static int NewtonToleranceField(ModelZip zip) => zip.PayloadEnd - zip.PayloadStart - sizeof(uint) - NmfModelFormat.ChecksumBytes - sizeof(double);
+
+    private const string Damaged = "The NMF payload's checksum does not match its contents";
+
+    private static void ShouldBeRefusedAsDamaged(MLContext ml, byte[] zip)
+    {
+        var caught = Record.Exception(() => ModelZip.Load(ml, zip).Transform(Digits(ml)).GetColumn<VBuffer<float>>("Topics").ToList());
+        caught.Should().NotBeNull("a payload changed after it was saved must not load");
+        ModelZip.Chain(caught!).Should().Contain(x => x is InvalidDataException && x.Message.Contains(Damaged),
+            "the checksum refuses it as damaged: {0}", ModelZip.Flatten(caught!));
     }
 
     public static IEnumerable<object[]> CraftedFields() => new (int Field, byte[] Value, string Message)[]
@@ -86,13 +100,62 @@ public class ModelFileTests
     }
 
     [Fact]
-    public void SavedModel_IsFormat3_EndingWithTheDefaultNewtonTolerance()
+    public void SavedModel_IsFormat4_EndingWithTheNewtonToleranceAndTheChecksumOfEverythingBefore()
     {
         var (_, zip) = Saved();
         var entry = zip.Entry;
-        BitConverter.ToInt32(entry, zip.PayloadStart + ModelZip.Version).Should().Be(3);
-        BitConverter.ToDouble(entry, zip.PayloadEnd - 12).Should().Be(global::MLNet.Nmf.Engine.Projection.NmfProjector.DefaultNewtonTolerance,
-            "format 3 writes the KL projection's Newton step tolerance just before the end marker");
+        BitConverter.ToInt32(entry, zip.PayloadStart + ModelZip.Version).Should().Be(4);
+        BitConverter.ToDouble(entry, zip.PayloadStart + NewtonToleranceField(zip)).Should().Be(global::MLNet.Nmf.Engine.Projection.NmfProjector.DefaultNewtonTolerance,
+            "format 3 added the KL projection's Newton step tolerance as the last field");
+        int covered = zip.PayloadEnd - zip.PayloadStart - sizeof(uint) - NmfModelFormat.ChecksumBytes;
+        entry.AsSpan(zip.PayloadStart + covered, NmfModelFormat.ChecksumBytes).ToArray()
+            .Should().Equal(System.Security.Cryptography.SHA256.HashData(entry.AsSpan(zip.PayloadStart, covered)),
+                "format 4 stores the SHA-256 of every payload byte before it, just before the end marker");
+    }
+
+    [Theory]
+    [InlineData(0)]  // the lowest mantissa bit: the value stays valid, only the checksum can tell
+    [InlineData(20)] // a high mantissa bit (a change of up to 1/8 of the value)
+    public void OneFlippedBitInAComponent_OfAZipWithStoredEntries_IsRefusedAsDamaged(int bit)
+    {
+        // The zip's entries are stored (not deflated), as zip tools may rewrite them, so the zip itself does not notice:
+        // one bit of the first non-zero component value flips in the file, and the entry's CRC-32 is written anew.
+        var (ml, zip) = Saved();
+        var entry = zip.Entry;
+        int components = zip.PayloadStart + ModelZip.Components;
+        int value = Enumerable.Range(0, 4 * 64).First(i => BitConverter.ToSingle(entry, components + 4 * i) > 0);
+        int at = components + 4 * value;
+        BitConverter.GetBytes(BitConverter.ToUInt32(entry, at) ^ (1u << bit)).CopyTo(entry, at);
+        float flipped = BitConverter.ToSingle(entry, at);
+        (flipped > 0 && float.IsFinite(flipped)).Should().BeTrue("the flipped value {0} is one the field checks accept", flipped);
+
+        ShouldBeRefusedAsDamaged(ml, zip.With(entry));
+    }
+
+    [Theory]
+    [InlineData(ModelZip.Rank)]      // rank 4 -> 5, still below the 64 features
+    [InlineData(ModelZip.L1)]        // the penalty, still a valid one
+    [InlineData(ModelZip.Sweeps)]    // the projection's sweep limit
+    [InlineData(-1)]                 // a bit of the checksum itself
+    public void OneFlippedBitAnywhereInThePayload_IsRefusedAsDamaged(int field)
+    {
+        var (ml, zip) = Saved();
+        var entry = zip.Entry;
+        int at = field >= 0 ? zip.PayloadStart + field : zip.PayloadEnd - sizeof(uint) - 1;
+        entry[at] ^= 1;
+
+        ShouldBeRefusedAsDamaged(ml, zip.With(entry));
+    }
+
+    [Fact]
+    public void EditedPayload_WithItsChecksumComputedAgain_Loads()
+    {
+        // What the tests above refuse is the change, not the editing: the same flip of the L1 penalty's lowest bit, resealed, loads.
+        var (ml, zip) = Saved();
+        var entry = zip.Entry;
+        entry[zip.PayloadStart + ModelZip.L1] ^= 1;
+        var model = ModelZip.Load(ml, zip.With(ModelZip.Resealed(entry)));
+        model.Transform(Digits(ml)).GetColumn<VBuffer<float>>("Topics").First().Length.Should().Be(4);
     }
 
     [Theory]
@@ -102,7 +165,7 @@ public class ModelFileTests
     public void CraftedNewtonTolerance_IsRefusedByTheDecoder(double value, string message)
     {
         var (ml, zip) = Saved();
-        var act = () => ModelZip.Load(ml, Edit(zip, zip.PayloadEnd - zip.PayloadStart - 12, BitConverter.GetBytes(value)));
+        var act = () => ModelZip.Load(ml, Edit(zip, NewtonToleranceField(zip), BitConverter.GetBytes(value)));
         act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains(message)),
             "the NMF decoder must refuse the field by name");
     }

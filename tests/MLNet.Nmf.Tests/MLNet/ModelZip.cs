@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Security.Cryptography;
 using Microsoft.ML;
 
 namespace MLNet.Nmf.Tests.MLNet;
@@ -101,6 +102,22 @@ internal sealed class ModelZip
                 BitConverter.GetBytes(value - count).CopyTo(result, header + field);
         }
         return result;
+    }
+
+    /// <summary>
+    /// <paramref name="entry"/> (an edited copy of an NMF model entry) with the payload's format 4 checksum computed again
+    /// over its bytes, as a crafted file would carry it: the decoder's field checks, not the checksum, then decide.
+    /// An entry whose start marker was itself edited away is returned as it is (there is no payload to seal).
+    /// </summary>
+    public static byte[] Resealed(byte[] entry)
+    {
+        int start = IndexOf(entry, "NMFP"u8), end = entry.AsSpan().LastIndexOf("PFMN"u8) + sizeof(uint);
+        if (start < 0)
+            return entry;
+        int checksum = global::MLNet.Nmf.Serialization.NmfModelFormat.ChecksumBytes;
+        int covered = end - start - checksum - sizeof(uint);
+        SHA256.HashData(entry.AsSpan(start, covered), entry.AsSpan(start + covered, checksum));
+        return entry;
     }
 
     public static ITransformer Load(MLContext ml, byte[] zip) => ml.Model.Load(new MemoryStream(zip), out _);
