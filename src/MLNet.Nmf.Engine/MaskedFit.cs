@@ -13,7 +13,9 @@ namespace MLNet.Nmf.Engine;
 /// min ½ Σ_{(i,j) observed} (x_ij − w_i·h_j)² + penalties. The missing entries are taken out of the data
 /// (<see cref="MissingPattern.Split"/>), the start is computed on the data with missing entries as zeros (only the
 /// start: NNDSVD needs a complete matrix), the iterations are <see cref="MaskedCoordinateDescentSolver"/>, and the
-/// returned W is every row projected on its observed slots with the very code that projects new rows.
+/// returned W is every row projected on its observed slots with the very code that projects new rows. Data outside
+/// the ordinary range is fitted scaled by an exact power of two and scaled back, as <see cref="NmfEngine.Fit"/> does
+/// (<see cref="DataScale"/>); ordinary data is fitted as it is, bit for bit as before.
 /// </summary>
 internal static class MaskedFit
 {

@@ -35,8 +35,8 @@ public static class NmfEngine
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, Rank is above the number of features, or the fit
     /// would need more memory than the process may use; the message names the option (Rank and the bytes for the last two).</exception>
     /// <exception cref="ArgumentException">The options do not fit the data or each other (e.g. NNDSVD with rank &gt; min(m, n),
-    /// a custom start of the wrong shape, all zeros or far beyond the data's magnitude, β ≤ 0 with zeros in X), or float cannot represent the factors of
-    /// this data at all (the message says which).</exception>
+    /// a custom start of the wrong shape, all zeros or far beyond the data's magnitude, β ≤ 0 with zeros in X), or float
+    /// cannot represent the factors of this data at all (the message says which).</exception>
     public static NmfResult Fit(INmfMatrix x, NmfFitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(x);
