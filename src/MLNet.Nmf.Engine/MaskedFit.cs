@@ -40,7 +40,7 @@ internal static class MaskedFit
             return FitCore(data, pattern, options, init);
         options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
         var scaled = FitCore(DataOperand.Create(scale.Apply(observed)), pattern, scale.Apply(options), init);
-        return NmfEngine.Unscale(scaled, scale, data, options, pattern);
+        return NmfEngine.Unscale(scaled, scale, new[] { data }, options, "x", pattern);
     }
 
     /// <summary>The masked fit of validated options on data in the ordinary range.</summary>

@@ -115,7 +115,7 @@ internal static class OptionsValidator
         }
     }
 
-    private static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)
+    internal static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)
     {
         if (m is null)
             throw new ArgumentException($"Initialization Custom needs {name} ({rows} x {columns}).", name);

@@ -84,6 +84,11 @@ public class CustomInitializationValidationTests
             InitialH = new DenseMatrix(3, 12, Magnitude.Positive(3, 12, 2, 1e12)),
         });
         product.Should().Throw<ArgumentException>().Where(e => e.ParamName == "InitialW" && e.Message.Contains("times InitialH's largest value"));
+        if (solver == NmfSolver.CoordinateDescent)
+        {
+            var blocks = () => NmfEngine.FitBlocks(new INmfMatrix[] { x }, options);
+            blocks.Should().Throw<ArgumentException>().Where(e => e.ParamName == "InitialW" && e.Message.StartsWith("InitialW's largest value is", StringComparison.Ordinal));
+        }
     }
 
     public static IEnumerable<object[]> EdgeStarts() =>
