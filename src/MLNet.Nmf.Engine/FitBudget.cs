@@ -19,7 +19,7 @@ internal static class FitBudget
     public static double EstimateBytes(NmfFitOptions o, DataOperand x, NmfInitialization init)
     {
         double m = x.Rows, n = x.Columns, k = o.Rank, stride = (o.Rank + 7) & ~7L;
-        double degree = Math.Max(1, o.DegreeOfParallelism);
+        double degree = Threads(o, x);
         double bigger = Math.Max(m, n);
         bool sparse = x is SparseOperand;
         double transposed = x.StoredCount * (sparse ? Float + sizeof(int) : Float) + (n + 1) * sizeof(int);
@@ -40,6 +40,18 @@ internal static class FitBudget
             _ => 0,
         };
         return transposed + factors + product + dense + gram + start + perThread;
+    }
+
+    /// <summary>
+    /// The threads the fit can run at once: DegreeOfParallelism is a cap, and no more threads work than there are
+    /// processors (<see cref="Parallelism.WorkerPool"/>'s helpers plus the caller) or row blocks of 256
+    /// (<see cref="Solvers.FitState"/>'s partitions), so per-thread buffers are counted for these alone.
+    /// </summary>
+    internal static int Threads(NmfFitOptions o, DataOperand x)
+    {
+        const int rowsPerBlock = 256; // FitState's RowBlocksW and RowBlocksH
+        int blocks = (int)Math.Min(int.MaxValue, (Math.Max(x.Rows, x.Columns) + (long)rowsPerBlock - 1) / rowsPerBlock);
+        return Math.Max(1, Math.Min(Math.Min(o.DegreeOfParallelism, Environment.ProcessorCount), blocks));
     }
 
     /// <summary>

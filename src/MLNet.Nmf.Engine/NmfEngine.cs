@@ -35,8 +35,8 @@ public static class NmfEngine
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, Rank is above the number of features, or the fit
     /// would need more memory than the process may use; the message names the option (Rank and the bytes for the last two).</exception>
     /// <exception cref="ArgumentException">The options do not fit the data or each other (e.g. NNDSVD with rank &gt; min(m, n),
-    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X), or float cannot represent the factors of
-    /// this data at all (the message says which).</exception>
+    /// a custom start of the wrong shape, all zeros or far beyond the data's magnitude, β ≤ 0 with zeros in X), or float
+    /// cannot represent the factors of this data at all (the message says which).</exception>
     public static NmfResult Fit(INmfMatrix x, NmfFitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -51,6 +51,7 @@ public static class NmfEngine
         options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
         var scale = DataScale.For(x, data.SquaredNorm);
+        OptionsValidator.CheckCustomMagnitude(options, init, scale);
         if (scale.IsNone)
             return EnsureFinite(FitCore(data, options, init));
         options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
@@ -161,10 +162,14 @@ public static class NmfEngine
     /// The result of the original problem from that of the scaled one: H = 2^HExponent · H' exactly, W projected
     /// from the original rows (block by block, in order) onto H with the original penalties (the projection rescales
     /// each row as it needs), so the fit's W is what Transform gives; the divergence, objective and loss history
-    /// scaled by 2^(Eβ).
+    /// scaled by 2^(Eβ). With a <paramref name="pattern"/> (a fit with missing values, one block), the rows are
+    /// projected on their observed entries.
     /// </summary>
-    private static NmfResult Unscale(NmfResult scaled, DataScale scale, IReadOnlyList<DataOperand> blocks, NmfFitOptions options, string paramName)
+    internal static NmfResult Unscale(NmfResult scaled, DataScale scale, IReadOnlyList<DataOperand> blocks, NmfFitOptions options, string paramName,
+        MissingPattern? pattern = null)
     {
+        if (pattern is not null && blocks.Count != 1)
+            throw new ArgumentException("A fit with missing values is unscaled as one block.", nameof(blocks));
         int k = options.Rank, n = blocks[0].Columns, m = 0;
         foreach (var block in blocks)
             m = checked(m + block.Rows);
@@ -174,13 +179,13 @@ public static class NmfEngine
         CheckComponents(ht, n, k, paramName);
         double beta = options.EffectiveBeta, factor = scale.ObjectiveFactor(beta);
         var (penaltyW, penaltyH) = Penalty.For(options, m, n);
-        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations, allowMissing: pattern is not null);
         int degree = Math.Max(1, options.DegreeOfParallelism);
         var w = new float[checked(m * k)];
         int at = 0;
         foreach (var block in blocks)
         {
-            float[] features = ProjectTraining(projector, block, degree, into: null);
+            float[] features = ProjectTraining(projector, block, pattern, degree, into: null);
             features.AsSpan(0, block.Rows * k).CopyTo(w.AsSpan(at));
             at += block.Rows * k;
         }
@@ -205,11 +210,15 @@ public static class NmfEngine
     }
 
     /// <summary>The fit's own rows projected, a row whose features overflow float named.</summary>
-    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into)
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into) =>
+        ProjectTraining(projector, data, null, degree, into);
+
+    /// <summary>As above; with a <paramref name="pattern"/>, each row on its observed entries.</summary>
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, MissingPattern? pattern, int degree, float[]? into)
     {
         try
         {
-            return projector.ProjectAll(data, degree, into);
+            return pattern is null ? projector.ProjectAll(data, degree, into) : projector.ProjectAll(data, pattern, degree, into);
         }
         catch (OverflowException e)
         {
@@ -268,6 +277,7 @@ public static class NmfEngine
         foreach (var block in blocks)
             squaredNorm += block.SquaredNorm;
         var scale = DataScale.For(rowBlocks, squaredNorm);
+        OptionsValidator.CheckCustomMagnitude(options, options.Initialization, scale);
         if (scale.IsNone)
             return BlockFitDriver.Fit(blocks, options);
         BlockFitDriver.Check(blocks, options); // the caller's options and data, so that an error quotes what was given
