@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.Intrinsics;
@@ -115,32 +116,53 @@ public sealed unsafe partial class NmfProjector
         ProjectCore(indices, values, features, workspace);
     }
 
-    /// <summary>One pass over a sparse row's indices: each in [0, <see cref="Features"/>) and above the one before.</summary>
+    /// <summary>
+    /// One pass over a sparse row's indices: strictly increasing (eight neighbours at a time), the first at least 0 and the
+    /// last below <see cref="Features"/>, hence every one in [0, <see cref="Features"/>).
+    /// </summary>
     private void CheckIndices(ReadOnlySpan<int> indices, int valueCount)
     {
         if (indices.Length != valueCount)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"The sparse row has {indices.Length} indices but {valueCount} values; give one index per value."), nameof(indices));
-        int previous = -1;
-        for (int p = 0; p < indices.Length; p++)
+            ThrowUnpaired(indices.Length, valueCount);
+        if (indices.IsEmpty)
+            return;
+        uint features = (uint)Features;
+        bool valid = (uint)indices[0] < features && (uint)indices[^1] < features;
+        int p = 1;
+        if (Vector256.IsHardwareAccelerated)
         {
-            int column = indices[p];
-            if ((uint)column >= (uint)Features || column <= previous)
-                ThrowBadIndex(indices, p);
+            for (; p + Vector256<int>.Count <= indices.Length; p += Vector256<int>.Count)
+                valid &= !Vector256.LessThanOrEqualAny(Vector256.Create(indices.Slice(p)), Vector256.Create(indices.Slice(p - 1)));
+        }
+        for (; p < indices.Length; p++)
+            valid &= indices[p] > indices[p - 1];
+        if (!valid)
+            ThrowBadIndex(indices);
+    }
+
+    /// <summary>Names the first index that is outside [0, <see cref="Features"/>) or not above the one before it.</summary>
+    [DoesNotReturn]
+    private void ThrowBadIndex(ReadOnlySpan<int> indices)
+    {
+        int previous = -1;
+        for (int position = 0; position < indices.Length; position++)
+        {
+            int column = indices[position];
+            if ((uint)column >= (uint)Features)
+                throw new ArgumentOutOfRangeException(nameof(indices), column, string.Create(CultureInfo.InvariantCulture,
+                    $"The sparse row's index {column} (position {position}) is outside [0, {Features}): the components have {Features} features. Give the row in the components' {Features} slots."));
+            if (column <= previous)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The sparse row's indices must be strictly increasing, but index {column} (position {position}) follows {previous}. Sort the row's entries by index and merge duplicates."), nameof(indices));
             previous = column;
         }
+        throw new UnreachableException("ThrowBadIndex was called for valid indices.");
     }
 
     [DoesNotReturn]
-    private void ThrowBadIndex(ReadOnlySpan<int> indices, int position)
-    {
-        int column = indices[position];
-        if ((uint)column >= (uint)Features)
-            throw new ArgumentOutOfRangeException(nameof(indices), column, string.Create(CultureInfo.InvariantCulture,
-                $"The sparse row's index {column} (position {position}) is outside [0, {Features}): the components have {Features} features. Give the row in the components' {Features} slots."));
+    private static void ThrowUnpaired(int indexCount, int valueCount) =>
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-            $"The sparse row's indices must be strictly increasing, but index {column} (position {position}) follows {indices[position - 1]}. Sort the row's entries by index and merge duplicates."), nameof(indices));
-    }
+            $"The sparse row has {indexCount} indices but {valueCount} values; give one index per value."), "indices");
 
     /// <summary><see cref="Project(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, ProjectionWorkspace)"/> on indices known to be valid.</summary>
     private void ProjectCore(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)

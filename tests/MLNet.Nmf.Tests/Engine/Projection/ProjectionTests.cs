@@ -199,4 +199,35 @@ public class ProjectionTests
         fromSparse.Should().Equal(fromDense);
         fromSparse.Should().Contain(v => v > 0f);
     }
+
+    [Fact]
+    public void ProjectSparse_IndexCheck_FindsABadIndexAtEveryPositionOfEveryLength()
+    {
+        // The check compares eight neighbours at a time, then the rest one by one: a bad index anywhere, in the vector part
+        // or the tail, at either end, is found and named by position; rows without one pass (lengths 0 to 40).
+        var projector = NmfEngine.Fit(new DenseMatrix(20, 48, Random(20, 48, 1, 1f)), new NmfFitOptions { Rank = 3, DegreeOfParallelism = 1 }).Projector;
+        var workspace = projector.CreateWorkspace();
+        var features = new float[3];
+        for (int length = 0; length <= 40; length++)
+        {
+            var indices = Enumerable.Range(0, length).Select(p => p + 4).ToArray(); // 4 .. length + 3 < 48
+            var values = Enumerable.Repeat(1f, length).ToArray();
+            projector.Project(indices, values, features, workspace); // valid: no exception
+            for (int position = 0; position < length; position++)
+            {
+                foreach (int bad in new[] { -1, 48, int.MaxValue, int.MinValue, position == 0 ? -1 : indices[position - 1] })
+                {
+                    var broken = (int[])indices.Clone();
+                    broken[position] = bad;
+                    var project = () => projector.Project(broken, values, features, workspace);
+                    // The first offender in order: a value below the next one's predecessor is also "not increasing" there.
+                    string expected = bad < 0 || bad >= 48
+                        ? FormattableString.Invariant($"*index {bad} (position {position})*")
+                        : FormattableString.Invariant($"*index {bad} (position {position}) follows {indices[position - 1]}*");
+                    project.Should().Throw<ArgumentException>().WithMessage(expected, $"length {length}, position {position}, index {bad}")
+                        .Which.ParamName.Should().Be("indices");
+                }
+            }
+        }
+    }
 }
