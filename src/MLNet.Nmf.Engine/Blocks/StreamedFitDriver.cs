@@ -24,6 +24,8 @@ internal static class StreamedFitDriver
         if (n < 1)
             throw new ArgumentException(Invariant($"The source has {n} columns; NMF needs at least one."), nameof(source));
 
+        using var checkpoint = StreamedCheckpoint.Create(options, streaming);
+
         // Pass 1: the shape and sums of X, block by block.
         var clockPass = Stopwatch.StartNew();
         var blockRows = new List<int>();
@@ -43,6 +45,7 @@ internal static class StreamedFitDriver
             stored += block.StoredCount;
             sum += block.Sum;
             min = Math.Min(min, block.MinValue);
+            checkpoint?.Add(matrix);
             ReleaseBlock(ref released, matrix.StoredCount);
         }
         if (m == 0)
@@ -65,7 +68,13 @@ internal static class StreamedFitDriver
         var warmProjector = streaming.InitialComponents is null ? null
             : new NmfProjector(FactorOps.TransposeToFactor(streaming.InitialComponents.Values, k, n), n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
 
-        using var store = new FeatureStore(streaming.FeatureDirectory, m, k);
+        var saved = checkpoint?.Open(blockRows, n, nonZeros, stored, sum, min, k);
+        if (saved is not null)
+        {
+            ht = saved.ComponentsTransposed;
+            components = NmfComponentState.Resume(ht, n, m, nonZeros, options, saved.State);
+        }
+        using IStreamedFeatures store = checkpoint?.Features ?? new FeatureStore(streaming.FeatureDirectory, m, k);
         // One work buffer and one features buffer serve every block: a pass allocates only what the reader hands out.
         int maxRows = blockRows.Max();
         var product = new float[NmfBlockStep.WorkBufferLength(maxRows, n, k)];
@@ -73,7 +82,13 @@ internal static class StreamedFitDriver
         var scratch = new NmfBlockStatistics(k, n);
         var total = new NmfBlockStatistics(k, n);
         var measured = new NmfBlockStatistics(k, n);
-        int passes = 1;
+        int passes = saved?.Passes ?? 1;
+        rowsRead = saved?.RowsRead ?? rowsRead;
+        if (saved is not null)
+        {
+            streaming.PassCompleted?.Invoke(passes, 0, components.LossHistory[^1]);
+            options.Log?.Invoke(Invariant($"NMF streamed: resumed from the checkpoint in '{streaming.CheckpointDirectory}' after pass {passes} (iteration {components.Iterations}); objective {components.LossHistory[^1]:G8}."));
+        }
         while (!components.Finished && passes < streaming.MaxPasses)
         {
             clockPass.Restart();
@@ -108,11 +123,14 @@ internal static class StreamedFitDriver
             components.Update(total);
             passes++;
             rowsRead += m;
+            if (checkpoint is not null && !components.Finished && passes < streaming.MaxPasses)
+                checkpoint.Commit(passes, rowsRead, components); // before the callbacks, which may throw
             double objective = components.LossHistory[^1];
             streaming.PassCompleted?.Invoke(passes, m, objective);
             options.Log?.Invoke(Invariant($"NMF streamed: pass {passes} (iteration {components.Iterations}) read {m} rows in {clockPass.Elapsed.TotalSeconds:F3} s; objective {objective:G8}."));
         }
 
+        checkpoint?.Complete();
         double squared = components.SquaredError;
         double relativeError = components.DataSquaredNorm > 0 ? Math.Sqrt(squared / components.DataSquaredNorm) : 0;
         var history = components.LossHistory.ToArray();
@@ -163,7 +181,7 @@ internal static class StreamedFitDriver
     }
 
     /// <summary>W (m x k floats) in a temporary file, deleted when disposed; block b lives at its first row's offset.</summary>
-    private sealed class FeatureStore : IDisposable
+    private sealed class FeatureStore : IStreamedFeatures
     {
         private readonly SafeFileHandle _file;
         private readonly int _k;
