@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Blocks;
 using MLNet.Nmf.Engine.Matrices;
@@ -134,7 +135,7 @@ public sealed class FitStreamedCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void DamagedManifest_OrFeaturesFile_IsRefusedAsDamaged()
+    public void DamagedManifest_NewerManifest_OrDamagedFeaturesFile_IsRefused()
     {
         var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
         act.Should().Throw<IOException>();
@@ -147,6 +148,13 @@ public sealed class FitStreamedCheckpointTests : IDisposable
         var resume = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options, Streaming());
         resume.Should().Throw<InvalidDataException>()
             .WithMessage($"The checkpoint manifest '{manifest}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted to resume the fit. To start the fit over, delete*");
+
+        var newer = (byte[])good.Clone();
+        BitConverter.GetBytes(2).CopyTo(newer, 16); // the version after the 16-byte marker, with a valid SHA-256
+        SHA256.HashData(newer.AsSpan(0, newer.Length - 32)).CopyTo(newer, newer.Length - 32);
+        File.WriteAllBytes(manifest, newer);
+        resume.Should().Throw<InvalidDataException>()
+            .WithMessage($"The checkpoint manifest '{manifest}' has format version 2; this version of MLNet.Nmf reads version 1. To start the fit over, delete*");
 
         File.WriteAllBytes(manifest, good);
         var features = OurFiles().Where(f => f.EndsWith(".bin", StringComparison.Ordinal)).ToArray();
