@@ -259,10 +259,12 @@ public static class NmfEngine
     /// </remarks>
     /// <param name="source">The data: each call of <see cref="INmfRowBlockSource.ReadBlocks"/> is one pass.</param>
     /// <param name="options">The fit's settings; null for the defaults.</param>
-    /// <param name="streaming">The streaming settings (passes, warm start, where W lives); null for the defaults.</param>
+    /// <param name="streaming">The streaming settings (passes, warm start, where W lives, a checkpoint to resume from after a fault); null for the defaults.</param>
     /// <exception cref="ArgumentException">Another solver or loss, an SVD start, or initial components of the wrong shape.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty, or changed between passes.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, or changed between passes, or
+    /// <see cref="NmfStreamingOptions.CheckpointDirectory"/> holds the checkpoint of a fit of other data or with other options.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint in <see cref="NmfStreamingOptions.CheckpointDirectory"/> is damaged or of an unknown version.</exception>
     public static NmfStreamedResult FitStreamed(INmfRowBlockSource source, NmfFitOptions? options = null, NmfStreamingOptions? streaming = null)
     {
         ArgumentNullException.ThrowIfNull(source);
