@@ -97,6 +97,24 @@ public sealed class FitStreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void ResumedFit_FailingAgain_ResumesAgain_BitIdentical()
+    {
+        var blocks = Blocks();
+        var reference = NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options, new NmfStreamingOptions { MaxPasses = 50 });
+        var first = () => NmfEngine.FitStreamed(new FaultySource(blocks, 90) { FaultPass = 4, FaultAfterBlocks = 3 }, Options, Streaming());
+        first.Should().Throw<IOException>();
+        // Resumed after pass 3, its own pass 3 is the fit's pass 5: passes 4 and 5 are committed, the fault is in pass 6.
+        var second = () => NmfEngine.FitStreamed(new FaultySource(blocks, 90) { FaultPass = 4, FaultAfterBlocks = 1 }, Options, Streaming());
+        second.Should().Throw<IOException>();
+
+        var again = new FaultySource(blocks, 90);
+        var resumed = NmfEngine.FitStreamed(again, Options, Streaming());
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        resumed.LossHistory.Should().Equal(reference.LossHistory);
+        again.Passes.Should().Be(1 + 10 - 5);
+    }
+
+    [Fact]
     public void CancelledFit_ThenTheSameFit_ResumesBitIdentical()
     {
         var blocks = Blocks();
