@@ -19,7 +19,7 @@ internal static class FitBudget
     public static double EstimateBytes(NmfFitOptions o, DataOperand x, NmfInitialization init)
     {
         double m = x.Rows, n = x.Columns, k = o.Rank, stride = (o.Rank + 7) & ~7L;
-        double degree = Math.Max(1, o.DegreeOfParallelism);
+        double degree = Threads(o, x);
         double bigger = Math.Max(m, n);
         bool sparse = x is SparseOperand;
         double transposed = x.StoredCount * (sparse ? Float + sizeof(int) : Float) + (n + 1) * sizeof(int);
@@ -40,6 +40,18 @@ internal static class FitBudget
             _ => 0,
         };
         return transposed + factors + product + dense + gram + start + perThread;
+    }
+
+    /// <summary>
+    /// The threads the fit can run at once: DegreeOfParallelism is a cap, and no more threads work than there are
+    /// processors (<see cref="Parallelism.WorkerPool"/>'s helpers plus the caller) or row blocks of 256
+    /// (<see cref="Solvers.FitState"/>'s partitions), so per-thread buffers are counted for these alone.
+    /// </summary>
+    internal static int Threads(NmfFitOptions o, DataOperand x)
+    {
+        const int rowsPerBlock = 256; // FitState's RowBlocksW and RowBlocksH
+        int blocks = (int)Math.Min(int.MaxValue, (Math.Max(x.Rows, x.Columns) + (long)rowsPerBlock - 1) / rowsPerBlock);
+        return Math.Max(1, Math.Min(Math.Min(o.DegreeOfParallelism, Environment.ProcessorCount), blocks));
     }
 
     /// <summary>
@@ -64,6 +76,40 @@ internal static class FitBudget
         if (bytes > available)
             throw new ArgumentOutOfRangeException(nameof(o.Rank), k, Invariant(
                 $"Rank {k} on {x.Rows} x {x.Columns} data ({x.StoredCount} stored values) needs about {bytes:F0} bytes ({bytes / (1 << 30):F1} GiB) beyond the data, more than the {available} bytes this process may use. Lower the rank, or fit fewer rows or features."));
+    }
+
+    /// <summary>
+    /// The streamed fit's counterpart of <see cref="Check(NmfFitOptions, DataOperand, NmfInitialization)"/>: refuses, naming
+    /// Rank, a fit whose rank-sized arrays (Hᵀ, the k x n statistics, the Gram matrices, and once the blocks are known
+    /// the largest block's W_b and work buffer) a .NET array cannot index, or whose memory the process may not use.
+    /// Called before the first row is read (<paramref name="blockRows"/> 0) and again after the counting pass.
+    /// </summary>
+    public static void CheckStreamed(NmfFitOptions o, int columns, int blockRows) =>
+        CheckStreamed(o, columns, blockRows, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
+    /// <summary><see cref="CheckStreamed(NmfFitOptions, int, int)"/> against <paramref name="available"/> bytes.</summary>
+    internal static void CheckStreamed(NmfFitOptions o, int columns, int blockRows, long available)
+    {
+        int k = o.Rank;
+        long n = columns, stride = (k + 7L) & ~7L;
+        long components = checked(n * k + Kernels.FactorLayout.Padding);                  // Hᵀ, X_bᵀW_b, the statistics' cross products
+        long gramSquare = checked((long)k * k + Kernels.FactorLayout.Padding);
+        long gramPartials = checked(((n + GramRowsPerBlock - 1) / GramRowsPerBlock) * k * stride);
+        long block = checked(Math.Max(blockRows, n) * k + Kernels.FactorLayout.Padding); // W_b and the step's work buffer
+        long largest = Math.Max(Math.Max(components, gramSquare), Math.Max(gramPartials, block));
+        string shape = blockRows > 0 ? Invariant($"{columns} columns in blocks of up to {blockRows} rows") : Invariant($"{columns} columns");
+        if (largest > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(o.Rank), k, Invariant(
+                $"Rank {k} on {shape} needs arrays of {largest} values, more than a .NET array can hold ({Array.MaxLength}). Lower the rank{(blockRows > 0 ? ", or hand out smaller blocks" : "")}."));
+        // Hᵀ, the state's float cross product, the final projector's Hᵀ and H: 4 floats per component entry; the block
+        // statistics (scratch, total, first-pass measure): 3 double cross products and 3 double Gram matrices; one block's
+        // W_b, work buffer and transposed W_b.
+        double bytes = 4.0 * Float * n * k + 3.0 * Double * (n * k + (double)k * k)
+            + Math.Ceiling(n / (double)GramRowsPerBlock) * stride * stride * Float
+            + 3.0 * Float * Math.Max(blockRows, n) * k;
+        if (bytes > available)
+            throw new ArgumentOutOfRangeException(nameof(o.Rank), k, Invariant(
+                $"Rank {k} on {shape} needs about {bytes:F0} bytes ({bytes / (1 << 30):F1} GiB) beyond the blocks, more than the {available} bytes this process may use. Lower the rank{(blockRows > 0 ? ", or hand out smaller blocks" : "")}."));
     }
 
     /// <summary>For the general-β multiplicative updates, which form every entry of WH: the work per iteration.</summary>

@@ -13,7 +13,9 @@ namespace MLNet.Nmf.Engine;
 /// min ½ Σ_{(i,j) observed} (x_ij − w_i·h_j)² + penalties. The missing entries are taken out of the data
 /// (<see cref="MissingPattern.Split"/>), the start is computed on the data with missing entries as zeros (only the
 /// start: NNDSVD needs a complete matrix), the iterations are <see cref="MaskedCoordinateDescentSolver"/>, and the
-/// returned W is every row projected on its observed slots with the very code that projects new rows.
+/// returned W is every row projected on its observed slots with the very code that projects new rows. Data outside
+/// the ordinary range is fitted scaled by an exact power of two and scaled back, as <see cref="NmfEngine.Fit"/> does
+/// (<see cref="DataScale"/>); ordinary data is fitted as it is, bit for bit as before.
 /// </summary>
 internal static class MaskedFit
 {
@@ -30,8 +32,21 @@ internal static class MaskedFit
         var data = DataOperand.Create(observed);
         var init = Initializer.Resolve(options.Initialization, options.Rank, data.Rows, data.Columns);
         OptionsValidator.Validate(options, data, init);
+        CheckMaskedScratch(options.Rank, FitBudget.Threads(options, data));
+        // Data beyond what float arithmetic carries is fitted scaled by an exact power of two, as NmfEngine.Fit does.
+        var scale = DataScale.For(observed, data.SquaredNorm);
+        OptionsValidator.CheckCustomMagnitude(options, init, scale);
+        if (scale.IsNone)
+            return FitCore(data, pattern, options, init);
+        options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
+        var scaled = FitCore(DataOperand.Create(scale.Apply(observed)), pattern, scale.Apply(options), init);
+        return NmfEngine.Unscale(scaled, scale, new[] { data }, options, "x", pattern);
+    }
+
+    /// <summary>The masked fit of validated options on data in the ordinary range.</summary>
+    private static NmfResult FitCore(DataOperand data, MissingPattern pattern, NmfFitOptions options, NmfInitialization init)
+    {
         int k = options.Rank;
-        CheckMaskedScratch(k, Math.Max(1, options.DegreeOfParallelism));
         var random = new SeededRandom((ulong)(uint)options.Seed);
         int degree = Math.Max(1, options.DegreeOfParallelism);
         var clock = Stopwatch.StartNew();

@@ -35,8 +35,8 @@ public static class NmfEngine
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, Rank is above the number of features, or the fit
     /// would need more memory than the process may use; the message names the option (Rank and the bytes for the last two).</exception>
     /// <exception cref="ArgumentException">The options do not fit the data or each other (e.g. NNDSVD with rank &gt; min(m, n),
-    /// a custom start of the wrong shape or all zeros, β ≤ 0 with zeros in X), or float cannot represent the factors of
-    /// this data at all (the message says which).</exception>
+    /// a custom start of the wrong shape, all zeros or far beyond the data's magnitude, β ≤ 0 with zeros in X), or float
+    /// cannot represent the factors of this data at all (the message says which).</exception>
     public static NmfResult Fit(INmfMatrix x, NmfFitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -51,11 +51,12 @@ public static class NmfEngine
         options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
         var scale = DataScale.For(x, data.SquaredNorm);
+        OptionsValidator.CheckCustomMagnitude(options, init, scale);
         if (scale.IsNone)
             return EnsureFinite(FitCore(data, options, init));
         options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
         var scaled = FitCore(DataOperand.Create(scale.Apply(x)), scale.Apply(options), init);
-        return EnsureFinite(Unscale(scaled, scale, data, options));
+        return EnsureFinite(Unscale(scaled, scale, new[] { data }, options, "x"));
     }
 
     /// <summary>
@@ -159,39 +160,65 @@ public static class NmfEngine
 
     /// <summary>
     /// The result of the original problem from that of the scaled one: H = 2^HExponent · H' exactly, W projected
-    /// from the original rows onto H with the original penalties (the projection rescales each row as it needs),
-    /// so Fit's W is what Transform gives; the divergence, objective and loss history scaled by 2^(Eβ).
+    /// from the original rows (block by block, in order) onto H with the original penalties (the projection rescales
+    /// each row as it needs), so the fit's W is what Transform gives; the divergence, objective and loss history
+    /// scaled by 2^(Eβ). With a <paramref name="pattern"/> (a fit with missing values, one block), the rows are
+    /// projected on their observed entries.
     /// </summary>
-    private static NmfResult Unscale(NmfResult scaled, DataScale scale, DataOperand data, NmfFitOptions options)
+    internal static NmfResult Unscale(NmfResult scaled, DataScale scale, IReadOnlyList<DataOperand> blocks, NmfFitOptions options, string paramName,
+        MissingPattern? pattern = null)
     {
-        int k = options.Rank, m = data.Rows, n = data.Columns;
+        if (pattern is not null && blocks.Count != 1)
+            throw new ArgumentException("A fit with missing values is unscaled as one block.", nameof(blocks));
+        int k = options.Rank, n = blocks[0].Columns, m = 0;
+        foreach (var block in blocks)
+            m = checked(m + block.Rows);
         var clock = Stopwatch.StartNew();
-        var h = DataScale.Scale(scaled.H.Values, scale.HExponent);
-        foreach (float v in h)
-            if (!float.IsFinite(v))
-                throw new ArgumentException(Invariant($"NMF cannot represent the components of this data in float (rank {k}; its values span a range float cannot factorize). Scale the data towards 1 before factorizing."), "x");
+        var h = UnscaleComponents(scaled.H.Values, scale, k, n, paramName);
         var ht = Kernels.FactorOps.TransposeToFactor(h, k, n);
-        CheckComponents(ht, n, k, "x");
+        CheckComponents(ht, n, k, paramName);
         double beta = options.EffectiveBeta, factor = scale.ObjectiveFactor(beta);
         var (penaltyW, penaltyH) = Penalty.For(options, m, n);
-        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
-        float[] features = ProjectTraining(projector, data, Math.Max(1, options.DegreeOfParallelism), into: null);
+        var projector = new NmfProjector(ht, n, k, beta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations, allowMissing: pattern is not null);
+        int degree = Math.Max(1, options.DegreeOfParallelism);
+        var w = new float[checked(m * k)];
+        int at = 0;
+        foreach (var block in blocks)
+        {
+            float[] features = ProjectTraining(projector, block, pattern, degree, into: null);
+            features.AsSpan(0, block.Rows * k).CopyTo(w.AsSpan(at));
+            at += block.Rows * k;
+        }
         double divergence = scaled.Divergence * factor;
-        double objective = divergence + penaltyW.Evaluate(features.AsSpan(0, m * k)) + penaltyH.Evaluate(h);
+        double objective = divergence + penaltyW.Evaluate(w) + penaltyH.Evaluate(h);
         var history = scaled.LossHistory.Select(v => v * factor).ToArray();
         var timings = scaled.Timings with { Projection = scaled.Timings.Projection + clock.Elapsed };
         return new NmfResult(
-            new DenseMatrix(m, k, features.AsSpan(0, m * k).ToArray(), validate: false),
+            new DenseMatrix(m, k, w, validate: false),
             new DenseMatrix(k, n, h, validate: false),
             scaled.Iterations, scaled.Converged, history, scaled.RelativeError, divergence, objective, projector, timings);
     }
 
+    /// <summary>H = 2^HExponent · H' (k x n, row-major), refused by name when float cannot hold it.</summary>
+    internal static float[] UnscaleComponents(ReadOnlySpan<float> scaledH, DataScale scale, int k, int n, string paramName)
+    {
+        var h = DataScale.Scale(scaledH, scale.HExponent);
+        foreach (float v in h)
+            if (!float.IsFinite(v))
+                throw new ArgumentException(Invariant($"NMF cannot represent the components of this data in float (rank {k}, {n} features; its values span a range float cannot factorize). Scale the data towards 1 before factorizing."), paramName);
+        return h;
+    }
+
     /// <summary>The fit's own rows projected, a row whose features overflow float named.</summary>
-    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into)
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, int degree, float[]? into) =>
+        ProjectTraining(projector, data, null, degree, into);
+
+    /// <summary>As above; with a <paramref name="pattern"/>, each row on its observed entries.</summary>
+    private static float[] ProjectTraining(NmfProjector projector, DataOperand data, MissingPattern? pattern, int degree, float[]? into)
     {
         try
         {
-            return projector.ProjectAll(data, degree, into);
+            return pattern is null ? projector.ProjectAll(data, degree, into) : projector.ProjectAll(data, pattern, degree, into);
         }
         catch (OverflowException e)
         {
@@ -200,7 +227,7 @@ public static class NmfEngine
     }
 
     /// <summary>Refuses components whose Gram matrix float cannot hold (see <see cref="NmfFitOptions.Limits.MaxComponentSquaredNorm"/>).</summary>
-    private static void CheckComponents(float[] ht, int n, int k, string paramName)
+    internal static void CheckComponents(float[] ht, int n, int k, string paramName)
     {
         var squares = new double[k];
         for (int j = 0; j < n; j++)
@@ -223,7 +250,8 @@ public static class NmfEngine
     /// <see cref="Fit"/>'s, bit for bit. With several, <see cref="NmfInitialization.Auto"/> means
     /// <see cref="NmfInitialization.Random"/> (the SVD starts need the whole matrix), whose start does not depend
     /// on the split (<see cref="NmfBlockStart"/>); the result does depend on the split in its last bits, since
-    /// the sums are formed block by block. It never depends on the thread count.
+    /// the sums are formed block by block. It never depends on the thread count. Data of extreme magnitude is
+    /// rescaled as <see cref="Fit"/> rescales it (the largest value over all blocks decides) and W, H scaled back.
     /// </remarks>
     /// <param name="rowBlocks">Consecutive row blocks of X, each a <see cref="DenseMatrix"/> or <see cref="CsrMatrix"/> with the same columns.</param>
     /// <param name="options">The settings; null for the defaults.</param>
@@ -243,7 +271,22 @@ public static class NmfEngine
         var blocks = new DataOperand[rowBlocks.Count];
         for (int b = 0; b < blocks.Length; b++)
             blocks[b] = DataOperand.Create(rowBlocks[b] ?? throw new ArgumentException($"Row block {b} is null.", nameof(rowBlocks)));
-        return BlockFitDriver.Fit(blocks, options ?? new NmfFitOptions());
+        options ??= new NmfFitOptions();
+        // As Fit: data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
+        double squaredNorm = 0;
+        foreach (var block in blocks)
+            squaredNorm += block.SquaredNorm;
+        var scale = DataScale.For(rowBlocks, squaredNorm);
+        OptionsValidator.CheckCustomMagnitude(options, options.Initialization, scale);
+        if (scale.IsNone)
+            return BlockFitDriver.Fit(blocks, options);
+        BlockFitDriver.Check(blocks, options); // the caller's options and data, so that an error quotes what was given
+        options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
+        var scaledBlocks = new DataOperand[blocks.Length];
+        for (int b = 0; b < blocks.Length; b++)
+            scaledBlocks[b] = DataOperand.Create(scale.Apply(rowBlocks[b]));
+        var scaled = BlockFitDriver.Fit(scaledBlocks, scale.Apply(options));
+        return EnsureFinite(Unscale(scaled, scale, blocks, options, nameof(rowBlocks)));
     }
 
     /// <summary>
@@ -255,16 +298,22 @@ public static class NmfEngine
     /// Every iteration is <see cref="FitBlocks"/>' iteration on the same blocks, so the components equal
     /// FitBlocks' bit for bit (for a Random start); they never depend on the thread count. Memory holds one block
     /// of X (and its transpose), its W_b, Hᵀ and two k x n statistics, whatever the number of rows.
-    /// Solver <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss only.
+    /// Solver <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss only. Data of extreme magnitude is
+    /// rescaled as <see cref="Fit"/> rescales it (decided after the counting pass; each block scaled as it is read)
+    /// and H scaled back exactly. <see cref="NmfFitOptions.CancellationToken"/> is checked before every block.
     /// </remarks>
     /// <param name="source">The data: each call of <see cref="INmfRowBlockSource.ReadBlocks"/> is one pass.</param>
     /// <param name="options">The fit's settings; null for the defaults.</param>
     /// <param name="streaming">The streaming settings (passes, warm start, where W lives, a checkpoint to resume from after a fault); null for the defaults.</param>
-    /// <exception cref="ArgumentException">Another solver or loss, an SVD start, or initial components of the wrong shape.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty, or changed between passes, or
-    /// <see cref="NmfStreamingOptions.CheckpointDirectory"/> holds the checkpoint of a fit of other data or with other options.</exception>
+    /// <exception cref="ArgumentException">Another solver or loss, an SVD start, initial components of the wrong shape,
+    /// with a negative, NaN or infinite value, or all zeros, or a NaN in a block (in any pass).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or Rank needs arrays or memory the process
+    /// cannot have; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, changed between passes, or the source handed out
+    /// null for a pass or a block; or <see cref="NmfStreamingOptions.CheckpointDirectory"/> holds the checkpoint of a fit
+    /// of other data or with other options.</exception>
     /// <exception cref="InvalidDataException">The checkpoint in <see cref="NmfStreamingOptions.CheckpointDirectory"/> is damaged or of an unknown version.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static NmfStreamedResult FitStreamed(INmfRowBlockSource source, NmfFitOptions? options = null, NmfStreamingOptions? streaming = null)
     {
         ArgumentNullException.ThrowIfNull(source);

@@ -115,9 +115,14 @@ public sealed record NmfFitOptions
     public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Starting W (m x k) when <see cref="Initialization"/> is <see cref="NmfInitialization.Custom"/>.</summary>
+    /// <remarks>
+    /// The start is fitted in float: its largest values (of W, of H, and their product) must lie within 2^±48 (about
+    /// 2.8e14) of 1, measured after the data's own rescaling (none for data whose largest value is in [2⁻²⁰, 2⁴⁰]); a
+    /// start whose W·H is of the data's magnitude always is. Another is refused naming InitialW or InitialH.
+    /// </remarks>
     public DenseMatrix? InitialW { get; init; }
 
-    /// <summary>Starting H (k x n) when <see cref="Initialization"/> is <see cref="NmfInitialization.Custom"/>.</summary>
+    /// <summary>Starting H (k x n) when <see cref="Initialization"/> is <see cref="NmfInitialization.Custom"/>; see <see cref="InitialW"/> for the magnitudes accepted.</summary>
     public DenseMatrix? InitialH { get; init; }
 
     /// <summary>Relative tolerance of the per-row projection (Transform, and the final W of Fit).</summary>

@@ -77,7 +77,45 @@ internal static class OptionsValidator
             throw new ArgumentException(Invariant($"Solver CoordinateDescentKL minimizes the Kullback-Leibler divergence only, but Loss is {o.Loss} (beta = {effective}). Set Loss = KullbackLeibler."), nameof(o.Solver));
     }
 
-    private static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)
+    /// <summary>
+    /// A custom start is fitted in float like the data (after the data's own scale, <see cref="DataScale"/>): each factor's
+    /// largest value, and their product, must lie within 2^±<see cref="CustomStartExponent"/> of 1 there, so that no
+    /// Gram matrix or product of the first iterations overflows or vanishes. Ordinary data tops out at 2⁴⁰, so a start
+    /// whose W·H is of the data's magnitude (an NNDSVD of the same data, a fit of similar data) is always accepted.
+    /// </summary>
+    internal const int CustomStartExponent = 48;
+
+    /// <summary>
+    /// Refuses, naming InitialW or InitialH, a custom start far outside the data's magnitude (e.g. values of 1e30 on data
+    /// of 1): float cannot carry its first iterations, which would end in zeros, infinities or an overflow blamed on a row.
+    /// </summary>
+    public static void CheckCustomMagnitude(NmfFitOptions o, NmfInitialization init, DataScale scale)
+    {
+        if (init != NmfInitialization.Custom || o.InitialW is not { } w || o.InitialH is not { } h)
+            return;
+        double a = Largest(w.Values), b = Largest(h.Values);
+        double low = Math.ScaleB(1.0, -CustomStartExponent), high = Math.ScaleB(1.0, CustomStartExponent);
+        double wLow = Math.ScaleB(low, scale.WExponent), wHigh = Math.ScaleB(high, scale.WExponent);
+        double hLow = Math.ScaleB(low, scale.HExponent), hHigh = Math.ScaleB(high, scale.HExponent);
+        double pLow = Math.ScaleB(low, scale.Exponent), pHigh = Math.ScaleB(high, scale.Exponent);
+        const string advice = "Scale the custom start so that W·H is of the data's magnitude (a start's scale does not matter to the factorization it leads to), or use Initialization = Nndsvda or Random.";
+        if (!(a >= wLow && a <= wHigh))
+            throw new ArgumentException(Invariant($"InitialW's largest value is {a:G6}, outside [{wLow:G6}, {wHigh:G6}], the range in which the fit's float arithmetic can start from it on this data. {advice}"), nameof(o.InitialW));
+        if (!(b >= hLow && b <= hHigh))
+            throw new ArgumentException(Invariant($"InitialH's largest value is {b:G6}, outside [{hLow:G6}, {hHigh:G6}], the range in which the fit's float arithmetic can start from it on this data. {advice}"), nameof(o.InitialH));
+        if (!(a * b >= pLow && a * b <= pHigh))
+            throw new ArgumentException(Invariant($"InitialW's largest value {a:G6} times InitialH's largest value {b:G6} is {a * b:G6}, outside [{pLow:G6}, {pHigh:G6}], the range in which the fit's float arithmetic can start from W·H on this data. {advice}"), nameof(o.InitialW));
+
+        static double Largest(ReadOnlySpan<float> values)
+        {
+            float largest = 0;
+            foreach (float v in values)
+                largest = MathF.Max(largest, v);
+            return largest;
+        }
+    }
+
+    internal static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)
     {
         if (m is null)
             throw new ArgumentException($"Initialization Custom needs {name} ({rows} x {columns}).", name);

@@ -24,7 +24,7 @@ namespace MLNet.Nmf;
 /// (Hsieh &amp; Dhillon 2011); NNDSVD initialisation (Boutsidis &amp; Gallopoulos 2008).
 /// Each column is fitted in memory or streamed block by block (<see cref="NmfOptions.FitMode"/>).
 /// Progress goes to ML.NET's progress channel and, every few seconds, to <c>MLContext.Log</c>; the outcome to
-/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration.
+/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration (a streamed fit also before every block it reads).
 /// </remarks>
 public sealed class NmfEstimator : IEstimator<NmfTransformer>
 {
@@ -117,7 +117,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// the log tells which and why.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite (the message names row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value).</exception>
     /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
     public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);
 
@@ -127,7 +127,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// </summary>
     /// <param name="input">The training data.</param>
     /// <param name="modelParameters">The model to start from: same rank and number of input slots.</param>
-    /// <exception cref="ArgumentException">The estimator has several column pairs, or the model's rank or slot count differs from this estimator's rank or the input column.</exception>
+    /// <exception cref="ArgumentException">The estimator has several column pairs, the model's rank or slot count differs from this estimator's rank or the input column, or its components are all zeros.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite.</exception>
     public NmfTransformer Fit(IDataView input, NmfModelParameters modelParameters)
@@ -156,6 +156,10 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             if (initial is not null && (initial.Rank != options.Rank || initial.FeatureCount != size))
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"The model to start from has rank {initial.Rank} and {initial.FeatureCount} input slots; this fit needs rank {options.Rank} and the {size} slots of column '{InputOf(options)}'."), "modelParameters");
+            if (initial is not null && !Array.Exists(initial.RawComponents, v => v > 0))
+                throw new ArgumentException(
+                    "The model to start from has components that are all zeros; a warm start needs at least one positive value (all-zero components never move). Fit without a model to start from, or start from a model fitted to data.",
+                    "modelParameters");
         }
         var models = _columns.Select(options => FitColumn(input, options, initial)).ToArray();
         return new NmfTransformer(_host, _columns.Select(c => (c.OutputColumnName, InputOf(c))).ToArray(), models,
@@ -205,11 +209,17 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (matrix is not null && columnOptions.CheckpointDirectory is not null)
             channel.Info($"NMF: no checkpoint kept in '{columnOptions.CheckpointDirectory}': CheckpointDirectory is used by a streamed fit only, and this column is fitted in memory.");
         if (matrix is null)
-            return FitStreamed(channel, input, column, size, columnOptions, options, initial);
-        if (columnOptions.Rank > matrix.Rows)
-            channel.Warning(string.Create(CultureInfo.InvariantCulture,
-                $"Rank {columnOptions.Rank} exceeds the number of rows ({matrix.Rows}) of column '{inputName}': at most {matrix.Rows} components can be independent and the rest only repeat them; lower Rank or fit on more rows."));
+            return FitStreamed(channel, _host, input, column, size, columnOptions, options, initial);
+        WarnIfRankAboveRows(channel, columnOptions.Rank, matrix.Rows, inputName);
         return FitInMemory(channel, matrix, options, initial, slotNames);
+    }
+
+    /// <summary>The warning of a rank above the row count, in memory and streamed (after the counting pass) alike.</summary>
+    private static void WarnIfRankAboveRows(IChannel channel, int rank, long rows, string inputName)
+    {
+        if (rank > rows)
+            channel.Warning(string.Create(CultureInfo.InvariantCulture,
+                $"Rank {rank} exceeds the number of rows ({rows}) of column '{inputName}': at most {rows} components can be independent and the rest only repeat them; lower Rank or fit on more rows."));
     }
 
     private static NmfModelParameters FitInMemory(IChannel channel, INmfMatrix matrix, NmfFitOptions options, NmfModelParameters? initial, string[]? slotNames)
@@ -229,9 +239,10 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             options.MissingValues);
     }
 
-    private static NmfModelParameters FitStreamed(IChannel channel, IDataView input, DataViewSchema.Column column, int size, NmfOptions columnOptions, NmfFitOptions options, NmfModelParameters? initial)
+    private static NmfModelParameters FitStreamed(IChannel channel, IHost host, IDataView input, DataViewSchema.Column column, int size, NmfOptions columnOptions, NmfFitOptions options, NmfModelParameters? initial)
     {
-        var source = new DataViewBlockSource(input, column.Name, size, columnOptions.BlockSize);
+        // The host's cancellation is checked before every block of every pass, the counting pass included.
+        var source = new DataViewBlockSource(input, column.Name, size, columnOptions.BlockSize, host.CheckAlive);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool suggested = false;
         var streaming = new NmfStreamingOptions
@@ -241,6 +252,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             InitialComponents = initial is null ? null : new DenseMatrix(initial.Rank, initial.FeatureCount, initial.RawComponents.ToArray()),
             PassCompleted = (pass, rows, objective) =>
             {
+                if (pass == 1)
+                    WarnIfRankAboveRows(channel, columnOptions.Rank, rows, column.Name);
                 // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline.
                 if (!suggested && pass >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
                 {

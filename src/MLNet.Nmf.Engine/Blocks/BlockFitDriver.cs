@@ -16,14 +16,8 @@ internal static class BlockFitDriver
 {
     public static NmfResult Fit(IReadOnlyList<DataOperand> blocks, NmfFitOptions options)
     {
-        var totals = SumUp(blocks);
+        var (totals, init) = Validate(blocks, options);
         int k = options.Rank, m = totals.Rows, n = totals.Columns;
-        var init = ResolveInitialization(options, blocks.Count, m, n);
-        OptionsValidator.Validate(options, m, n, totals.Sum, totals.MinValue, init);
-        if (options.Solver != NmfSolver.CoordinateDescent)
-            throw new ArgumentException($"Fitting by row blocks runs Solver CoordinateDescent (Frobenius) only, but Solver is {options.Solver}. Use NmfEngine.Fit on one matrix for {options.Solver}.", nameof(options.Solver));
-        if (blocks.Count > 1 && init is not (NmfInitialization.Random or NmfInitialization.Custom))
-            throw new ArgumentException($"Initialization {init} needs the whole matrix at once; with several row blocks use Random, Custom or Auto (which then means Random).", nameof(options.Initialization));
 
         NmfEngine.ReclaimEarlierResults(m, n, k);
         var steps = new NmfBlockStep[blocks.Count];
@@ -42,6 +36,22 @@ internal static class BlockFitDriver
                 step.ReleaseBuffers();
         }
     }
+
+    /// <summary>Checks the blocks and options as <see cref="Fit"/> does before any work; returns the blocks' totals and the resolved start.</summary>
+    private static (Totals Totals, NmfInitialization Init) Validate(IReadOnlyList<DataOperand> blocks, NmfFitOptions options)
+    {
+        var totals = SumUp(blocks);
+        var init = ResolveInitialization(options, blocks.Count, totals.Rows, totals.Columns);
+        OptionsValidator.Validate(options, totals.Rows, totals.Columns, totals.Sum, totals.MinValue, init);
+        if (options.Solver != NmfSolver.CoordinateDescent)
+            throw new ArgumentException($"Fitting by row blocks runs Solver CoordinateDescent (Frobenius) only, but Solver is {options.Solver}. Use NmfEngine.Fit on one matrix for {options.Solver}.", nameof(options.Solver));
+        if (blocks.Count > 1 && init is not (NmfInitialization.Random or NmfInitialization.Custom))
+            throw new ArgumentException($"Initialization {init} needs the whole matrix at once; with several row blocks use Random, Custom or Auto (which then means Random).", nameof(options.Initialization));
+        return (totals, init);
+    }
+
+    /// <summary>Refuses what <see cref="Fit"/> would refuse, without fitting (for a caller that fits a rescaled copy).</summary>
+    public static void Check(IReadOnlyList<DataOperand> blocks, NmfFitOptions options) => Validate(blocks, options);
 
     private static NmfResult Run(IReadOnlyList<DataOperand> blocks, NmfBlockStep[] steps, NmfFitOptions options, NmfInitialization init, Totals totals, Action<NmfComponentState> created)
     {

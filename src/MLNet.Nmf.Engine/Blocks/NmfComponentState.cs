@@ -63,7 +63,7 @@ public sealed class NmfComponentState
         _degree = Math.Max(1, options.DegreeOfParallelism);
         _random = new SeededRandom((ulong)(uint)options.Seed ^ 0x5DEECE66DUL);
         _blocks = BlockPartition.Even(columns, 256);
-        _history = new List<double>(options.MaxIterations + 1);
+        _history = ObjectiveHistory.Create(options.MaxIterations);
         _crossProduct = Array.Empty<float>(); // rented on first use (see Narrow, ReleaseBuffers)
         _gramFloat = new float[checked(k * k + FactorLayout.Padding)];
         WSweeps = options.InnerIterationsFor(nonZeroCount, rows, columns);

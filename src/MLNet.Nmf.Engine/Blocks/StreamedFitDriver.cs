@@ -4,6 +4,7 @@ using Microsoft.Win32.SafeHandles;
 using MLNet.Nmf.Engine.Kernels;
 using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Engine.Projection;
+using MLNet.Nmf.Engine.Solvers;
 
 namespace MLNet.Nmf.Engine.Blocks;
 
@@ -12,7 +13,10 @@ namespace MLNet.Nmf.Engine.Blocks;
 /// each block's features W_b kept in a temporary file between passes. Pass 1 counts the rows and sums what the
 /// start needs; every further pass is one iteration of <see cref="NmfEngine.FitBlocks"/> (same blocks, same
 /// start, same order of sums), so its components are FitBlocks' bit for bit. Memory: one block of X and its
-/// transpose, one W_b, Hᵀ and two sets of statistics; nothing grows with the number of rows.
+/// transpose, one W_b, Hᵀ and two sets of statistics; nothing grows with the number of rows. Data of extreme
+/// magnitude is fitted scaled by an exact power of two, as <see cref="NmfEngine.Fit"/> does, each block scaled as
+/// it is read (the start's sums are pass 1's scaled exactly, so the bits are FitBlocks' unless scaled values fall
+/// below float's normal range).
 /// </summary>
 internal static class StreamedFitDriver
 {
@@ -23,6 +27,8 @@ internal static class StreamedFitDriver
         CheckBeforeReading(options, streaming);
         if (n < 1)
             throw new ArgumentException(Invariant($"The source has {n} columns; NMF needs at least one."), nameof(source));
+        CheckInitialComponents(streaming, k, n);
+        FitBudget.CheckStreamed(options, n, blockRows: 0);
 
         using var checkpoint = StreamedCheckpoint.Create(options, streaming);
 
@@ -31,10 +37,10 @@ internal static class StreamedFitDriver
         var blockRows = new List<int>();
         int m = 0;
         long nonZeros = 0, stored = 0;
-        double sum = 0;
-        float min = float.PositiveInfinity;
+        double sum = 0, squares = 0;
+        float min = float.PositiveInfinity, largest = 0;
         long released = 0;
-        foreach (var matrix in source.ReadBlocks())
+        foreach (var matrix in Blocks(source, 1, options.CancellationToken))
         {
             MaskedFit.RefuseMissing(matrix);
             var block = DataOperand.Create(matrix);
@@ -44,7 +50,9 @@ internal static class StreamedFitDriver
             nonZeros += block.NonZeroCount;
             stored += block.StoredCount;
             sum += block.Sum;
+            squares += block.SquaredNorm;
             min = Math.Min(min, block.MinValue);
+            largest = MathF.Max(largest, DataScale.Largest(matrix));
             checkpoint?.Add(matrix);
             ReleaseBlock(ref released, matrix.StoredCount);
         }
@@ -56,27 +64,32 @@ internal static class StreamedFitDriver
 
         // The start is Random (Auto means Random here) or the given components; the options are checked as for Random.
         OptionsValidator.Validate(options with { Initialization = NmfInitialization.Random }, m, n, sum, min, NmfInitialization.Random);
-        if (streaming.InitialComponents is { } h0 && (h0.Rows != k || h0.Columns != n))
-            throw new ArgumentException(Invariant($"The initial components must be {k} x {n} (rank x columns) but are {h0.Rows} x {h0.Columns}."), nameof(streaming.InitialComponents));
+        int maxRows = blockRows.Max();
+        FitBudget.CheckStreamed(options, n, maxRows);
+
+        // As NmfEngine.Fit: data beyond what float arithmetic carries is fitted scaled by an exact power of two (every
+        // block as it is read, the warm start and the penalties with it) and the results scaled back; ordinary data as it is.
+        var scale = DataScale.For(largest, squares);
+        var fitOptions = scale.Apply(options);
+        if (!scale.IsNone)
+            options.Log?.Invoke(Invariant($"NMF streamed: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling H by 2^{scale.HExponent}."));
 
         int degree = Math.Max(1, options.DegreeOfParallelism);
-        double scale = NmfBlockStart.RandomScale(sum, m, n, k);
-        float[] ht = streaming.InitialComponents is { } h
-            ? FactorOps.TransposeToFactor(h.Values, k, n)
-            : NmfBlockStart.RandomComponents(options.Seed, k, n, scale);
-        var components = new NmfComponentState(ht, n, m, nonZeros, options);
-        var warmProjector = streaming.InitialComponents is null ? null
-            : new NmfProjector(FactorOps.TransposeToFactor(streaming.InitialComponents.Values, k, n), n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        double startScale = NmfBlockStart.RandomScale(Math.ScaleB(sum, -scale.Exponent), m, n, k);
+        var initial = streaming.InitialComponents is not { } h ? null
+            : scale.IsNone ? h.Values.ToArray() : DataScale.Scale(h.Values, -scale.HExponent);
+        float[] ht = initial is not null
+            ? FactorOps.TransposeToFactor(initial, k, n)
+            : NmfBlockStart.RandomComponents(options.Seed, k, n, startScale);
+        var components = new NmfComponentState(ht, n, m, nonZeros, fitOptions);
+        var warmProjector = initial is null ? null
+            : new NmfProjector(FactorOps.TransposeToFactor(initial, k, n), n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
 
         var saved = checkpoint?.Open(blockRows, n, nonZeros, stored, sum, min, k);
         if (saved is not null)
-        {
-            ht = saved.ComponentsTransposed;
-            components = NmfComponentState.Resume(ht, n, m, nonZeros, options, saved.State);
-        }
+            components = NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State);
         using IStreamedFeatures store = checkpoint?.Features ?? new FeatureStore(streaming.FeatureDirectory, m, k);
         // One work buffer and one features buffer serve every block: a pass allocates only what the reader hands out.
-        int maxRows = blockRows.Max();
         var product = new float[NmfBlockStep.WorkBufferLength(maxRows, n, k)];
         var w = FactorLayout.Allocate(maxRows, k);
         var scratch = new NmfBlockStatistics(k, n);
@@ -86,8 +99,9 @@ internal static class StreamedFitDriver
         rowsRead = saved?.RowsRead ?? rowsRead;
         if (saved is not null)
         {
-            streaming.PassCompleted?.Invoke(passes, 0, components.LossHistory[^1]);
-            options.Log?.Invoke(Invariant($"NMF streamed: resumed from the checkpoint in '{streaming.CheckpointDirectory}' after pass {passes} (iteration {components.Iterations}); objective {components.LossHistory[^1]:G8}."));
+            double objective = components.LossHistory[^1] * scale.ObjectiveFactor(2);
+            streaming.PassCompleted?.Invoke(passes, 0, objective);
+            options.Log?.Invoke(Invariant($"NMF streamed: resumed from the checkpoint in '{streaming.CheckpointDirectory}' after pass {passes} (iteration {components.Iterations}); objective {objective:G8}."));
         }
         while (!components.Finished && passes < streaming.MaxPasses)
         {
@@ -97,9 +111,10 @@ internal static class StreamedFitDriver
             total.Clear();
             int b = 0;
             long firstRow = 0;
-            foreach (var matrix in source.ReadBlocks())
+            foreach (var matrix in Blocks(source, passes + 1, options.CancellationToken))
             {
-                var step = new NmfBlockStep(DataOperand.Create(matrix), product);
+                MaskedFit.RefuseMissing(matrix); // every pass: a source may hand out other values than pass 1 read
+                var step = new NmfBlockStep(DataOperand.Create(scale.IsNone ? matrix : scale.Apply(matrix)), product);
                 if (b >= blockRows.Count || step.Rows != blockRows[b] || step.Columns != n)
                     throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave block {b} with {step.Rows} rows x {step.Columns} where pass 1 gave {(b < blockRows.Count ? blockRows[b] : 0)} x {n}. A streamed fit needs the same rows in the same order on every pass."));
                 if (!first)
@@ -107,7 +122,7 @@ internal static class StreamedFitDriver
                 else if (warmProjector is not null)
                     step.Project(warmProjector, w, components.PenaltyW, degree);
                 else
-                    NmfBlockStart.FillRandomFeatures(w, step.Rows, options.Seed, k, n, firstRow, scale);
+                    NmfBlockStart.FillRandomFeatures(w, step.Rows, options.Seed, k, n, firstRow, startScale);
                 if (first)
                     measured.Add(step.Measure(w, k, components.PenaltyW, degree, scratch));
                 total.Add(step.Update(w, input, degree, scratch));
@@ -125,19 +140,66 @@ internal static class StreamedFitDriver
             rowsRead += m;
             if (checkpoint is not null && !components.Finished && passes < streaming.MaxPasses)
                 checkpoint.Commit(passes, rowsRead, components); // before the callbacks, which may throw
-            double objective = components.LossHistory[^1];
+            double objective = components.LossHistory[^1] * scale.ObjectiveFactor(2);
             streaming.PassCompleted?.Invoke(passes, m, objective);
             options.Log?.Invoke(Invariant($"NMF streamed: pass {passes} (iteration {components.Iterations}) read {m} rows in {clockPass.Elapsed.TotalSeconds:F3} s; objective {objective:G8}."));
         }
 
         checkpoint?.Complete();
+        return Result(components, scale, options, m, passes, rowsRead, clock);
+    }
+
+    /// <summary>The result of the fit, scaled back to the original data when it was rescaled (H exactly, the objectives by 2^(2E)).</summary>
+    private static NmfStreamedResult Result(NmfComponentState components, DataScale scale, NmfFitOptions options, int m, int passes, long rowsRead, Stopwatch clock)
+    {
+        int k = components.Rank, n = components.Columns;
+        double factor = scale.ObjectiveFactor(2);
         double squared = components.SquaredError;
         double relativeError = components.DataSquaredNorm > 0 ? Math.Sqrt(squared / components.DataSquaredNorm) : 0;
-        var history = components.LossHistory.ToArray();
+        var history = scale.IsNone ? components.LossHistory.ToArray() : components.LossHistory.Select(v => v * factor).ToArray();
         options.Log?.Invoke(Invariant($"NMF streamed: {passes} passes ({rowsRead} rows read), {components.Iterations} iterations in {clock.Elapsed.TotalSeconds:F3} s, {(components.Converged ? "converged" : "stopped at the pass or iteration limit without converging")}; objective {history[0]:G6} -> {history[^1]:G6}, relative error {relativeError:F6}."));
-        var projector = new NmfProjector(ht, n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
+        float[] ht = components.ComponentsTransposed;
+        var penaltyW = components.PenaltyW;
+        if (!scale.IsNone)
+        {
+            ht = FactorOps.TransposeToFactor(NmfEngine.UnscaleComponents(FactorOps.TransposeFromFactor(ht, n, k), scale, k, n, "source"), k, n);
+            NmfEngine.CheckComponents(ht, n, k, "source");
+            penaltyW = Penalty.For(options, m, n).W; // the caller's options: the penalties of the original problem
+            squared *= factor;
+        }
+        var projector = new NmfProjector(ht, n, k, 2.0, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
         return new NmfStreamedResult(new DenseMatrix(k, n, projector.CopyComponents(), validate: false), m, components.Iterations, components.Converged,
             passes, rowsRead, history, relativeError, 0.5 * squared, projector, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// One pass of the source's blocks, refusing a null pass or block by name and checking
+    /// <see cref="NmfFitOptions.CancellationToken"/> before each block (a cancelled fit reads no further block).
+    /// </summary>
+    private static IEnumerable<INmfMatrix> Blocks(INmfRowBlockSource source, int pass, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        var blocks = source.ReadBlocks()
+            ?? throw new InvalidOperationException(Invariant($"The source's ReadBlocks returned null for pass {pass}; it must return the pass's row blocks (an empty sequence when there are no rows)."));
+        int b = 0;
+        foreach (var matrix in blocks)
+        {
+            if (matrix is null)
+                throw new InvalidOperationException(Invariant($"Pass {pass} of the source: row block {b} is null; ReadBlocks must hand out a DenseMatrix or CsrMatrix for every block."));
+            yield return matrix;
+            cancellation.ThrowIfCancellationRequested();
+            b++;
+        }
+    }
+
+    /// <summary>The warm start is checked as a custom start is (shape, finite non-negative values, not all zeros), before any row is read.</summary>
+    private static void CheckInitialComponents(NmfStreamingOptions streaming, int k, int n)
+    {
+        if (streaming.InitialComponents is not { } h0)
+            return;
+        if (h0.Rows != k || h0.Columns != n)
+            throw new ArgumentException(Invariant($"The initial components must be {k} x {n} (rank x columns) but are {h0.Rows} x {h0.Columns}."), nameof(streaming.InitialComponents));
+        OptionsValidator.CheckCustom(h0, nameof(streaming.InitialComponents), k, n);
     }
 
     /// <summary>Bytes of dropped blocks after which the driver asks for a collection.</summary>

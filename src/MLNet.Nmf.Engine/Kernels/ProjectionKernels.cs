@@ -19,7 +19,8 @@ internal static unsafe class ProjectionKernels
 
     /// <summary>
     /// One HALS sweep over eight rows in lanes, updating only the lanes set in <paramref name="active"/>: for t in
-    /// order, a_t ← max(0, a_t − (Σ_u G[t,u] a_u + l1 − p_t) / G[t,t]) (skipped when G[t,t] = 0), the sum taken as
+    /// order, a_t ← max(0, a_t − (Σ_u G[t,u] a_u + l1 − p_t) / G[t,t]) (when G[t,t] = 0: 0 if the gradient is positive, else
+    /// kept; a projection starts at 0, so such a coordinate stays 0 either way), the sum taken as
     /// four interleaved partial sums (u mod 4) as <see cref="ScalarKernels.CoordinateSweep"/> does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -31,8 +32,6 @@ internal static unsafe class ProjectionKernels
             int t = order[s];
             float* g = gram + t * k;
             float hess = g[t];
-            if (hess == 0f)
-                continue;
             Vector256<float> g0 = default, g1 = default, g2 = default, g3 = default;
             int u = 0;
             for (; u + 4 <= k; u += 4)
@@ -46,7 +45,7 @@ internal static unsafe class ProjectionKernels
                 g0 = Vector256.FusedMultiplyAdd(Vector256.Create(g[u]), Vector256.Load(a + u * W), g0);
             var grad = ((g0 + g1) + (g2 + g3)) + (l1v - Vector256.Load(p + t * W));
             var current = Vector256.Load(a + t * W);
-            var next = Vector256.Max(current - grad / Vector256.Create(hess), Vector256<float>.Zero);
+            var next = hess != 0f ? Vector256.Max(current - grad / Vector256.Create(hess), Vector256<float>.Zero) : ZeroCurvature(current, grad);
             Vector256.ConditionalSelect(active, next, current).Store(a + t * W);
         }
     }
@@ -66,8 +65,6 @@ internal static unsafe class ProjectionKernels
             int t = order[s];
             float* g = gram + t * k;
             float hess = g[t];
-            if (hess == 0f)
-                continue;
             Vector256<float> x0 = default, x1 = default, x2 = default, x3 = default;
             Vector256<float> y0 = default, y1 = default, y2 = default, y3 = default;
             float* x = a0, gu = g, gEnd = g + (k & ~3);
@@ -96,13 +93,27 @@ internal static unsafe class ProjectionKernels
             var grad1 = ((y0 + y1) + (y2 + y3)) + (l1v - Vector256.Load(p1 + t * W));
             var current0 = Vector256.Load(a0 + t * W);
             var current1 = Vector256.Load(a1 + t * W);
-            var h = Vector256.Create(hess);
-            var next0 = Vector256.Max(current0 - grad0 / h, Vector256<float>.Zero);
-            var next1 = Vector256.Max(current1 - grad1 / h, Vector256<float>.Zero);
+            Vector256<float> next0, next1;
+            if (hess != 0f)
+            {
+                var h = Vector256.Create(hess);
+                next0 = Vector256.Max(current0 - grad0 / h, Vector256<float>.Zero);
+                next1 = Vector256.Max(current1 - grad1 / h, Vector256<float>.Zero);
+            }
+            else
+            {
+                next0 = ZeroCurvature(current0, grad0);
+                next1 = ZeroCurvature(current1, grad1);
+            }
             Vector256.ConditionalSelect(active0, next0, current0).Store(a0 + t * W);
             Vector256.ConditionalSelect(active1, next1, current1).Store(a1 + t * W);
         }
     }
+
+    /// <summary>The step of a coordinate with G[t,t] = 0: 0 where the gradient is positive, kept elsewhere (as <see cref="ScalarKernels.CoordinateSweep"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ZeroCurvature(Vector256<float> current, Vector256<float> grad) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(grad, Vector256<float>.Zero), Vector256<float>.Zero, current);
 
     /// <summary>
     /// The lanes of <paramref name="active"/> that have not yet stopped: a lane stops once

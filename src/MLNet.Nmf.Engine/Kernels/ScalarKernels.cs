@@ -60,7 +60,8 @@ internal static class ScalarKernels
     /// <summary>
     /// One HALS sweep over a single row a (k), product p (k): for t in order,
     /// a_t ← max(0, a_t − (Σ_u G[t,u] a_u + l1 − p_t) / G[t,t]), the sum taken as four interleaved
-    /// partial sums (u mod 4), exactly as the vector kernel does.
+    /// partial sums (u mod 4), exactly as the vector kernel does. A coordinate with G[t,t] = 0 (its partner
+    /// component is zero) is set to 0 when its gradient is positive (an L1 penalty makes 0 its minimizer), else kept.
     /// </summary>
     public static double CoordinateSweep(Span<float> a, ReadOnlySpan<float> p, ReadOnlySpan<float> gram, float l1, int k, ReadOnlySpan<int> order)
     {
@@ -86,6 +87,8 @@ internal static class ScalarKernels
             float hess = g[t];
             if (hess != 0f)
                 a[t] = MathF.Max(current - grad / hess, 0f);
+            else if (grad > 0f)
+                a[t] = 0f; // no curvature: the L1 term alone decides, and 0 is its minimizer (grad ≤ 0 has none: kept)
         }
         return violation;
     }

@@ -260,6 +260,14 @@ internal static unsafe class VectorKernels
                 moved = Vector256.FusedMultiplyAdd(delta, delta, moved);
                 next.Store(a + t * W);
             }
+            else
+            {
+                // No curvature: 0 where the gradient is positive (the L1 term's minimizer), kept elsewhere (none exists).
+                var next = Vector256.ConditionalSelect(Vector256.GreaterThan(grad, Vector256<float>.Zero), Vector256<float>.Zero, current);
+                var delta = (next - current) & live;
+                moved = Vector256.FusedMultiplyAdd(delta, delta, moved);
+                next.Store(a + t * W);
+            }
         }
         change = Vector256.Sum(moved);
         return Vector256.Sum(violation);

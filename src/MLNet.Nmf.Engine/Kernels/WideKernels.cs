@@ -267,6 +267,18 @@ internal static unsafe partial class WideKernels
                 Vector512.ConditionalSelect(active0, next0, current0).Store(a0 + t * L);
                 Vector512.ConditionalSelect(active1, next1, current1).Store(a1 + t * L);
             }
+            else
+            {
+                // No curvature: 0 where the gradient is positive (the L1 term's minimizer), kept elsewhere.
+                var next0 = ZeroCurvature(current0, grad0);
+                var next1 = ZeroCurvature(current1, grad1);
+                var delta0 = (next0 - current0) & live0;
+                var delta1 = (next1 - current1) & live1;
+                moved0 = Vector512.FusedMultiplyAdd(delta0, delta0, moved0);
+                moved1 = Vector512.FusedMultiplyAdd(delta1, delta1, moved1);
+                Vector512.ConditionalSelect(active0, next0, current0).Store(a0 + t * L);
+                Vector512.ConditionalSelect(active1, next1, current1).Store(a1 + t * L);
+            }
         }
         if (violations != null)
         {
@@ -371,6 +383,26 @@ internal static unsafe partial class WideKernels
                 Vector512.ConditionalSelect(active2, next2, current2).Store(a2 + t * L);
                 Vector512.ConditionalSelect(active3, next3, current3).Store(a3 + t * L);
             }
+            else
+            {
+                // No curvature: 0 where the gradient is positive (the L1 term's minimizer), kept elsewhere.
+                var next0 = ZeroCurvature(current0, grad0);
+                var next1 = ZeroCurvature(current1, grad1);
+                var next2 = ZeroCurvature(current2, grad2);
+                var next3 = ZeroCurvature(current3, grad3);
+                var delta0 = (next0 - current0) & live0;
+                var delta1 = (next1 - current1) & live1;
+                var delta2 = (next2 - current2) & live2;
+                var delta3 = (next3 - current3) & live3;
+                moved0 = Vector512.FusedMultiplyAdd(delta0, delta0, moved0);
+                moved1 = Vector512.FusedMultiplyAdd(delta1, delta1, moved1);
+                moved2 = Vector512.FusedMultiplyAdd(delta2, delta2, moved2);
+                moved3 = Vector512.FusedMultiplyAdd(delta3, delta3, moved3);
+                Vector512.ConditionalSelect(active0, next0, current0).Store(a0 + t * L);
+                Vector512.ConditionalSelect(active1, next1, current1).Store(a1 + t * L);
+                Vector512.ConditionalSelect(active2, next2, current2).Store(a2 + t * L);
+                Vector512.ConditionalSelect(active3, next3, current3).Store(a3 + t * L);
+            }
         }
         if (violations != null)
         {
@@ -384,6 +416,15 @@ internal static unsafe partial class WideKernels
         Halves(moved2, changes + 4);
         Halves(moved3, changes + 6);
     }
+
+    /// <summary>
+    /// The step of a coordinate whose curvature G[t,t] is 0: 0 where the gradient is positive (an L1 penalty's minimizer),
+    /// the coordinate kept elsewhere (a gradient ≤ 0 with no curvature has no finite minimizer), as
+    /// <see cref="ScalarKernels.CoordinateSweep"/> does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ZeroCurvature(Vector512<float> current, Vector512<float> grad) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(grad, Vector512<float>.Zero), Vector512<float>.Zero, current);
 
     /// <summary>|projected gradient|: the gradient, or only its negative part where the coordinate is at 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -428,6 +469,14 @@ internal static unsafe partial class WideKernels
             if (hess != 0f)
             {
                 var next = Vector512.Max(current - grad / Vector512.Create(hess), Vector512<float>.Zero);
+                var delta = (next - current) & live;
+                moved = Vector512.FusedMultiplyAdd(delta, delta, moved);
+                Vector512.ConditionalSelect(active, next, current).Store(a + t * L);
+            }
+            else
+            {
+                // No curvature: 0 where the gradient is positive (the L1 term's minimizer), kept elsewhere.
+                var next = ZeroCurvature(current, grad);
                 var delta = (next - current) & live;
                 moved = Vector512.FusedMultiplyAdd(delta, delta, moved);
                 Vector512.ConditionalSelect(active, next, current).Store(a + t * L);

@@ -23,11 +23,29 @@ internal readonly record struct DataScale(int Exponent, int WExponent, int HExpo
     public bool IsNone => Exponent == 0;
 
     /// <summary>The scale for a matrix with these statistics.</summary>
-    public static DataScale For(INmfMatrix x, double squaredNorm)
+    public static DataScale For(INmfMatrix x, double squaredNorm) => For(Largest(x), squaredNorm);
+
+    /// <summary>The scale for row blocks of one matrix: their largest value and the sum of their squared norms decide, as for the whole.</summary>
+    public static DataScale For(IReadOnlyList<INmfMatrix> blocks, double squaredNorm)
+    {
+        float largest = 0;
+        foreach (var block in blocks)
+            largest = MathF.Max(largest, Largest(block));
+        return For(largest, squaredNorm);
+    }
+
+    /// <summary>The largest value of a matrix (0 for an empty or all-zero one).</summary>
+    public static float Largest(INmfMatrix x)
     {
         float largest = 0;
         foreach (float v in x is DenseMatrix d ? d.Values : ((CsrMatrix)x).Values)
             largest = MathF.Max(largest, v);
+        return largest;
+    }
+
+    /// <summary>The scale for data whose largest value is <paramref name="largest"/> and whose ‖X‖² is <paramref name="squaredNorm"/>.</summary>
+    public static DataScale For(float largest, double squaredNorm)
+    {
         if (largest == 0 || (largest >= Math.ScaleB(1, LowestOrdinary) && largest <= Math.ScaleB(1, HighestOrdinary)
             && squaredNorm <= Math.ScaleB(1, HighestSquaredNorm)))
             return None;

@@ -22,7 +22,7 @@ internal static unsafe class CoordinateDescentKLSolver
     public static SolverOutcome Run(FitState state)
     {
         var options = state.Options;
-        var history = new List<double>(options.MaxIterations + 1);
+        var history = ObjectiveHistory.Create(options.MaxIterations);
         double firstViolation = 0;
         int iteration = 0;
         bool converged = false;

@@ -27,7 +27,7 @@ internal static unsafe class MaskedCoordinateDescentSolver
     {
         var options = state.Options;
         int k = state.Rank;
-        var history = new List<double>(options.MaxIterations + 1);
+        var history = ObjectiveHistory.Create(options.MaxIterations);
         var product = new float[Math.Max(state.Rows, state.Columns) * k + FactorLayout.Padding];
 
         double firstViolation = 0;

@@ -41,7 +41,7 @@ internal static unsafe class MultiplicativeUpdateSolver
         var options = state.Options;
         double beta = options.EffectiveBeta;
         int k = state.Rank;
-        var history = new List<double>(options.MaxIterations + 1);
+        var history = ObjectiveHistory.Create(options.MaxIterations);
         double[]? htGram = beta == 2 ? FactorOps.Gram(state.Ht, state.Columns, k, state.Degree) : null;
         if (beta == 2)
             history.Add(FrobeniusObjective.Compute(state, htGram!, scratch));

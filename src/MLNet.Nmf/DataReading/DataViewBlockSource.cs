@@ -19,13 +19,18 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
     private readonly DataViewSchema.Column _column;
     private readonly int _blockSize;
     private readonly Stopwatch _readClock = new();
+    private readonly Action? _checkAlive;
 
-    public DataViewBlockSource(IDataView data, string columnName, int size, int blockSize)
+    /// <summary>A source over <paramref name="columnName"/> of <paramref name="data"/> (<paramref name="size"/> slots) in blocks of
+    /// <paramref name="blockSize"/> rows; <paramref name="checkAlive"/> (ML.NET's <c>IHost.CheckAlive</c>) is called before each
+    /// block is handed out, so that a cancelled fit reads no further block.</summary>
+    public DataViewBlockSource(IDataView data, string columnName, int size, int blockSize, Action? checkAlive = null)
     {
         _data = data;
         _column = data.Schema[columnName];
         Columns = size;
         _blockSize = blockSize;
+        _checkAlive = checkAlive;
     }
 
     public int Columns { get; }
@@ -44,6 +49,7 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
         var indices = new List<int>();
         var values = new List<float>();
         long row = 0;
+        bool anyNonZero = false;
         _readClock.Start();
         try
         {
@@ -61,19 +67,28 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
                 row++;
                 if (pointers.Count - 1 == _blockSize)
                 {
+                    anyNonZero |= values.Count > 0;
                     var block = Build(pointers, indices, values);
                     _readClock.Stop();
+                    _checkAlive?.Invoke();
                     yield return block;
                     _readClock.Start();
                 }
             }
             if (pointers.Count > 1)
             {
+                anyNonZero |= values.Count > 0;
                 var block = Build(pointers, indices, values);
                 _readClock.Stop();
+                _checkAlive?.Invoke();
                 yield return block;
                 _readClock.Start();
             }
+            // The in-memory reader's errors, naming the column (the engine's own would not).
+            if (row == 0)
+                throw DataViewMatrixReader.NoRows(name);
+            if (!anyNonZero)
+                throw DataViewMatrixReader.AllZeros(name);
         }
         finally
         {
@@ -98,6 +113,7 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
             return;
         }
         var idx = buffer.GetIndices();
+        DataViewMatrixReader.CheckIndices(name, row, idx, buffer.Length);
         for (int p = 0; p < v.Length; p++)
         {
             DataViewMatrixReader.Check(name, row, idx[p], v[p]);

@@ -57,6 +57,7 @@ internal static class DataViewMatrixReader
                 {
                     anySparse = true;
                     var idx = buffer.GetIndices();
+                    CheckIndices(columnName, row, idx, size);
                     for (int p = 0; p < v.Length; p++)
                     {
                         Check(columnName, row, idx[p], v[p], allowMissing);
@@ -76,15 +77,42 @@ internal static class DataViewMatrixReader
             }
         }
         if (row == 0)
-            throw new InvalidOperationException($"The training data has no rows in column '{columnName}'; NMF needs at least one row.");
+            throw NoRows(columnName);
         if (row > int.MaxValue)
             throw new InvalidOperationException($"The training data has {row} rows; NMF supports up to {int.MaxValue}.");
         if (indices.Count == 0)
-            throw new InvalidOperationException($"Column '{columnName}' is all zeros in the training data; there is nothing to factorize.");
+            throw AllZeros(columnName);
 
         var csr = new CsrMatrix((int)row, size, rowPointers.ToArray(), indices.ToArray(), values.ToArray(), missingValues);
         INmfMatrix matrix = anySparse ? csr : csr.ToDense();
         return (matrix, ReadSlotNames(column, size));
+    }
+
+    /// <summary>The error for a column without rows (in-memory and streamed reading alike).</summary>
+    public static InvalidOperationException NoRows(string columnName) =>
+        new($"The training data has no rows in column '{columnName}'; NMF needs at least one row.");
+
+    /// <summary>The error for a column whose every value is zero (in-memory and streamed reading alike).</summary>
+    public static InvalidOperationException AllZeros(string columnName) =>
+        new($"Column '{columnName}' is all zeros in the training data; there is nothing to factorize.");
+
+    /// <summary>
+    /// Throws unless a sparse row's slot indices are strictly increasing and below <paramref name="size"/>, as a VBuffer
+    /// must have them (ML.NET does not check a VBuffer built by hand), naming the column, row and indices.
+    /// </summary>
+    public static void CheckIndices(string columnName, long row, ReadOnlySpan<int> indices, int size)
+    {
+        int previous = -1;
+        foreach (int j in indices)
+        {
+            if (j < 0 || j >= size)
+                throw new InvalidOperationException(Invariant(
+                    $"Column '{columnName}' has slot index {j} at row {row}, outside its {size} slots. Build each sparse VBuffer with indices in [0, {size})."));
+            if (j <= previous)
+                throw new InvalidOperationException(Invariant(
+                    $"Column '{columnName}' has slot indices out of order or repeated at row {row} ({previous} then {j}); a sparse VBuffer needs strictly increasing indices. Sort each row's indices and merge duplicates."));
+            previous = j;
+        }
     }
 
     /// <summary>Throws when a value is negative, NaN or infinite, naming the column, row, slot and value.</summary>

@@ -87,6 +87,40 @@ public class ProgressReportingTests
         }
     }
 
+    private sealed class FourSlotRow
+    {
+        [Microsoft.ML.Data.VectorType(4)] public float[] Values { get; set; } = Array.Empty<float>();
+    }
+
+    [Fact]
+    public void Streamed_CancelledDuringTheCountingPass_StopsWithoutReadingTheDataAgain()
+    {
+        // MLContext.CancelExecution during pass 1 was once seen only after pass 2 had read every row again (the only
+        // check was NmfComponentState.Update, after a whole pass): for data larger than memory, a full extra pass.
+        // The streamed fit checks once per block.
+        var ml = new MLContext(seed: 1);
+        int passes = 0;
+        IEnumerable<FourSlotRow> Rows()
+        {
+            int pass = Interlocked.Increment(ref passes);
+            for (int i = 0; i < 50; i++)
+            {
+                if (pass == 1 && i == 5)
+                    CancelExecution(ml);
+                yield return new FourSlotRow { Values = new[] { 1f + i % 7, 0.5f, 2f, 1f } };
+            }
+        }
+        var options = new NmfOptions
+        {
+            OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, Seed = 5, FitMode = NmfFitMode.Streamed, BlockSize = 10,
+            MaximumIterations = 8, Tolerance = 0, MaximumPasses = 9,
+        };
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(options).Fit(ml.Data.LoadFromEnumerable(Rows()));
+
+        fit.Should().Throw<OperationCanceledException>();
+        passes.Should().Be(1, "a cancelled streamed fit must not start another pass over the data");
+    }
+
     // MLContext.CancelExecution is internal; ML.NET exposes it in its Microsoft.ML.Experimental package (not served here),
     // whose extension method calls this same member.
     private static void CancelExecution(MLContext ml) =>

@@ -97,6 +97,25 @@ public sealed class FitStreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void DataOfExtremeMagnitude_FittedRescaled_ResumesBitIdentical()
+    {
+        // Values around 1e25 are fitted scaled by a power of two; the checkpoint holds the scaled fit's state.
+        var blocks = Blocks().Select(b => (INmfMatrix)new DenseMatrix(b.Rows, 90, TestData.AsDense(b).Values.ToArray().Select(v => v * 1e25f).ToArray()).ToCsr()).ToArray();
+        var log = new List<string>();
+        var reference = NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options with { Log = log.Add }, new NmfStreamingOptions { MaxPasses = 50 });
+        log.Should().Contain(m => m.Contains("fitting X / 2^", StringComparison.Ordinal), "the data is rescaled");
+        var act = () => NmfEngine.FitStreamed(new FaultySource(blocks, 90) { FaultPass = 5, FaultAfterBlocks = 3 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+
+        var reported = new List<double>();
+        var resumed = NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options, Streaming((_, _, objective) => reported.Add(objective)));
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        resumed.LossHistory.Should().Equal(reference.LossHistory);
+        resumed.Divergence.Should().Be(reference.Divergence);
+        reported[1].Should().Be(reference.LossHistory[3], "the restored pass 4 reports the objective of the original data");
+    }
+
+    [Fact]
     public void ResumedFit_FailingAgain_ResumesAgain_BitIdentical()
     {
         var blocks = Blocks();

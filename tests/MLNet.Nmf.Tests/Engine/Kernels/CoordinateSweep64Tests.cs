@@ -47,6 +47,36 @@ public unsafe class CoordinateSweep64Tests
         }
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(13)]
+    [InlineData(50)]
+    public void CoordinateSweep64_WithZeroCurvature_EqualsOneEightLaneSweepPerGroup_BitForBit(int k)
+    {
+        // Coordinate 1 has no curvature (G[1,1] = 0, its Gram row kept): the rows whose gradient there is positive set it
+        // to 0, the others keep it, in every lane layout alike; dead blocks hold garbage and must stay out of it.
+        var random = new Random(k + 7);
+        var gram = Gram(k, random, diagonal: 1f);
+        gram[1 * k + 1] = 0f;
+        for (int sweeps = 1; sweeps <= 3; sweeps++)
+            foreach (int count in new[] { 1, 9, 17, 33, 64 })
+            {
+                var (rows, products) = Rows(64, k, random);
+                var order = Order(k, random);
+                var expected = (float[])rows.Clone();
+                var (expectedViolations, expectedExecuted) = EightLaneSweeps(expected, products, gram, k, order, count, sweeps);
+                var actual = (float[])rows.Clone();
+                var (violations, executed) = Sweep64(actual, products, gram, k, order, count, sweeps);
+
+                string because = $"k = {k}, count = {count}, sweeps = {sweeps}";
+                actual.Select(BitConverter.SingleToInt32Bits).Should().Equal(expected.Select(BitConverter.SingleToInt32Bits), because);
+                violations.Should().Equal(expectedViolations, because);
+                executed.Should().Equal(expectedExecuted, because);
+                if (count == 64)
+                    Enumerable.Range(0, count).Should().Contain(r => rows[r * k + 1] != 0f && actual[r * k + 1] == 0f, "the premise: a positive gradient zeroed the coordinate ({0})", because);
+            }
+    }
+
     [Fact]
     public void CoordinateSweep64_GroupsStopAtTheirOwnSweep()
     {

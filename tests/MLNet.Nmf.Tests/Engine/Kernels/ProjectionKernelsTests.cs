@@ -17,22 +17,28 @@ public class ProjectionKernelsTests
         from k in new[] { 1, 3, 7, 8, 13, 33 }
         from cap in new[] { 3, 500 }
         from l1 in new[] { 0.0, 0.05 }
-        select new object[] { k, cap, l1 };
+        from l2 in new[] { 0.01, 0.0 }
+        select new object[] { k, cap, l1, l2 };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void BatchProjection_EqualsTheOneRowPath_BitForBit(int k, int maxIterations, double l1)
+    public void BatchProjection_EqualsTheOneRowPath_BitForBit(int k, int maxIterations, double l1, double l2)
     {
+        // With L2 = 0 the zero component's coordinate has no curvature (G[1,1] = 0): a projection starts at 0 and such a
+        // coordinate is only ever set to 0 or kept, so it stays 0 under the old rule (skip) and the new (0 when the
+        // gradient, here l1, is positive): the features of models saved before the rule are unchanged.
         var (dense, sparse) = TestData.Random(37, 41, 0.3, seed: k);
         var h = TestData.Uniform(k, 41, seed: 100 + k, low: 0f, high: 1f).Values.ToArray();
         if (k > 2)
-            Array.Clear(h, 41, 41); // component 1 is all zeros: its coordinate is never updated
-        var projector = NmfEngine.CreateProjector(new DenseMatrix(k, 41, h), beta: 2, new Penalty(l1, 0.01), 1e-6, maxIterations);
+            Array.Clear(h, 41, 41); // component 1 is all zeros
+        var projector = NmfEngine.CreateProjector(new DenseMatrix(k, 41, h), beta: 2, new Penalty(l1, l2), 1e-6, maxIterations);
 
         var workspace = projector.CreateWorkspace();
         var oneRow = new float[37 * k];
         for (int i = 0; i < 37; i++)
             projector.Project(sparse.RowIndices(i), sparse.RowValues(i), oneRow.AsSpan(i * k, k), workspace);
+        if (k > 2)
+            Enumerable.Range(0, 37).Select(i => oneRow[i * k + 1]).Should().OnlyContain(v => v == 0f, "a zero component gives every row a zero feature");
 
         foreach (var (matrix, threads) in new (INmfMatrix, int)[] { (sparse, 1), (sparse, 2), (dense, 1) })
         {

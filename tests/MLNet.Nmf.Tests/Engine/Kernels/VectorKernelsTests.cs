@@ -209,6 +209,53 @@ public unsafe class VectorKernelsTests
     }
 
     [Theory]
+    [InlineData(0.01f)]
+    [InlineData(0f)]
+    public void CoordinateSweep8_WithZeroCurvature_EqualsTheScalarSweep_AndZeroesWhereTheGradientIsPositive(float l1)
+    {
+        // A coordinate whose Gram diagonal is 0 (its partner component is zero) has no curvature: the L1 term alone
+        // decides it, so a positive gradient sets it to 0 and a gradient ≤ 0 (no finite minimizer) leaves it. Coordinate
+        // 1 is a zero component (its Gram row and products 0: gradient l1); coordinate 3 has a zero diagonal but coupled
+        // entries, so its gradient's sign differs from lane to lane. Every rank where the sweep's four chains differ.
+        var random = new Random(81);
+        int zeroed = 0, kept = 0;
+        for (int k = 4; k <= 21; k++)
+        {
+            const int rows = 8;
+            var a = Enumerable.Range(0, rows * k).Select(_ => 0.1f + (float)random.NextDouble()).ToArray();
+            var p = Enumerable.Range(0, rows * k).Select(_ => (float)random.NextDouble() * k).ToArray();
+            var g = Enumerable.Range(0, k * k).Select(_ => (float)random.NextDouble()).ToArray();
+            for (int t = 0; t < k; t++) g[t * k + t] += k;
+            for (int u = 0; u < k; u++) g[1 * k + u] = g[u * k + 1] = 0f;
+            for (int r = 0; r < rows; r++) p[r * k + 1] = 0f;
+            g[3 * k + 3] = 0f;
+            var order = Enumerable.Range(0, k).OrderBy(_ => random.Next()).ToArray();
+            var start = (float[])a.Clone();
+            var lanesA = new float[k * 8];
+            var lanesP = new float[k * 8];
+            var fastRows = (float[])a.Clone();
+            fixed (float* pa = fastRows, pp = p, la = lanesA, lp = lanesP, pg = g)
+            fixed (int* po = order)
+            {
+                VectorKernels.ToLanes(pa, rows, k, la);
+                VectorKernels.ToLanes(pp, rows, k, lp);
+                VectorKernels.CoordinateSweep8(la, lp, pg, l1, k, po, rows);
+                VectorKernels.FromLanes(la, rows, k, pa);
+            }
+            for (int r = 0; r < rows; r++)
+                ScalarKernels.CoordinateSweep(a.AsSpan(r * k, k), p.AsSpan(r * k, k), g, l1, k, order);
+
+            fastRows.Select(BitConverter.SingleToInt32Bits).Should().Equal(a.Select(BitConverter.SingleToInt32Bits), $"rank {k}");
+            for (int r = 0; r < rows; r++)
+                a[r * k + 1].Should().Be(l1 > 0 ? 0f : start[r * k + 1], $"rank {k}, row {r}: a zero component's coordinate has gradient l1");
+            for (int r = 0; r < rows; r++)
+                if (a[r * k + 3] == 0f) zeroed++; else if (a[r * k + 3] == start[r * k + 3]) kept++;
+        }
+        zeroed.Should().BePositive("a positive gradient zeroes the coupled coordinate in some rows");
+        kept.Should().BePositive("a gradient ≤ 0 keeps it in others");
+    }
+
+    [Theory]
     [InlineData(0.8f)]
     [InlineData(0.9f)]
     public void CoordinateSweep8_StopsAfterTheSweepThatMovedTheRowsByATenthOfTheFirst(float coupling)

@@ -28,7 +28,7 @@ public unsafe class WideKernelsTests
             for (int t = 0; t < k; t++)
                 for (int j = 0; j < 2 * k; j++)
                     gram[s * k + t] += h[s * 2 * k + j] * h[t * 2 * k + j];
-        gram[0] = k > 3 ? 0f : gram[0]; // a zero diagonal entry: that coordinate is never moved
+        gram[0] = k > 3 ? 0f : gram[0]; // a zero diagonal entry: that coordinate goes to 0 where its gradient is positive, else stays
         var rows = Enumerable.Range(0, count * k).Select(_ => random.NextDouble() < 0.3 ? 0f : (float)random.NextDouble()).ToArray();
         var products = Enumerable.Range(0, count * k).Select(_ => (float)(3 * random.NextDouble())).ToArray();
         var order = Enumerable.Range(0, k).Reverse().ToArray();

@@ -194,4 +194,26 @@ public class MissingValuesFitTests(ITestOutputHelper output)
         fit.Should().Throw<ArgumentOutOfRangeException>()
             .Where(e => e.ParamName == "Rank" && e.Message.Contains("Rank 20000") && e.Message.Contains("Lower"));
     }
+
+    [Theory]
+    [InlineData(1e30f)]
+    [InlineData(1e20f)]
+    [InlineData(1e-40f)]
+    public void MissingValuesIgnore_OnDataOfExtremeMagnitude_FitsAsTheUnmaskedFitDoes(float scale)
+    {
+        // The unmasked fit rescales such data (DataScale) and reaches a relative error of about 0.5; the masked fit used
+        // not to, and returned W = 0, H = 0 (relative error 1, a NaN first objective at 1e30) without an error.
+        var values = Magnitude.Values(20, 12, 5, scale);
+        values[3] = float.NaN;
+        var x = new DenseMatrix(20, 12, values, NmfMissingValues.Ignore);
+        var options = new NmfFitOptions { Rank = 3, MissingValues = NmfMissingValues.Ignore, DegreeOfParallelism = 2 };
+
+        var result = NmfEngine.Fit(x, options);
+
+        result.LossHistory.Should().OnlyContain(v => double.IsFinite(v), "the objective of finite data is finite");
+        Magnitude.AllZero(result.H.Values).Should().BeFalse("data with positive entries has non-zero components");
+        result.RelativeError.Should().BeLessThan(0.9, "the same data without the NaN fits to about 0.5");
+        var scaledBack = NmfEngine.Fit(new DenseMatrix(20, 12, values.Select(v => float.IsNaN(v) ? v : (float)(v / (double)scale)).ToArray(), NmfMissingValues.Ignore), options);
+        result.RelativeError.Should().BeApproximately(scaledBack.RelativeError, 1e-3, "the fit of X is the fit of X scaled towards 1");
+    }
 }

@@ -65,4 +65,55 @@ public class ConvergenceTests
         result.Iterations.Should().BeLessThanOrEqualTo(2);
         result.RelativeError.Should().BeLessThan(1e-6);
     }
+
+    [Theory]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius, NmfMissingValues.Error)]
+    [InlineData(NmfSolver.MultiplicativeUpdate, NmfLoss.KullbackLeibler, NmfMissingValues.Error)]
+    [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler, NmfMissingValues.Error)]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius, NmfMissingValues.Ignore)]
+    public void MaxIterationsIntMaxValue_RunsUntilTheTolerance(NmfSolver solver, NmfLoss loss, NmfMissingValues missing)
+    {
+        // MaxIterations = int.MaxValue passes validation ("at least 1"); every solver used to size its loss history with
+        // new List<double>(MaxIterations + 1), which wrapped to int.MinValue: ArgumentOutOfRangeException "Non-negative
+        // number required. (Parameter 'capacity')".
+        var values = Magnitude.Values(30, 12, 1, 1f);
+        if (missing == NmfMissingValues.Ignore)
+            values[0] = float.NaN;
+        var x = new DenseMatrix(30, 12, values, missing);
+        var options = new NmfFitOptions { Rank = 3, Solver = solver, Loss = loss, MissingValues = missing, MaxIterations = int.MaxValue, DegreeOfParallelism = 2 };
+
+        var fit = () => NmfEngine.Fit(x, options);
+
+        var result = fit.Should().NotThrow().Subject;
+        result.Converged.Should().BeTrue("the default tolerance stops this small fit after a few hundred iterations");
+        result.LossHistory.Should().HaveCount(result.Iterations + 1);
+    }
+
+    [Fact]
+    public void LargeMaxIterations_DoesNotAllocateTheLossHistoryUpFront()
+    {
+        // The same List<double>(MaxIterations + 1) reserved 8 bytes per allowed iteration before the first one: 20 million
+        // allowed iterations allocated 160 MB on the calling thread for a fit that stops after about 200.
+        var x = new DenseMatrix(30, 12, Magnitude.Values(30, 12, 1, 1f));
+        var options = new NmfFitOptions { Rank = 3, MaxIterations = 20_000_000, DegreeOfParallelism = 1 };
+        NmfEngine.Fit(x, options with { MaxIterations = 5 }); // warm up: pools, JIT
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var result = NmfEngine.Fit(x, options);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        result.Converged.Should().BeTrue();
+        allocated.Should().BeLessThan(16L << 20, "a fit of 30 x 12 at rank 3 needs kilobytes, whatever the iteration cap");
+    }
+
+    [Fact]
+    public void MaxIterationsAboveTheReservedHistory_RecordsEveryIteration()
+    {
+        // Past the 1024 values reserved up front, the history grows: a fit of 1500 iterations records 1501 objectives.
+        var x = new DenseMatrix(30, 12, Magnitude.Values(30, 12, 1, 1f));
+        var result = NmfEngine.Fit(x, new NmfFitOptions { Rank = 3, MaxIterations = 1500, Tolerance = 0, DegreeOfParallelism = 1 });
+
+        result.Iterations.Should().Be(1500);
+        result.LossHistory.Should().HaveCount(1501).And.OnlyContain(v => double.IsFinite(v));
+    }
 }

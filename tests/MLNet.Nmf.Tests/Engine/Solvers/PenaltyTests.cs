@@ -1,4 +1,5 @@
 using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Tests.Engine.Support;
 
 namespace MLNet.Nmf.Tests.Engine.Solvers;
@@ -50,5 +51,25 @@ public class PenaltyTests
         var penalized = NmfEngine.Fit(x, plain with { AlphaW = 0, AlphaH = 0.05, L1Ratio = 0.0 });
 
         TestData.SquaredNorm(penalized.H).Should().BeLessThan(0.9 * TestData.SquaredNorm(baseline.H));
+    }
+
+    [Fact]
+    public void CoordinateDescent_WhosePenaltyZeroesW_AlsoZeroesH()
+    {
+        // AlphaW = 1, L1Ratio = 1 on this data drives every feature to 0 in the first sweep; the HALS update of H then
+        // skipped every component (its WᵀW diagonal is 0) instead of applying H's own L1 penalty, so H kept its NNDSVD
+        // start: 100 iterations without converging, components no row uses, and an objective of about 347 where H = 0
+        // gives ½‖X‖² ≈ 25.8. (L1Ratio 0.5 on the same data ends with W = 0 and H = 0.)
+        var values = Magnitude.Values(20, 12, 1, 1f);
+        var x = new DenseMatrix(20, 12, values);
+        var options = new NmfFitOptions { Rank = 3, AlphaW = 1, L1Ratio = 1, MaxIterations = 100, DegreeOfParallelism = 2 };
+        double zeroModelObjective = 0.5 * values.Sum(v => (double)v * v);
+
+        var result = NmfEngine.Fit(x, options);
+
+        Magnitude.AllZero(result.W.Values).Should().BeTrue("the premise: the penalty zeroes every feature");
+        Magnitude.AllZero(result.H.Values).Should().BeTrue("with W = 0, H's L1 penalty alone decides H, and its minimum is 0");
+        result.Objective.Should().BeLessThanOrEqualTo(zeroModelObjective * (1 + 1e-9));
+        result.Converged.Should().BeTrue("once W and H are 0 nothing moves");
     }
 }

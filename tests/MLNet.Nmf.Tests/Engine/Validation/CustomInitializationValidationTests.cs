@@ -1,5 +1,6 @@
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Tests.Engine.Support;
 
 namespace MLNet.Nmf.Tests.Engine.Validation;
 
@@ -48,5 +49,70 @@ public class CustomInitializationValidationTests
     {
         var w = new DenseMatrix(20, 3, GoodW.Values.ToArray().Select((v, i) => i % 3 == 0 ? 0f : v).ToArray());
         Fit(w, GoodH).Should().NotThrow();
+    }
+
+    [Theory]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius)]
+    [InlineData(NmfSolver.MultiplicativeUpdate, NmfLoss.KullbackLeibler)]
+    [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler)]
+    public void CustomStart_OfLargeFiniteValues_IsRefusedNamingTheFactorAndTheRange(NmfSolver solver, NmfLoss loss)
+    {
+        // A start of values around 1e30 on data around 1 used to pass validation; then CoordinateDescent threw an
+        // OverflowException about a row's features (NaN components), MultiplicativeUpdate returned W = 0, H = 0 with
+        // LossHistory[0] = -Infinity, and CoordinateDescentKL a LossHistory of -Infinity. Its product W·H (about 1e60) is
+        // beyond what float carries, so no exact rescaling can fit it: it is refused by name, with the accepted range
+        // and what to do (a start's scale does not matter to where the fit goes, so scaling it loses nothing).
+        var x = new DenseMatrix(20, 12, Magnitude.Values(20, 12, 1, 1f));
+        var options = new NmfFitOptions
+        {
+            Rank = 3, Solver = solver, Loss = loss, DegreeOfParallelism = 2, Initialization = NmfInitialization.Custom,
+            InitialW = new DenseMatrix(20, 3, Magnitude.Values(20, 3, 1, 1e30f, zeroShare: 0)),
+            InitialH = new DenseMatrix(3, 12, Magnitude.Values(3, 12, 2, 1e30f, zeroShare: 0)),
+        };
+
+        var fit = () => NmfEngine.Fit(x, options);
+
+        fit.Should().Throw<ArgumentException>().Where(e => e.ParamName == "InitialW"
+            && e.Message.StartsWith("InitialW's largest value is 9.", StringComparison.Ordinal) && e.Message.Contains("E+29, outside [")
+            && e.Message.Contains("Scale the custom start so that W·H is of the data's magnitude"));
+        fit.Should().Throw<ArgumentException>().Which.Message.Should().Contain("2.81475E+14]", "the accepted range: 2^±48 on ordinary data");
+        var hOnly = () => NmfEngine.Fit(x, options with { InitialW = new DenseMatrix(20, 3, Magnitude.Positive(20, 3, 1, 1)) });
+        hOnly.Should().Throw<ArgumentException>().Where(e => e.ParamName == "InitialH" && e.Message.StartsWith("InitialH's largest value is", StringComparison.Ordinal));
+        var product = () => NmfEngine.Fit(x, options with
+        {
+            InitialW = new DenseMatrix(20, 3, Magnitude.Positive(20, 3, 1, 1e12)),
+            InitialH = new DenseMatrix(3, 12, Magnitude.Positive(3, 12, 2, 1e12)),
+        });
+        product.Should().Throw<ArgumentException>().Where(e => e.ParamName == "InitialW" && e.Message.Contains("times InitialH's largest value"));
+        if (solver == NmfSolver.CoordinateDescent)
+        {
+            var blocks = () => NmfEngine.FitBlocks(new INmfMatrix[] { x }, options);
+            blocks.Should().Throw<ArgumentException>().Where(e => e.ParamName == "InitialW" && e.Message.StartsWith("InitialW's largest value is", StringComparison.Ordinal));
+        }
+    }
+
+    public static IEnumerable<object[]> EdgeStarts() =>
+        from solver in new[] { (NmfSolver.CoordinateDescent, NmfLoss.Frobenius), (NmfSolver.MultiplicativeUpdate, NmfLoss.KullbackLeibler), (NmfSolver.MultiplicativeUpdate, NmfLoss.Frobenius), (NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler) }
+        from scales in new[] { (47, 0), (-47, 0), (0, 47), (0, -47), (23, 23), (-23, -23), (47, -47) }
+        select new object[] { solver.Item1, solver.Item2, scales.Item1, scales.Item2 };
+
+    [Theory]
+    [MemberData(nameof(EdgeStarts))]
+    public void CustomStart_InsideTheAcceptedRange_FitsWithFiniteObjectives(NmfSolver solver, NmfLoss loss, int wExponent, int hExponent)
+    {
+        // Starts just inside 2^±48 (each factor's largest value and their product), on data around 1: every solver fits.
+        var x = new DenseMatrix(20, 12, Magnitude.Values(20, 12, 1, 1f));
+        var options = new NmfFitOptions
+        {
+            Rank = 3, Solver = solver, Loss = loss, DegreeOfParallelism = 2, Initialization = NmfInitialization.Custom,
+            InitialW = new DenseMatrix(20, 3, Magnitude.Positive(20, 3, 1, Math.ScaleB(1, wExponent))),
+            InitialH = new DenseMatrix(3, 12, Magnitude.Positive(3, 12, 2, Math.ScaleB(1, hExponent))),
+        };
+
+        var result = NmfEngine.Fit(x, options);
+
+        result.LossHistory.Should().OnlyContain(v => double.IsFinite(v), "a start in the accepted range has finite objectives");
+        Magnitude.AllZero(result.W.Values).Should().BeFalse();
+        result.RelativeError.Should().BeLessThan(0.9);
     }
 }

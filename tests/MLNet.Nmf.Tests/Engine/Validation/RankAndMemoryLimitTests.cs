@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Tests.Engine.Support;
 
 namespace MLNet.Nmf.Tests.Engine.Validation;
 
@@ -74,5 +75,35 @@ public class RankAndMemoryLimitTests
         var log = new List<string>();
         NmfEngine.Fit(TestData.Digits(100), new NmfFitOptions { Rank = 6, MaxIterations = 3, Log = log.Add });
         log[0].Should().MatchRegex(@"^NMF: starting rank 6 on 100 x 64 \(6400 stored\); it will use about \d+ MiB of memory beyond the data\.$");
+    }
+
+    [Fact]
+    public void CoordinateDescentKL_WithALargeDegreeOfParallelism_FitsAsTheOtherSolversDo()
+    {
+        // CoordinateDescent and MultiplicativeUpdate fit 30 x 12 with DegreeOfParallelism = int.MaxValue; CoordinateDescentKL
+        // refused it with "Rank 3 on 30 x 12 data ... needs about 773094124908 bytes (720.0 GiB) ... Lower the rank, or fit
+        // fewer rows or features": the estimate counted a buffer per requested thread, and the message blamed Rank.
+        var x = new DenseMatrix(30, 12, Magnitude.Values(30, 12, 1, 1f));
+        var options = new NmfFitOptions { Rank = 3, Solver = NmfSolver.CoordinateDescentKL, Loss = NmfLoss.KullbackLeibler, DegreeOfParallelism = int.MaxValue };
+
+        var fit = () => NmfEngine.Fit(x, options);
+
+        var result = fit.Should().NotThrow().Subject;
+        result.H.Values.ToArray().Should().Equal(NmfEngine.Fit(x, options with { DegreeOfParallelism = 1 }).H.Values.ToArray());
+    }
+
+    [Fact]
+    public void MissingValuesIgnore_WithALargeDegreeOfParallelism_Fits()
+    {
+        // The masked fit's per-thread Gram scratch is counted for the threads that can run, not for int.MaxValue of them.
+        var values = Magnitude.Values(30, 12, 1, 1f);
+        values[5] = float.NaN;
+        var x = new DenseMatrix(30, 12, values, NmfMissingValues.Ignore);
+        var options = new NmfFitOptions { Rank = 3, MissingValues = NmfMissingValues.Ignore, DegreeOfParallelism = int.MaxValue };
+
+        var fit = () => NmfEngine.Fit(x, options);
+
+        var result = fit.Should().NotThrow().Subject;
+        result.H.Values.ToArray().Should().Equal(NmfEngine.Fit(x, options with { DegreeOfParallelism = 1 }).H.Values.ToArray());
     }
 }
