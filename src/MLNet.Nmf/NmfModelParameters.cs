@@ -1,3 +1,4 @@
+using System.Globalization;
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Engine.Projection;
@@ -140,12 +141,28 @@ public sealed class NmfModelParameters
 
     /// <summary>Reconstructs a row from its features: x̂ = w · H (the inverse transform), all <see cref="FeatureCount"/> slots,
     /// including those a row had missing (their prediction).</summary>
-    /// <exception cref="ArgumentException">The features do not have <see cref="Rank"/> values.</exception>
+    /// <exception cref="ArgumentException">The features do not have <see cref="Rank"/> values, or one is negative, NaN or
+    /// infinite (the transform never outputs such features); the message names it.</exception>
+    /// <exception cref="OverflowException">A slot of the reconstruction is beyond float's range (features far larger than
+    /// those of the data the components were fitted on); nothing is clamped.</exception>
     public float[] Reconstruct(ReadOnlySpan<float> features)
     {
         if (features.Length != Rank)
             throw new ArgumentException($"Expected {Rank} features (the rank) but got {features.Length}.", nameof(features));
+        for (int t = 0; t < features.Length; t++)
+            if (!(features[t] >= 0f) || features[t] == float.PositiveInfinity)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The features must be finite and non-negative, as the transform outputs them, but feature {t} is {features[t]}."), nameof(features));
         var row = new float[FeatureCount];
+        Reconstruct(features, row);
+        return row;
+    }
+
+    /// <summary><see cref="Reconstruct(ReadOnlySpan{float})"/> of features known to be finite and non-negative, into <paramref name="row"/> (overwritten).</summary>
+    /// <exception cref="OverflowException">A slot of the reconstruction is beyond float's range.</exception>
+    internal void Reconstruct(ReadOnlySpan<float> features, float[] row)
+    {
+        Array.Clear(row);
         for (int t = 0; t < Rank; t++)
         {
             float w = features[t];
@@ -155,6 +172,17 @@ public sealed class NmfModelParameters
             for (int j = 0; j < row.Length; j++)
                 row[j] += w * h[j];
         }
-        return row;
+        for (int j = 0; j < row.Length; j++)
+            if (!float.IsFinite(row[j]))
+                throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
+                    $"NMF cannot represent the reconstruction in float: slot {j} exceeds {float.MaxValue:G9} (features up to {Largest(features):G6}). Scale the row down, or use components fitted on data of this magnitude."));
+    }
+
+    private static float Largest(ReadOnlySpan<float> values)
+    {
+        float largest = 0;
+        foreach (float v in values)
+            largest = MathF.Max(largest, v);
+        return largest;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Nmf;
 using MLNet.Nmf.MLNetInterop;
+using MLNet.Nmf.Serialization;
 
 [assembly: LoadableClass(NmfTransformer.Summary, typeof(NmfTransformer), null, typeof(SignatureLoadModel),
     NmfTransformer.UserName, NmfColumnsTransformer.LoaderSignature)]
@@ -55,15 +56,19 @@ public sealed class NmfTransformer : ITransformer
     /// <param name="outputColumnName">The appended column (known-size vector of Single, length = the rank).</param>
     /// <param name="inputColumnName">The input column (known-size vector of Single, length = the components' columns).</param>
     /// <param name="components">H (rank x features), finite and non-negative.</param>
-    /// <param name="options">The fit's settings (solver, loss, penalties, projection tolerance).</param>
+    /// <param name="options">The fit's settings (solver, loss, penalties, projection tolerance, missing values).</param>
     /// <param name="iterations">Outer iterations the fit ran.</param>
     /// <param name="converged">Whether the tolerance stopped the fit.</param>
     /// <param name="lossHistory">The objective at the start and after each iteration.</param>
     /// <param name="reconstructionError">‖X − WH‖_F / ‖X‖_F on the training data (finite, ≥ 0).</param>
     /// <param name="divergence">d_β(X, WH) on the training data.</param>
-    /// <param name="slotNames">The input's slot names (FeaturizeText's terms), or null.</param>
-    /// <exception cref="ArgumentException">The components are not finite and non-negative, the slot names do not match the
-    /// features, or the error is negative or not finite.</exception>
+    /// <param name="slotNames">The input's slot names (FeaturizeText's terms), one per feature, none null; null or empty for none.</param>
+    /// <exception cref="ArgumentException">A value that a saved model could not hold, so that <c>mlContext.Model.Load</c> would
+    /// refuse its zip (the model file's own checks, applied here): components that are not finite and non-negative or whose
+    /// squared norm exceeds <see cref="Engine.NmfFitOptions.Limits.MaxComponentSquaredNorm"/>, a rank above the features,
+    /// options whose solver, loss and beta disagree or whose penalties, projection settings or missing-values mode are out
+    /// of range, a negative iteration count, a non-finite loss-history entry, error or divergence, slot names that are
+    /// not one per feature or include null. The message names the value; the parameter name says which argument.</exception>
     public static NmfTransformer FromComponents(MLContext mlContext, string outputColumnName, string inputColumnName,
         Engine.Matrices.DenseMatrix components, Engine.NmfFitOptions options, int iterations, bool converged,
         IReadOnlyList<double> lossHistory, double reconstructionError, double divergence, IReadOnlyList<string>? slotNames = null)
@@ -74,19 +79,44 @@ public sealed class NmfTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(components);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(lossHistory);
+        // What the model file's decoder would refuse on load is refused here, by the same checks (NmfModelChecks).
+        int rank = components.Rows, features = components.Columns;
+        Require(NmfModelChecks.Dimensions(rank, features), nameof(components));
         var values = components.Values.ToArray();
         for (int i = 0; i < values.Length; i++)
-            if (!(values[i] >= 0f) || !float.IsFinite(values[i]))
-                throw new ArgumentException($"Component {i / components.Columns}, feature {i % components.Columns} holds {values[i]}; components must be finite and non-negative.", nameof(components));
-        if (slotNames is not null && slotNames.Count != components.Columns)
-            throw new ArgumentException($"{slotNames.Count} slot names for {components.Columns} features.", nameof(slotNames));
-        if (!(reconstructionError >= 0) || !double.IsFinite(reconstructionError))
-            throw new ArgumentException($"Invalid reconstruction error {reconstructionError}; it must be finite and non-negative.", nameof(reconstructionError));
-        var (penaltyW, _) = Engine.Solvers.Penalty.For(options, 1, components.Columns); // W's penalty scales with the features only;
-        var model = new NmfModelParameters(components.Rows, components.Columns, values, options.Solver, options.Loss,
+            Require(NmfModelChecks.Component(i, features, values[i]), nameof(components));
+        Require(NmfModelChecks.ComponentNorms(values, rank, features), nameof(components));
+        Require(NmfModelChecks.Solver((int)options.Solver) ?? NmfModelChecks.Loss((int)options.Loss)
+            ?? NmfModelChecks.Beta(options.Solver, options.Loss, options.EffectiveBeta), nameof(options));
+        var (penaltyW, _) = Engine.Solvers.Penalty.For(options, 1, features); // W's penalty scales with the features only
+        Require(NmfModelChecks.Penalty("L1", penaltyW.L1) ?? NmfModelChecks.Penalty("L2", penaltyW.L2)
+            ?? NmfModelChecks.ProjectionTolerance(options.ProjectionTolerance) ?? NmfModelChecks.ProjectionSweeps(options.ProjectionMaxIterations)
+            ?? NmfModelChecks.MissingValues((int)options.MissingValues) ?? NmfModelChecks.MissingValuesWithBeta(options.MissingValues, options.EffectiveBeta),
+            nameof(options));
+        Require(NmfModelChecks.Iterations(iterations), nameof(iterations));
+        var history = lossHistory.ToArray();
+        for (int i = 0; i < history.Length; i++)
+            Require(NmfModelChecks.LossHistoryEntry(i, history[i]), nameof(lossHistory));
+        Require(NmfModelChecks.ReconstructionError(reconstructionError), nameof(reconstructionError));
+        Require(NmfModelChecks.Divergence(divergence), nameof(divergence));
+        string[]? names = null;
+        if (slotNames is not null)
+        {
+            Require(NmfModelChecks.SlotNameCount(slotNames.Count, features), nameof(slotNames));
+            for (int j = 0; j < slotNames.Count; j++)
+                Require(NmfModelChecks.SlotName(j, slotNames[j]), nameof(slotNames));
+            names = slotNames.Count == 0 ? null : slotNames.ToArray(); // as the model file keeps "no names"
+        }
+        var model = new NmfModelParameters(rank, features, values, options.Solver, options.Loss,
             options.EffectiveBeta, penaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations,
-            iterations, converged, reconstructionError, divergence, lossHistory.ToArray(), slotNames?.ToArray());
+            iterations, converged, reconstructionError, divergence, history, names, options.MissingValues);
         return new NmfTransformer(MLNetInterop.Interop.EnvironmentOf(mlContext.Transforms), new[] { (outputColumnName, inputColumnName) }, new[] { model }, new[] { 0 });
+    }
+
+    private static void Require(string? problem, string parameter)
+    {
+        if (problem is not null)
+            throw new ArgumentException(problem, parameter);
     }
 
     /// <summary>What the fit learned for the first (often the only) column pair: components, outcome, topics, inverse transform.</summary>

@@ -91,7 +91,7 @@ public sealed unsafe partial class NmfProjector
                 var missing = pattern.Row(i);
                 if (missing.IsEmpty)
                 {
-                    Project(indices, values, w.AsSpan(i * Rank, Rank), workspace);
+                    ProjectCore(indices, values, w.AsSpan(i * Rank, Rank), workspace);
                     continue;
                 }
                 ProjectMaskedRow(indices, values, missing, w.AsSpan(i * Rank, Rank), workspace);

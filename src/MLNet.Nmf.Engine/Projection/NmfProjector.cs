@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using MLNet.Nmf.Engine.Kernels;
@@ -95,16 +97,75 @@ public sealed unsafe partial class NmfProjector
     /// <summary>Fresh scratch memory for one thread.</summary>
     public ProjectionWorkspace CreateWorkspace() => new(Rank);
 
-    /// <summary>Projects a sparse row given by its sorted column indices and non-negative values.</summary>
+    /// <summary>Projects a sparse row given by its strictly increasing column indices and non-negative values.</summary>
     /// <remarks>
-    /// Inputs are trusted: check them first (the ML.NET transformer does). Rows of any finite magnitude are
+    /// The indices are checked (one pass: each in [0, <see cref="Features"/>), strictly increasing, as many as the
+    /// values); the values are trusted: check them first (the ML.NET transformer does). Rows of any finite magnitude are
     /// projected: one whose largest value is outside [2⁻⁵⁰, 2⁵⁰] is scaled by an exact power of two first (with
     /// the penalties scaled to match) and its features scaled back, so ordinary rows are computed exactly as
     /// before and no product overflows.
     /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, <see cref="Features"/>); the message names it and its position.</exception>
+    /// <exception cref="ArgumentException">The indices are not strictly increasing, their count differs from the values',
+    /// or <paramref name="features"/> has fewer than <see cref="Rank"/> slots.</exception>
     /// <exception cref="OverflowException">The row's features themselves exceed float's range (a row far larger than the
     /// data the components were fitted on); nothing is clamped or replaced.</exception>
     public void Project(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
+    {
+        CheckIndices(indices, values.Length);
+        ProjectCore(indices, values, features, workspace);
+    }
+
+    /// <summary>
+    /// One pass over a sparse row's indices: strictly increasing (eight neighbours at a time), the first at least 0 and the
+    /// last below <see cref="Features"/>, hence every one in [0, <see cref="Features"/>).
+    /// </summary>
+    private void CheckIndices(ReadOnlySpan<int> indices, int valueCount)
+    {
+        if (indices.Length != valueCount)
+            ThrowUnpaired(indices.Length, valueCount);
+        if (indices.IsEmpty)
+            return;
+        uint features = (uint)Features;
+        bool valid = (uint)indices[0] < features && (uint)indices[^1] < features;
+        int p = 1;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; p + Vector256<int>.Count <= indices.Length; p += Vector256<int>.Count)
+                valid &= !Vector256.LessThanOrEqualAny(Vector256.Create(indices.Slice(p)), Vector256.Create(indices.Slice(p - 1)));
+        }
+        for (; p < indices.Length; p++)
+            valid &= indices[p] > indices[p - 1];
+        if (!valid)
+            ThrowBadIndex(indices);
+    }
+
+    /// <summary>Names the first index that is outside [0, <see cref="Features"/>) or not above the one before it.</summary>
+    [DoesNotReturn]
+    private void ThrowBadIndex(ReadOnlySpan<int> indices)
+    {
+        int previous = -1;
+        for (int position = 0; position < indices.Length; position++)
+        {
+            int column = indices[position];
+            if ((uint)column >= (uint)Features)
+                throw new ArgumentOutOfRangeException(nameof(indices), column, string.Create(CultureInfo.InvariantCulture,
+                    $"The sparse row's index {column} (position {position}) is outside [0, {Features}): the components have {Features} features. Give the row in the components' {Features} slots."));
+            if (column <= previous)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The sparse row's indices must be strictly increasing, but index {column} (position {position}) follows {previous}. Sort the row's entries by index and merge duplicates."), nameof(indices));
+            previous = column;
+        }
+        throw new UnreachableException("ThrowBadIndex was called for valid indices.");
+    }
+
+    [DoesNotReturn]
+    private static void ThrowUnpaired(int indexCount, int valueCount) =>
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+            $"The sparse row has {indexCount} indices but {valueCount} values; give one index per value."), "indices");
+
+    /// <summary><see cref="Project(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, ProjectionWorkspace)"/> on indices known to be valid.</summary>
+    private void ProjectCore(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
     {
         if (features.Length < Rank)
             throw new ArgumentException($"The output span has {features.Length} slots but the model has rank {Rank}.", nameof(features));
@@ -167,7 +228,7 @@ public sealed unsafe partial class NmfProjector
     {
         if (row.Length != Features)
             throw new ArgumentException($"The row has {row.Length} values but the components have {Features} features.", nameof(row));
-        Project(_allColumns, row, features, workspace);
+        ProjectCore(_allColumns, row, features, workspace);
     }
 
     /// <summary>Projects every row of <paramref name="matrix"/>; returns W (m x k).</summary>
@@ -197,7 +258,7 @@ public sealed unsafe partial class NmfProjector
             for (int i = blocks.Start(block); i < blocks.End(block); i++)
             {
                 data.GetRow(i, out var indices, out var values);
-                Project(indices, values, w.AsSpan(i * Rank, Rank), workspace);
+                ProjectCore(indices, values, w.AsSpan(i * Rank, Rank), workspace);
             }
         });
         return w;
@@ -309,7 +370,7 @@ public sealed unsafe partial class NmfProjector
         for (int r = 0; r < count; r++)
         {
             data.GetRow(i + r, out var indices, out var values);
-            Project(indices, values, w.AsSpan((i + r) * Rank, Rank), workspace);
+            ProjectCore(indices, values, w.AsSpan((i + r) * Rank, Rank), workspace);
         }
     }
 

@@ -32,11 +32,34 @@ internal sealed class HoldOut
     /// <summary>Number of held-out entries.</summary>
     public int HeldOutCount => _values.Length;
 
+    /// <summary>
+    /// The mask of <paramref name="seed"/>. When the draw holds out no entry (data with fewer observed entries than about
+    /// 1 / <paramref name="fraction"/>), one observed entry, chosen by the same seed, is held out, so that every repeat
+    /// measures a held-out error.
+    /// </summary>
+    /// <exception cref="ArgumentException">The data has fewer than two observed entries: none to hold out and one to fit.</exception>
     public static HoldOut Create(INmfMatrix x, double fraction, int seed)
+    {
+        var mask = Create(x, fraction, seed, forced: -1, out double next);
+        if (mask.HeldOutCount > 0)
+            return mask;
+        long observed = mask.TrainingCount;
+        if (observed < 2)
+            throw new ArgumentException(FormattableString.Invariant(
+                $"The data has {observed} observed (non-missing) entries; rank selection needs at least 2, one to hold out and one to fit. Give more rows."), nameof(x));
+        long forced = Math.Min((long)(next * observed), observed - 1);
+        return Create(x, fraction, seed, forced, out _);
+    }
+
+    /// <summary>
+    /// Draws the mask; the observed entry number <paramref name="forced"/> (row-major, from 0) is held out whatever its
+    /// draw, which leaves every other draw as it was. <paramref name="next"/> is the generator's next value after the draws.
+    /// </summary>
+    private static HoldOut Create(INmfMatrix x, double fraction, int seed, long forced, out double next)
     {
         var random = new SeededRandom((ulong)(uint)seed ^ 0x9E3779B97F4A7C15UL);
         var heldOut = new List<(int, int, float)>();
-        long training = 0;
+        long training = 0, observedIndex = 0;
         int m = x.Rows, n = x.Columns;
         if (x is DenseMatrix dense)
         {
@@ -47,7 +70,7 @@ internal sealed class HoldOut
                     long at = (long)i * n + j;
                     if (float.IsNaN(values[at]))
                         continue;
-                    if (random.NextDouble() < fraction)
+                    if (random.NextDouble() < fraction | observedIndex++ == forced) // '|': every entry draws and counts
                     {
                         heldOut.Add((i, j, values[at]));
                         values[at] = float.NaN;
@@ -55,6 +78,7 @@ internal sealed class HoldOut
                     else
                         training++;
                 }
+            next = random.NextDouble();
             return new HoldOut(new DenseMatrix(m, n, values, validate: false, allowMissing: true), training, heldOut);
         }
 
@@ -77,7 +101,7 @@ internal sealed class HoldOut
                     stored.Add(v);
                     continue;
                 }
-                if (random.NextDouble() < fraction)
+                if (random.NextDouble() < fraction | observedIndex++ == forced) // '|': every entry draws and counts
                 {
                     heldOut.Add((i, j, v));
                     indices.Add(j);
@@ -95,6 +119,7 @@ internal sealed class HoldOut
                 throw new ArgumentException($"Holding out entries of this sparse matrix would store more than {int.MaxValue} values; use a smaller fraction or fewer rows.", nameof(x));
             pointers[i + 1] = indices.Count;
         }
+        next = random.NextDouble();
         return new HoldOut(new CsrMatrix(m, n, pointers, indices.ToArray(), stored.ToArray(), validate: false, allowMissing: true), training, heldOut);
     }
 

@@ -14,7 +14,8 @@ namespace MLNet.Nmf.Engine.RankSelection;
 /// Entries already missing (NaN) stay missing and are never held out. In sparse data the implicit zeros are observed
 /// entries too and can be held out: each becomes an explicit NaN, so a sparse matrix grows by about
 /// fraction · rows · columns stored values during the run. Repeat r uses seed <c>Seed + r</c> for both its mask and its
-/// fit, for every rank.
+/// fit, for every rank. A repeat whose draw holds out no entry (data of fewer observed entries than about
+/// 1 / fraction) holds out one observed entry chosen by its seed, so that every repeat measures a held-out error.
 /// </remarks>
 public static class NmfRankSelection
 {
@@ -25,6 +26,8 @@ public static class NmfRankSelection
     /// <param name="holdOutFraction">Share of the observed entries held out, in (0, 0.5].</param>
     /// <param name="repeats">Number of masks (and seeds), at least 1; 2 or more also measure stability.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range; the message names it.</exception>
+    /// <exception cref="ArgumentException"><paramref name="fit"/>'s Solver is not CoordinateDescent, or the data has fewer than
+    /// two observed entries.</exception>
     public static NmfRankSelectionResult Run(INmfMatrix x, IReadOnlyList<int> ranks, NmfFitOptions? fit = null,
         double holdOutFraction = 0.1, int repeats = 3)
     {
@@ -40,6 +43,10 @@ public static class NmfRankSelection
             throw new ArgumentOutOfRangeException(nameof(holdOutFraction), holdOutFraction, "The held-out fraction must be in (0, 0.5].");
         if (repeats < 1)
             throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "Repeats must be at least 1.");
+        if (fit.Solver != NmfSolver.CoordinateDescent)
+            throw new ArgumentException(FormattableString.Invariant(
+                $"Rank selection fits each rank with the held-out entries missing, which only Solver = CoordinateDescent (Loss = Frobenius) can do, but Solver is {fit.Solver}. Choose the rank with CoordinateDescent, then fit the chosen rank with {fit.Solver}."),
+                nameof(NmfFitOptions.Solver));
 
         var masks = Enumerable.Range(0, repeats).Select(r => HoldOut.Create(x, holdOutFraction, unchecked(fit.Seed + r))).ToArray();
         var scores = new List<NmfRankScore>(ranks.Count);

@@ -102,17 +102,29 @@ internal static class DataViewMatrixReader
     /// </summary>
     public static void CheckIndices(string columnName, long row, ReadOnlySpan<int> indices, int size)
     {
+        if (IndexError(columnName, row, indices, size) is { } error)
+            throw error;
+    }
+
+    /// <summary>
+    /// The error <see cref="CheckIndices"/> throws for these indices, or null when they are valid. The transforms call it
+    /// only when the projector (which checks every row's indices in its own single pass) refused a row, to name the column
+    /// and row; <paramref name="inner"/> is the projector's error.
+    /// </summary>
+    public static InvalidOperationException? IndexError(string columnName, long row, ReadOnlySpan<int> indices, int size, Exception? inner = null)
+    {
         int previous = -1;
         foreach (int j in indices)
         {
             if (j < 0 || j >= size)
-                throw new InvalidOperationException(Invariant(
-                    $"Column '{columnName}' has slot index {j} at row {row}, outside its {size} slots. Build each sparse VBuffer with indices in [0, {size})."));
+                return new InvalidOperationException(Invariant(
+                    $"Column '{columnName}' has slot index {j} at row {row}, outside its {size} slots. Build each sparse VBuffer with indices in [0, {size})."), inner);
             if (j <= previous)
-                throw new InvalidOperationException(Invariant(
-                    $"Column '{columnName}' has slot indices out of order or repeated at row {row} ({previous} then {j}); a sparse VBuffer needs strictly increasing indices. Sort each row's indices and merge duplicates."));
+                return new InvalidOperationException(Invariant(
+                    $"Column '{columnName}' has slot indices out of order or repeated at row {row} ({previous} then {j}); a sparse VBuffer needs strictly increasing indices. Sort each row's indices and merge duplicates."), inner);
             previous = j;
         }
+        return null;
     }
 
     /// <summary>Throws when a value is negative, NaN or infinite, naming the column, row, slot and value.</summary>
@@ -126,6 +138,14 @@ internal static class DataViewMatrixReader
         string what = float.IsNaN(value) ? "NaN" : float.IsInfinity(value) ? "an infinite value" : "a negative value";
         throw new InvalidOperationException(Invariant(
             $"Column '{columnName}' has {what} ({value}) at row {row}, slot {slot}; NMF needs finite, non-negative input. Clean, clip or shift the values (e.g. with a normalizer) before this transform."));
+    }
+
+    /// <summary>Throws unless a row read for a model of <paramref name="size"/> features has that many slots.</summary>
+    public static void CheckLength(string columnName, long row, int length, int size)
+    {
+        if (length != size)
+            throw new InvalidOperationException(Invariant(
+                $"Column '{columnName}' has {length} slots at row {row}, but its type declares {size} (the model's features). Give every row {size} slots."));
     }
 
     public static string[]? ReadSlotNames(DataViewSchema.Column column, int size)

@@ -167,12 +167,13 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
             NmfProjector projector = model.Projector;
             var workspace = projector.CreateWorkspace(); // one per getter: a cursor is single-threaded
             string columnName = _owner.ColumnPairs[iinfo].inputColumnName;
-            int rank = model.Rank;
+            int rank = model.Rank, size = model.FeatureCount;
             bool allowMissing = model.MissingValues == NmfMissingValues.Ignore;
             var row = default(VBuffer<float>);
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
             {
                 source(ref row);
+                DataViewMatrixReader.CheckLength(columnName, input.Position, row.Length, size);
                 var values = row.GetValues();
                 if (row.IsDense)
                 {
@@ -193,7 +194,12 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
                     if (row.IsDense)
                         projector.Project(values, editor.Values, workspace);
                     else
-                        projector.Project(row.GetIndices(), values, editor.Values, workspace);
+                        projector.Project(row.GetIndices(), values, editor.Values, workspace); // checks the indices
+                }
+                catch (ArgumentException e) when (!row.IsDense
+                    && DataViewMatrixReader.IndexError(columnName, input.Position, row.GetIndices(), size, e) is { } indexError)
+                {
+                    throw indexError;
                 }
                 catch (OverflowException e)
                 {

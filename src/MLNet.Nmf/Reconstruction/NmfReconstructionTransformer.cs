@@ -25,7 +25,9 @@ namespace MLNet.Nmf;
 /// </summary>
 /// <remarks>
 /// The three outputs of a row share one projection. NaN input slots are missing when the model was fitted with
-/// <see cref="NmfMissingValues.Ignore"/>, and refused otherwise, as in <see cref="NmfTransformer"/>.
+/// <see cref="NmfMissingValues.Ignore"/>, and refused otherwise, as in <see cref="NmfTransformer"/>. Reading the
+/// reconstruction or the error of a row whose reconstruction or error float cannot represent (a row far larger than the
+/// training data) throws an <see cref="InvalidOperationException"/> naming the column and row; its features are still given.
 /// </remarks>
 public sealed class NmfReconstructionTransformer : OneToOneTransformerBase
 {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Nmf.DataReading;
@@ -27,14 +28,22 @@ internal sealed class NmfRowReconstruction
         _workspace = model.Projector.CreateWorkspace();
         _allowMissing = model.MissingValues == NmfMissingValues.Ignore;
         Features = new float[model.Rank];
-        Reconstruction = new float[model.FeatureCount];
+        _reconstruction = new float[model.FeatureCount];
     }
+
+    private readonly float[] _reconstruction;
+    private float _error;
+    private OverflowException? _overflow; // the current row's reconstruction or error is beyond float
 
     public float[] Features { get; }
 
-    public float[] Reconstruction { get; }
+    /// <summary>x̂ = w·H of the current row.</summary>
+    /// <exception cref="InvalidOperationException">A slot is beyond float's range (the features alone are still readable).</exception>
+    public float[] Reconstruction => _overflow is null ? _reconstruction : throw Overflow(_position, _overflow);
 
-    public float Error { get; private set; }
+    /// <summary>The current row's RMS error over its observed slots.</summary>
+    /// <exception cref="InvalidOperationException">The reconstruction or the error is beyond float's range.</exception>
+    public float Error => _overflow is null ? _error : throw Overflow(_position, _overflow);
 
     /// <summary>Reads, checks and projects the row at <paramref name="position"/> unless it already did.</summary>
     public void Update(long position)
@@ -42,31 +51,60 @@ internal sealed class NmfRowReconstruction
         if (position == _position)
             return;
         _source(ref _row);
+        DataViewMatrixReader.CheckLength(_columnName, position, _row.Length, _model.FeatureCount);
         var values = _row.GetValues();
         var projector = _model.Projector;
-        if (_row.IsDense)
+        try
         {
-            for (int j = 0; j < values.Length; j++)
-                if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
-                    DataViewMatrixReader.Check(_columnName, position, j, values[j], _allowMissing);
-            projector.Project(values, Features, _workspace);
+            if (_row.IsDense)
+            {
+                for (int j = 0; j < values.Length; j++)
+                    if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
+                        DataViewMatrixReader.Check(_columnName, position, j, values[j], _allowMissing);
+                projector.Project(values, Features, _workspace);
+            }
+            else
+            {
+                var indices = _row.GetIndices();
+                for (int p = 0; p < values.Length; p++)
+                    if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
+                        DataViewMatrixReader.Check(_columnName, position, indices[p], values[p], _allowMissing);
+                projector.Project(indices, values, Features, _workspace); // checks the indices, which ObservedError relies on
+            }
         }
-        else
+        catch (ArgumentException e) when (!_row.IsDense
+            && DataViewMatrixReader.IndexError(_columnName, position, _row.GetIndices(), _model.FeatureCount, e) is { } indexError)
         {
-            var indices = _row.GetIndices();
-            for (int p = 0; p < values.Length; p++)
-                if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
-                    DataViewMatrixReader.Check(_columnName, position, indices[p], values[p], _allowMissing);
-            projector.Project(indices, values, Features, _workspace);
+            throw indexError;
         }
-        var reconstruction = _model.Reconstruct(Features);
-        reconstruction.CopyTo(Reconstruction, 0);
-        Error = ObservedError();
+        catch (OverflowException e)
+        {
+            throw Overflow(position, e);
+        }
+        _overflow = null;
+        try
+        {
+            _model.Reconstruct(Features, _reconstruction);
+            _error = ObservedError();
+            if (!float.IsFinite(_error))
+                throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
+                    $"NMF cannot represent the row's reconstruction error in float ({ObservedErrorInDouble():G6}). Scale the row down, or use components fitted on data of this magnitude."));
+        }
+        catch (OverflowException e)
+        {
+            _overflow = e; // thrown by the reconstruction and error getters only: the features are fine
+        }
         _position = position;
     }
 
+    private InvalidOperationException Overflow(long position, OverflowException e) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"Column '{_columnName}' at row {position}: {e.Message}"), e);
+
     /// <summary>√(Σ_{observed j} (x_j − x̂_j)² / #observed); implicit zeros of a sparse row are observed.</summary>
-    private float ObservedError()
+    private float ObservedError() => (float)ObservedErrorInDouble();
+
+    /// <summary>The error before rounding to float; a sparse row's indices are known to be strictly increasing slots.</summary>
+    private double ObservedErrorInDouble()
     {
         double sum = 0;
         long observed = 0;
@@ -74,19 +112,19 @@ internal sealed class NmfRowReconstruction
         if (_row.IsDense)
         {
             for (int j = 0; j < values.Length; j++)
-                Accumulate(values[j], Reconstruction[j], ref sum, ref observed);
+                Accumulate(values[j], _reconstruction[j], ref sum, ref observed);
         }
         else
         {
             var indices = _row.GetIndices();
             int p = 0;
-            for (int j = 0; j < Reconstruction.Length; j++)
+            for (int j = 0; j < _reconstruction.Length; j++)
             {
                 float x = p < indices.Length && indices[p] == j ? values[p++] : 0f;
-                Accumulate(x, Reconstruction[j], ref sum, ref observed);
+                Accumulate(x, _reconstruction[j], ref sum, ref observed);
             }
         }
-        return observed == 0 ? 0f : (float)Math.Sqrt(sum / observed);
+        return observed == 0 ? 0 : Math.Sqrt(sum / observed);
     }
 
     private static void Accumulate(float x, float y, ref double sum, ref long observed)

@@ -132,37 +132,36 @@ internal static class NmfModelFormat
         Check(version >= 1 && version <= CurrentVersion, $"NMF model format version {version} is not supported (this library reads 1 to {CurrentVersion}); update MLNet.Nmf.");
         int rank = reader.ReadInt32();
         int features = reader.ReadInt32();
-        Check(rank >= 1 && features >= 1, $"Invalid dimensions: rank {rank}, features {features}.");
-        Check(rank <= features, $"Rank {rank} is above the number of features {features}; a fit never produces that.");
+        Check(NmfModelChecks.Dimensions(rank, features));
         long values = (long)rank * features;
         Check(values <= Array.MaxLength && values * sizeof(float) <= Remaining(reader), $"The NMF model payload is truncated: rank {rank} x {features} features needs more bytes than the payload holds.");
         int solver = reader.ReadInt32();
-        Check(Enum.IsDefined((NmfSolver)solver), $"Unknown solver code {solver}.");
+        Check(NmfModelChecks.Solver(solver));
         int loss = reader.ReadInt32();
-        Check(Enum.IsDefined((NmfLoss)loss), $"Unknown loss code {loss}.");
+        Check(NmfModelChecks.Loss(loss));
         double beta = reader.ReadDouble();
-        CheckBeta((NmfSolver)solver, (NmfLoss)loss, beta);
+        Check(NmfModelChecks.Beta((NmfSolver)solver, (NmfLoss)loss, beta));
         double l1 = reader.ReadDouble(), l2 = reader.ReadDouble();
-        Check(l1 >= 0 && l1 <= NmfFitOptions.Limits.MaxPenalty, $"Invalid penalty L1 = {l1}; a fit's penalties are in [0, {NmfFitOptions.Limits.MaxPenalty:G6}].");
-        Check(l2 >= 0 && l2 <= NmfFitOptions.Limits.MaxPenalty, $"Invalid penalty L2 = {l2}; a fit's penalties are in [0, {NmfFitOptions.Limits.MaxPenalty:G6}].");
+        Check(NmfModelChecks.Penalty("L1", l1));
+        Check(NmfModelChecks.Penalty("L2", l2));
         double tolerance = reader.ReadDouble();
-        Check(tolerance >= 0 && tolerance <= 1, $"Invalid projection tolerance {tolerance}; it is a relative change in [0, 1].");
+        Check(NmfModelChecks.ProjectionTolerance(tolerance));
         int sweeps = reader.ReadInt32();
-        Check(sweeps >= 1 && sweeps <= NmfFitOptions.Limits.MaxProjectionIterations, $"Invalid projection sweep limit {sweeps}; it is in [1, {NmfFitOptions.Limits.MaxProjectionIterations}].");
+        Check(NmfModelChecks.ProjectionSweeps(sweeps));
         var components = new float[values];
         for (int i = 0; i < components.Length; i++)
         {
             float v = reader.ReadSingle();
-            Check(v >= 0 && float.IsFinite(v), $"Component {i / features}, feature {i % features} holds {v}; components must be finite and non-negative.");
+            Check(NmfModelChecks.Component(i, features, v));
             components[i] = v;
         }
-        CheckComponentNorms(components, rank, features);
+        Check(NmfModelChecks.ComponentNorms(components, rank, features));
         int iterations = reader.ReadInt32();
-        Check(iterations >= 0, $"Invalid iteration count {iterations}.");
+        Check(NmfModelChecks.Iterations(iterations));
         bool converged = reader.ReadBoolean();
         double error = reader.ReadDouble(), divergence = reader.ReadDouble();
-        Check(double.IsFinite(error) && error >= 0, $"Invalid reconstruction error {error}.");
-        Check(double.IsFinite(divergence), $"Invalid divergence {divergence}.");
+        Check(NmfModelChecks.ReconstructionError(error));
+        Check(NmfModelChecks.Divergence(divergence));
         int historyCount = reader.ReadInt32();
         Check(historyCount >= 0, $"Invalid loss history length {historyCount}.");
         Check((long)historyCount * sizeof(double) <= Remaining(reader), $"The NMF model payload is truncated: its loss history declares {historyCount} entries but only {Remaining(reader)} bytes remain.");
@@ -170,10 +169,10 @@ internal static class NmfModelFormat
         for (int i = 0; i < historyCount; i++)
         {
             history[i] = reader.ReadDouble();
-            Check(double.IsFinite(history[i]), $"Loss history entry {i} is {history[i]}; a fit's objective is finite.");
+            Check(NmfModelChecks.LossHistoryEntry(i, history[i]));
         }
         int nameCount = reader.ReadInt32();
-        Check(nameCount == 0 || nameCount == features, $"The model has {nameCount} slot names for {features} features.");
+        Check(NmfModelChecks.SlotNameCount(nameCount, features));
         Check(nameCount <= Remaining(reader), $"The NMF model payload is truncated: it declares {nameCount} slot names but only {Remaining(reader)} bytes remain.");
         string[]? names = nameCount == 0 ? null : new string[nameCount];
         for (int i = 0; i < nameCount; i++)
@@ -182,15 +181,15 @@ internal static class NmfModelFormat
         if (version >= 2)
         {
             int code = reader.ReadInt32();
-            Check(Enum.IsDefined((NmfMissingValues)code), $"Unknown missing-values code {code}.");
+            Check(NmfModelChecks.MissingValues(code));
             missingValues = (NmfMissingValues)code;
-            Check(missingValues == NmfMissingValues.Error || beta == 2, $"MissingValues Ignore with beta {beta}; only the Frobenius loss supports it.");
+            Check(NmfModelChecks.MissingValuesWithBeta(missingValues, beta));
         }
         double newtonTolerance = tolerance; // what versions 1 and 2 projected with
         if (version >= 3)
         {
             newtonTolerance = reader.ReadDouble();
-            Check(newtonTolerance >= 0 && newtonTolerance <= 1, $"Invalid Newton step tolerance {newtonTolerance}; it is a relative step in [0, 1].");
+            Check(NmfModelChecks.NewtonTolerance(newtonTolerance));
         }
         if (version >= 4)
             reader.ReadBytes(ChecksumBytes); // verified before decoding (VerifyChecksum)
@@ -200,32 +199,15 @@ internal static class NmfModelFormat
             tolerance, sweeps, iterations, converged, error, divergence, history, names, missingValues, newtonTolerance);
     }
 
-    /// <summary>β must be what the loss code says (2, 1, 0, or within the supported range for Beta) and what the solver minimizes.</summary>
-    private static void CheckBeta(NmfSolver solver, NmfLoss loss, double beta)
-    {
-        double expected = loss switch { NmfLoss.Frobenius => 2, NmfLoss.KullbackLeibler => 1, NmfLoss.ItakuraSaito => 0, _ => beta };
-        Check(beta >= NmfFitOptions.Limits.MinBeta && beta <= NmfFitOptions.Limits.MaxBeta,
-            $"Invalid beta {beta}; supported betas are in [{NmfFitOptions.Limits.MinBeta}, {NmfFitOptions.Limits.MaxBeta}].");
-        Check(beta == expected, $"Beta {beta} contradicts loss {loss} (beta {expected}).");
-        Check(solver != NmfSolver.CoordinateDescent || beta == 2, $"Beta {beta} contradicts solver {solver}, which minimizes the Frobenius loss (beta 2).");
-        Check(solver != NmfSolver.CoordinateDescentKL || beta == 1, $"Beta {beta} contradicts solver {solver}, which minimizes the Kullback-Leibler divergence (beta 1).");
-    }
-
-    /// <summary>Each component's Σ_j H[t, j]² within the bound that keeps the projection's float Gram matrix finite.</summary>
-    private static void CheckComponentNorms(float[] components, int rank, int features)
-    {
-        for (int t = 0; t < rank; t++)
-        {
-            double squares = 0;
-            foreach (float v in components.AsSpan(t * features, features))
-                squares += (double)v * v;
-            Check(squares <= NmfFitOptions.Limits.MaxComponentSquaredNorm,
-                $"Component {t} has squared norm {squares:G6}, above {NmfFitOptions.Limits.MaxComponentSquaredNorm:G6}: its projections would overflow float. A fit never produces that.");
-        }
-    }
-
     private static long Remaining(BinaryReader reader) =>
         reader.BaseStream.CanSeek ? reader.BaseStream.Length - reader.BaseStream.Position : long.MaxValue;
+
+    /// <summary>Throws when one of <see cref="NmfModelChecks"/> found a problem.</summary>
+    private static void Check(string? problem)
+    {
+        if (problem is not null)
+            throw new InvalidDataException("Invalid MLNet.Nmf model: " + problem);
+    }
 
     private static void Check(bool condition, FormattableString message)
     {

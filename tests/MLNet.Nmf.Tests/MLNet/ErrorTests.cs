@@ -73,7 +73,8 @@ public class ErrorTests
         bad[4].Values[2] = -3f;
         var read = () => model.Transform(ml.Data.LoadFromEnumerable(bad)).GetColumn<VBuffer<float>>("Topics").ToArray();
         // ML.NET may wrap it (its parallel cursors rethrow with their own message): look through the chain.
-        read.Should().Throw<Exception>().Where(e => Flatten(e).Contains("Column 'Values' has a negative value (-3) at row 4, slot 2"));
+        read.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidOperationException
+            && x.Message.Contains("Column 'Values' has a negative value (-3) at row 4, slot 2")), "the transform's own error, of its own type");
     }
 
     [Fact]
@@ -89,6 +90,107 @@ public class ErrorTests
     {
         var act = () => new MLContext().Transforms.NonNegativeMatrixFactorization("Topics", "Values", rank: 0);
         act.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("Rank");
+    }
+
+    private sealed class SparseRow
+    {
+        [VectorType(6)] public VBuffer<float> Values { get; set; }
+    }
+
+    private static NmfTransformer FitSparse(MLContext ml, NmfLoss loss)
+    {
+        var train = Enumerable.Range(0, 20).Select(i => new SparseRow { Values = new VBuffer<float>(6, 3, new[] { 1f + i, 2f, 0.5f + i % 4 }, new[] { i % 3, 3 + i % 2, 5 }) }).ToList();
+        return ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
+        {
+            OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, Seed = 5, FitMode = NmfFitMode.InMemory, Loss = loss, Beta = loss == NmfLoss.Beta ? 1.5 : 2,
+            Solver = loss == NmfLoss.Beta ? NmfSolver.MultiplicativeUpdate : NmfSolver.CoordinateDescent,
+        }).Fit(ml.Data.LoadFromEnumerable(train));
+    }
+
+    [Theory]
+    [InlineData(NmfLoss.Frobenius, 50)] // was: silent output read from past the end of Hᵀ
+    [InlineData(NmfLoss.Frobenius, -1)] // was: silent output read from before the start of Hᵀ
+    [InlineData(NmfLoss.Beta, -1)]      // was: IndexOutOfRangeException from ProjectGeneralBeta, wrapped by ML.NET's cursor
+    public void Transform_SparseIndexOutsideTheVector_IsRefused_NamingColumnRowAndSlot(NmfLoss loss, int index)
+    {
+        // A sparse VBuffer of length 6 whose row 1 stores an index outside [0, 6): ML.NET does not check a VBuffer's
+        // indices, so the transform must, before the projector reads Hᵀ[index·k ..].
+        var ml = new MLContext(seed: 1);
+        var model = FitSparse(ml, loss);
+        var bad = ml.Data.LoadFromEnumerable(new[]
+        {
+            new SparseRow { Values = new VBuffer<float>(6, 2, new[] { 1f, 2f }, new[] { 0, 3 }) },
+            new SparseRow { Values = new VBuffer<float>(6, 2, new[] { 1f, 2f }, index < 0 ? new[] { index, 3 } : new[] { 1, index }) },
+        });
+
+        var transform = () => model.Transform(bad).GetColumn<VBuffer<float>>("Topics").ToList();
+
+        // ML.NET's parallel cursors may wrap the mapper's error (as in BadValue_AtTransform_ThrowsNamingRowAndSlot).
+        string slot = FormattableString.Invariant($"Column 'Values' has slot index {index} at row 1, outside its 6 slots.");
+        transform.Should().Throw<InvalidOperationException>().Where(e => Flatten(e).Contains("Column 'Values'") && Flatten(e).Contains("row 1")
+            && Flatten(e).Contains(slot));
+    }
+
+    [Fact]
+    public void Transform_SparseIndicesNotIncreasing_IsRefused_NamingColumnRowAndSlot()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = FitSparse(ml, NmfLoss.Frobenius);
+        var bad = ml.Data.LoadFromEnumerable(new[] { new SparseRow { Values = new VBuffer<float>(6, 3, new[] { 1f, 2f, 3f }, new[] { 0, 4, 2 }) } });
+
+        var transform = () => model.Transform(bad).GetColumn<VBuffer<float>>("Topics").ToList();
+
+        transform.Should().Throw<InvalidOperationException>().Where(e => Flatten(e).Contains(
+            "Column 'Values' has slot indices out of order or repeated at row 0 (4 then 2); a sparse VBuffer needs strictly increasing indices."));
+    }
+
+    private sealed class TwelveRow
+    {
+        [VectorType(12)] public float[] F { get; set; } = [];
+    }
+
+    private sealed class TwelveSparseRow
+    {
+        [VectorType(12)] public VBuffer<float> F { get; set; }
+    }
+
+    private sealed class TopicsRow
+    {
+        public float[] T { get; set; } = [];
+    }
+
+    [Fact]
+    public void Predict_WithASparseVectorLongerThanTheColumn_ThrowsNamingTheColumnAndLengths()
+    {
+        // A sparse VBuffer of length 20 for a VectorType(12) column was projected as it was, its index 15 reading Hᵀ past
+        // the components (features like 1.7E-41). It is now refused as the fit refuses such a row: an
+        // InvalidOperationException (the probe expected ArgumentException; see the dense case) naming column, row and lengths.
+        var predict = PredictTwentySlots(new VBuffer<float>(20, 1, new[] { 1f }, new[] { 15 }));
+
+        predict.Should().Throw<InvalidOperationException>()
+            .WithMessage("Column 'F' has 20 slots at row *, but its type declares 12 (the model's features). Give every row 12 slots.");
+    }
+
+    [Fact]
+    public void Predict_WithADenseVectorLongerThanTheColumn_ThrowsNamingTheColumnAndLengths()
+    {
+        // Was the projector's ArgumentException "The row has 20 values but the components have 12 features", naming no column.
+        var predict = PredictTwentySlots(new VBuffer<float>(20, Enumerable.Repeat(1f, 20).ToArray()));
+
+        predict.Should().Throw<InvalidOperationException>()
+            .WithMessage("Column 'F' has 20 slots at row *, but its type declares 12 (the model's features). Give every row 12 slots.");
+    }
+
+    private static Func<TopicsRow> PredictTwentySlots(VBuffer<float> row)
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(1);
+        var rows = Enumerable.Range(0, 30)
+            .Select(_ => new TwelveRow { F = Enumerable.Range(0, 12).Select(_ => random.NextDouble() < 0.3 ? 0f : (float)random.NextDouble()).ToArray() }).ToArray();
+        var model = ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "T", InputColumnName = "F", Rank = 3, DegreeOfParallelism = 2 })
+            .Fit(ml.Data.LoadFromEnumerable(rows));
+        var engine = ml.Model.CreatePredictionEngine<TwelveSparseRow, TopicsRow>(model);
+        return () => engine.Predict(new TwelveSparseRow { F = row });
     }
 
     private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);

@@ -50,4 +50,74 @@ public class RankSelectionTests(ITestOutputHelper output)
         var repeats = () => NmfRankSelection.Run(x, [2], repeats: 0);
         repeats.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("repeats");
     }
+
+    private static float[] RandomRow(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => random.NextDouble() < 0.3 ? 0f : (float)random.NextDouble()).ToArray();
+    }
+
+    [Fact]
+    public void RankSelection_OnDataTooSmallToHoldOutAnEntry_DoesNotReportNaN()
+    {
+        // With one row of 12 values, 10 % held out left some repeats with no held-out entry: HeldOutRmse returned NaN,
+        // every score's HeldOutError was NaN, and BestRank was chosen among NaNs (MinBy ranks NaN lowest) without an error.
+        // Such a repeat now holds out one entry chosen by its seed.
+        var x = new DenseMatrix(1, 12, RandomRow(12, 3));
+
+        var result = NmfRankSelection.Run(x, new[] { 1, 2 }, new NmfFitOptions { DegreeOfParallelism = 2 });
+
+        result.Scores.Should().OnlyContain(s => double.IsFinite(s.HeldOutError), "a reported held-out error is a number");
+    }
+
+    [Fact]
+    public void HoldOut_WhoseDrawHoldsOutNothing_HoldsOutOneEntryChosenByTheSeed()
+    {
+        var x = new DenseMatrix(1, 12, RandomRow(12, 3));
+        // The premise: at fraction 1e-9 the draw holds out nothing.
+        var masks = Enumerable.Range(0, 4).Select(seed => HoldOut.Create(x, 1e-9, seed)).ToArray();
+
+        masks.Should().OnlyContain(m => m.HeldOutCount == 1 && m.TrainingCount == 11);
+        var dense = masks.Select(m => ((DenseMatrix)m.Training).Values.ToArray()).ToArray();
+        ((DenseMatrix)HoldOut.Create(x, 1e-9, 2).Training).Values.ToArray().Should().Equal(dense[2], "the same seed holds out the same entry");
+        dense.Select(v => Array.FindIndex(v, float.IsNaN)).Distinct().Should().HaveCountGreaterThan(1, "the seed, not a fixed slot, chooses the entry");
+    }
+
+    [Fact]
+    public void HoldOut_OfSparseDataWhoseDrawHoldsOutNothing_HoldsOutOneEntry()
+    {
+        var x = new CsrMatrix(2, 3, new[] { 0, 1, 2 }, new[] { 1, 2 }, new[] { 1f, 2f });
+
+        var mask = HoldOut.Create(x, 1e-9, 7);
+
+        mask.HeldOutCount.Should().Be(1);
+        mask.TrainingCount.Should().Be(5, "six observed entries, the implicit zeros included, one held out");
+        ((CsrMatrix)mask.Training).Values.ToArray().Count(float.IsNaN).Should().Be(1);
+    }
+
+    [Fact]
+    public void RankSelection_OnDataWithASingleObservedEntry_ThrowsNamingTheData()
+    {
+        var x = new DenseMatrix(1, 3, new[] { 1f, float.NaN, float.NaN }, NmfMissingValues.Ignore);
+
+        var run = () => NmfRankSelection.Run(x, new[] { 1 });
+
+        run.Should().Throw<ArgumentException>().WithMessage("The data has 1 observed (non-missing) entries; rank selection needs at least 2*")
+            .Which.ParamName.Should().Be("x");
+    }
+
+    [Fact]
+    public void RankSelection_WithASolverOtherThanCoordinateDescent_SaysRankSelectionNeedsIt()
+    {
+        // Rank selection holds entries out as missing values, so it needs CoordinateDescent; with CoordinateDescentKL the user,
+        // who never set MissingValues, read "MissingValues = Ignore needs Solver = CoordinateDescent ... or fill the missing
+        // values and set MissingValues = Error", advice that does not apply to rank selection.
+        var x = new DenseMatrix(30, 12, Enumerable.Range(0, 30).SelectMany(i => RandomRow(12, i)).ToArray());
+        var options = new NmfFitOptions { Solver = NmfSolver.CoordinateDescentKL, Loss = NmfLoss.KullbackLeibler, DegreeOfParallelism = 2 };
+
+        var run = () => NmfRankSelection.Run(x, new[] { 1, 2 }, options);
+
+        run.Should().Throw<ArgumentException>().Where(e => e.Message.Contains("rank selection", StringComparison.OrdinalIgnoreCase)
+            && e.Message.Contains("CoordinateDescentKL") && !e.Message.Contains("set MissingValues = Error")).Which.ParamName.Should().Be("Solver");
+    }
 }

@@ -136,4 +136,98 @@ public class ProjectionTests
         var wideMatrix = () => projector.Transform(new DenseMatrix(2, 65, new float[130]));
         wideMatrix.Should().Throw<ArgumentException>().WithMessage("*65 columns*64 features*").Which.ParamName.Should().Be("matrix");
     }
+
+    private static float[] Random(int rows, int columns, int seed, float scale, double zeroShare = 0.3)
+    {
+        var random = new Random(seed);
+        var values = new float[rows * columns];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = random.NextDouble() < zeroShare ? 0f : (float)random.NextDouble() * scale;
+        return values;
+    }
+
+    [Theory]
+    [InlineData(12)]     // = Features: one past the last column
+    [InlineData(-1)]
+    public void ProjectSparse_WithAColumnIndexOutsideTheComponents_ThrowsNamingTheIndex(int column)
+    {
+        // The public sparse Project reads Hᵀ at the given index in unsafe code: without a check it returned features
+        // computed from memory past (or before) the components instead of an error.
+        var result = NmfEngine.Fit(new DenseMatrix(20, 12, Random(20, 12, 1, 1f)), new NmfFitOptions { Rank = 3, DegreeOfParallelism = 2 });
+        var projector = result.Projector;
+        var features = new float[3];
+
+        var project = () => projector.Project(new[] { 0, column }, new[] { 1f, 1f }, features, projector.CreateWorkspace());
+
+        project.Should().Throw<ArgumentOutOfRangeException>()
+            .Where(e => e.Message.Contains(column.ToString(System.Globalization.CultureInfo.InvariantCulture)) && e.Message.Contains("12"));
+    }
+
+    [Theory]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius, 2.0)]
+    [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler, 1.0)]
+    [InlineData(NmfSolver.MultiplicativeUpdate, NmfLoss.Beta, 1.5)]
+    public void ProjectSparse_WithIndicesNotStrictlyIncreasing_ThrowsNamingThePosition(NmfSolver solver, NmfLoss loss, double beta)
+    {
+        var projector = NmfEngine.Fit(new DenseMatrix(20, 12, Random(20, 12, 1, 1f)),
+            new NmfFitOptions { Rank = 3, Solver = solver, Loss = loss, Beta = beta, DegreeOfParallelism = 2 }).Projector;
+        var features = new float[3];
+        var workspace = projector.CreateWorkspace();
+
+        var repeated = () => projector.Project(new[] { 2, 5, 5 }, new[] { 1f, 1f, 1f }, features, workspace);
+        var descending = () => projector.Project(new[] { 7, 3 }, new[] { 1f, 1f }, features, workspace);
+        var unpaired = () => projector.Project(new[] { 1, 2, 3 }, new[] { 1f, 1f }, features, workspace);
+
+        repeated.Should().Throw<ArgumentException>().WithMessage("*strictly increasing*index 5 (position 2) follows 5*").Which.ParamName.Should().Be("indices");
+        descending.Should().Throw<ArgumentException>().WithMessage("*strictly increasing*index 3 (position 1) follows 7*").Which.ParamName.Should().Be("indices");
+        unpaired.Should().Throw<ArgumentException>().WithMessage("*3 indices but 2 values*").Which.ParamName.Should().Be("indices");
+    }
+
+    [Fact]
+    public void ProjectSparse_OfValidIndices_EqualsTheDenseProjection()
+    {
+        // The check is a guard only: a sparse row with valid indices still projects bit for bit as its dense form.
+        var projector = NmfEngine.Fit(new DenseMatrix(20, 12, Random(20, 12, 1, 1f)), new NmfFitOptions { Rank = 3, DegreeOfParallelism = 2 }).Projector;
+        var dense = new float[12];
+        dense[0] = 0.5f; dense[4] = 2f; dense[11] = 1.25f;
+        var fromSparse = new float[3];
+        var fromDense = new float[3];
+
+        projector.Project(new[] { 0, 4, 11 }, new[] { 0.5f, 2f, 1.25f }, fromSparse, projector.CreateWorkspace());
+        projector.Project(dense, fromDense, projector.CreateWorkspace());
+
+        fromSparse.Should().Equal(fromDense);
+        fromSparse.Should().Contain(v => v > 0f);
+    }
+
+    [Fact]
+    public void ProjectSparse_IndexCheck_FindsABadIndexAtEveryPositionOfEveryLength()
+    {
+        // The check compares eight neighbours at a time, then the rest one by one: a bad index anywhere, in the vector part
+        // or the tail, at either end, is found and named by position; rows without one pass (lengths 0 to 40).
+        var projector = NmfEngine.Fit(new DenseMatrix(20, 48, Random(20, 48, 1, 1f)), new NmfFitOptions { Rank = 3, DegreeOfParallelism = 1 }).Projector;
+        var workspace = projector.CreateWorkspace();
+        var features = new float[3];
+        for (int length = 0; length <= 40; length++)
+        {
+            var indices = Enumerable.Range(0, length).Select(p => p + 4).ToArray(); // 4 .. length + 3 < 48
+            var values = Enumerable.Repeat(1f, length).ToArray();
+            projector.Project(indices, values, features, workspace); // valid: no exception
+            for (int position = 0; position < length; position++)
+            {
+                foreach (int bad in new[] { -1, 48, int.MaxValue, int.MinValue, position == 0 ? -1 : indices[position - 1] })
+                {
+                    var broken = (int[])indices.Clone();
+                    broken[position] = bad;
+                    var project = () => projector.Project(broken, values, features, workspace);
+                    // The first offender in order: a value below the next one's predecessor is also "not increasing" there.
+                    string expected = bad < 0 || bad >= 48
+                        ? FormattableString.Invariant($"*index {bad} (position {position})*")
+                        : FormattableString.Invariant($"*index {bad} (position {position}) follows {indices[position - 1]}*");
+                    project.Should().Throw<ArgumentException>().WithMessage(expected, $"length {length}, position {position}, index {bad}")
+                        .Which.ParamName.Should().Be("indices");
+                }
+            }
+        }
+    }
 }
