@@ -23,6 +23,7 @@ internal sealed record BenchArgs
     public int PredictRows { get; init; } = 20000;
     public int Replicate { get; init; } = 1;
     public int? Passes { get; init; }
+    public string? Checkpoint { get; init; }
     public string? Digits { get; init; }
     public double Missing { get; init; }
     public int[] Ranks { get; init; } = [];
@@ -84,6 +85,7 @@ internal sealed record BenchArgs
                 "--checksum" => result with { Checksum = true },
                 "--replicate" => result with { Replicate = Int() },
                 "--passes" => result with { Passes = Int() },
+                "--checkpoint" => result with { Checkpoint = Value() },
                 _ => throw new ArgumentException($"Unknown option {key}.\n{Usage}"),
             };
         }
@@ -131,6 +133,7 @@ internal sealed record BenchArgs
         "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection) [--alpha A (AlphaW, L2)]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
         "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N] [--replicate N] [--passes P]\n" +
+        "       [--checkpoint DIR (stream-fit: NmfOptions.CheckpointDirectory)]\n" +
         "       [--checksum (fit: adds SHA-256 of W, H and the loss history to the JSON line)]\n" +
         "       MLNet.Nmf.Benchmarks machine [--threads P]   (FMA and copy peaks)";
 }

@@ -52,6 +52,7 @@ internal static class StreamBench
             InnerIterations = a.Inner,
             FitMode = NmfFitMode.Streamed,
             MaximumPasses = a.Passes ?? NmfOptions.Defaults.MaximumPasses,
+            CheckpointDirectory = a.Checkpoint,
         };
 
         var seconds = new List<double>();
@@ -76,6 +77,7 @@ internal static class StreamBench
         record["stream_rows"] = (long)a.Replicate * csr.Rows;
         record["block_size"] = options.BlockSize;
         record["max_passes"] = options.MaximumPasses;
+        record["checkpoint"] = a.Checkpoint is not null;
         record["passes"] = rowsRead / ((long)a.Replicate * csr.Rows);
         record["rows_read"] = rowsRead;
         record["iterations"] = model!.Model.Iterations;

@@ -304,13 +304,15 @@ public static class NmfEngine
     /// </remarks>
     /// <param name="source">The data: each call of <see cref="INmfRowBlockSource.ReadBlocks"/> is one pass.</param>
     /// <param name="options">The fit's settings; null for the defaults.</param>
-    /// <param name="streaming">The streaming settings (passes, warm start, where W lives); null for the defaults.</param>
+    /// <param name="streaming">The streaming settings (passes, warm start, where W lives, a checkpoint to resume from after a fault); null for the defaults.</param>
     /// <exception cref="ArgumentException">Another solver or loss, an SVD start, initial components of the wrong shape,
     /// with a negative, NaN or infinite value, or all zeros, or a NaN in a block (in any pass).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or Rank needs arrays or memory the process
     /// cannot have; the message names it.</exception>
     /// <exception cref="InvalidOperationException">The data is empty, changed between passes, or the source handed out
-    /// null for a pass or a block.</exception>
+    /// null for a pass or a block; or <see cref="NmfStreamingOptions.CheckpointDirectory"/> holds the checkpoint of a fit
+    /// of other data or with other options.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint in <see cref="NmfStreamingOptions.CheckpointDirectory"/> is damaged or of an unknown version.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static NmfStreamedResult FitStreamed(INmfRowBlockSource source, NmfFitOptions? options = null, NmfStreamingOptions? streaming = null)
     {

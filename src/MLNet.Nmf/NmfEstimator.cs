@@ -43,6 +43,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         var duplicate = columns.GroupBy(c => c.OutputColumnName).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null)
             throw new ArgumentException($"The output column '{duplicate.Key}' is given {duplicate.Count()} times; each column pair needs its own output column.", nameof(columns));
+        var shared = columns.Where(c => c.CheckpointDirectory is not null).GroupBy(c => Path.GetFullPath(c.CheckpointDirectory!)).FirstOrDefault(g => g.Count() > 1);
+        if (shared != null)
+            throw new ArgumentException($"The CheckpointDirectory '{shared.Key}' is given to {shared.Count()} column pairs ({string.Join(", ", shared.Select(c => c.OutputColumnName))}); each streamed column keeps its own checkpoint, so give each its own directory.", nameof(NmfOptions.CheckpointDirectory));
         // Copies: NmfOptions is mutable, and a change after these checks must not reach Fit unchecked.
         _columns = columns.Select(c => c.Clone()).ToArray();
     }
@@ -64,11 +67,23 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             throw new ArgumentOutOfRangeException(nameof(options.FitMode), options.FitMode, "Unknown FitMode; use Auto, InMemory or Streamed.");
         if (options.FitMode == NmfFitMode.Streamed && !CanStream(options))
             throw new ArgumentException($"FitMode Streamed needs Solver CoordinateDescent, Loss Frobenius and MissingValues Error, but Solver is {options.Solver}, Loss {options.Loss} and MissingValues {options.MissingValues}. Use FitMode InMemory (or Auto) for them.", nameof(options.FitMode));
+        CheckCheckpointDirectory(options);
         if (options.DegreeOfParallelism is int degree && degree < 1)
             throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
         if (options.SlotNameTerms < 0 || options.SlotNameTerms > NmfOptions.MaxSlotNameTerms)
             throw new ArgumentOutOfRangeException(nameof(options.SlotNameTerms), options.SlotNameTerms, $"SlotNameTerms must be between 0 and {NmfOptions.MaxSlotNameTerms}.");
         options.ToEngine(seed: 0, log: null).Validate(); // every other option, before any data is read
+    }
+
+    /// <summary>A checkpoint is kept by a streamed fit only: refused where the column can never stream.</summary>
+    private static void CheckCheckpointDirectory(NmfOptions options)
+    {
+        if (options.CheckpointDirectory is not { } directory)
+            return;
+        if (string.IsNullOrWhiteSpace(directory))
+            throw new ArgumentException("CheckpointDirectory is empty; give a directory (it is created if missing), or null to keep no checkpoint.", nameof(options.CheckpointDirectory));
+        if (options.FitMode == NmfFitMode.InMemory || !CanStream(options))
+            throw new ArgumentException($"CheckpointDirectory is kept by a streamed fit only, but this column is fitted in memory (FitMode {options.FitMode}, Solver {options.Solver}, Loss {options.Loss}, MissingValues {options.MissingValues}). Use FitMode Streamed or Auto with Solver CoordinateDescent and Loss Frobenius, or leave CheckpointDirectory null.", nameof(options.CheckpointDirectory));
     }
 
     private static string InputOf(NmfOptions options) => options.InputColumnName ?? options.OutputColumnName;
@@ -191,6 +206,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
                 break;
         }
 
+        if (matrix is not null && columnOptions.CheckpointDirectory is not null)
+            channel.Info($"NMF: no checkpoint kept in '{columnOptions.CheckpointDirectory}': CheckpointDirectory is used by a streamed fit only, and this column is fitted in memory.");
         if (matrix is null)
             return FitStreamed(channel, _host, input, column, size, columnOptions, options, initial);
         WarnIfRankAboveRows(channel, columnOptions.Rank, matrix.Rows, inputName);
@@ -231,6 +248,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         var streaming = new NmfStreamingOptions
         {
             MaxPasses = columnOptions.MaximumPasses,
+            CheckpointDirectory = columnOptions.CheckpointDirectory,
             InitialComponents = initial is null ? null : new DenseMatrix(initial.Rank, initial.FeatureCount, initial.RawComponents.ToArray()),
             PassCompleted = (pass, rows, objective) =>
             {

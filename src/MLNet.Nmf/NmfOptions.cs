@@ -120,6 +120,20 @@ public sealed class NmfOptions
     /// </summary>
     public int MaximumPasses { get; set; } = Defaults.MaximumPasses;
 
+    /// <summary>
+    /// Streamed fit: a directory where the fit keeps a checkpoint, so that a fault (an exception while reading the
+    /// input, a cancelled fit, the process killed) loses no completed pass; null (the default) keeps none. Fitting the
+    /// same pipeline again on the same data with the same options and this directory reads the data once to check it,
+    /// then resumes after the last completed pass and ends with the components of an uninterrupted fit, bit for bit.
+    /// Other data or other options are refused (delete the directory's <c>mlnet-nmf-stream.*</c> files, or use an
+    /// empty directory, to start over). It costs disk for W twice (8 bytes x rows x <see cref="Rank"/>) plus the
+    /// components; the files are deleted when the fit finishes. Used when the column is streamed: refused with
+    /// <see cref="NmfFitMode.InMemory"/> or a solver that cannot stream; with <see cref="NmfFitMode.Auto"/> an in-memory
+    /// fit keeps no checkpoint (the log says so). Each column pair needs its own directory. See
+    /// <see cref="NmfStreamingOptions.CheckpointDirectory"/>.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
     internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
 
     internal NmfFitOptions ToEngine(int seed, Action<string>? log, Action<NmfProgress>? progress = null) => new()

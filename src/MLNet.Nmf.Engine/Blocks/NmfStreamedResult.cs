@@ -37,10 +37,10 @@ public sealed class NmfStreamedResult
     /// <summary>True when the tolerance stopped the fit.</summary>
     public bool Converged { get; }
 
-    /// <summary>Passes over the data, the first (counting) one included.</summary>
+    /// <summary>Passes over the data, the first (counting) one included (a fit resumed from a checkpoint counts them as if it had not been interrupted).</summary>
     public int Passes { get; }
 
-    /// <summary>Rows read over all passes.</summary>
+    /// <summary>Rows read over all passes (a resumed fit counts them as if it had not been interrupted; its repeated first pass is not counted).</summary>
     public long RowsRead { get; }
 
     /// <summary>The objective at the start and after each iteration.</summary>

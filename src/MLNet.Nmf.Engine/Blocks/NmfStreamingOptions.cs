@@ -29,6 +29,23 @@ public sealed record NmfStreamingOptions
     /// <summary>Where the features W live between passes (a temporary file, deleted when the fit ends); null for the system's temporary folder.</summary>
     public string? FeatureDirectory { get; init; }
 
-    /// <summary>Called after each pass with (pass number from 1, rows read in it, objective after it or NaN for the first pass).</summary>
+    /// <summary>
+    /// Where the fit keeps a checkpoint so that a fault loses no completed pass; null (the default) keeps none. When set
+    /// (the directory is created if missing), W lives there in two files (8·m·k bytes together, instead of
+    /// <see cref="FeatureDirectory"/>'s one temporary file) beside a manifest (Hᵀ, 4·n·k bytes, and the fit's figures) that is
+    /// replaced atomically after each completed pass. If the fit fails (an exception from the source, cancellation, the
+    /// process killed), calling it again with the same data, the same options and this directory reads pass 1 again,
+    /// checks the data's figures (rows per block, non-zeros, sum, minimum, SHA-256 of the values) and the options against
+    /// the manifest, and resumes after the last completed pass: its components, loss history, iterations, passes and
+    /// figures equal an uninterrupted fit's bit for bit. Other data or options, or a damaged manifest, are refused
+    /// (<see cref="InvalidOperationException"/>, <see cref="InvalidDataException"/>) rather than started over. A fit that
+    /// finishes deletes the files it made (the directory stays). One fit at a time per directory.
+    /// </summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>
+    /// Called after each pass with (pass number from 1, rows read in it, objective after it or NaN for the first pass).
+    /// A fit resumed from <see cref="CheckpointDirectory"/> reports its first pass, then the restored pass with 0 rows read.
+    /// </summary>
     public Action<int, long, double>? PassCompleted { get; init; }
 }

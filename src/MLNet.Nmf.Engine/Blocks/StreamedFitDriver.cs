@@ -30,6 +30,8 @@ internal static class StreamedFitDriver
         CheckInitialComponents(streaming, k, n);
         FitBudget.CheckStreamed(options, n, blockRows: 0);
 
+        using var checkpoint = StreamedCheckpoint.Create(options, streaming);
+
         // Pass 1: the shape and sums of X, block by block.
         var clockPass = Stopwatch.StartNew();
         var blockRows = new List<int>();
@@ -51,6 +53,7 @@ internal static class StreamedFitDriver
             squares += block.SquaredNorm;
             min = Math.Min(min, block.MinValue);
             largest = MathF.Max(largest, DataScale.Largest(matrix));
+            checkpoint?.Add(matrix);
             ReleaseBlock(ref released, matrix.StoredCount);
         }
         if (m == 0)
@@ -82,14 +85,24 @@ internal static class StreamedFitDriver
         var warmProjector = initial is null ? null
             : new NmfProjector(FactorOps.TransposeToFactor(initial, k, n), n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
 
-        using var store = new FeatureStore(streaming.FeatureDirectory, m, k);
+        var saved = checkpoint?.Open(blockRows, n, nonZeros, stored, sum, min, k);
+        if (saved is not null)
+            components = NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State);
+        using IStreamedFeatures store = checkpoint?.Features ?? new FeatureStore(streaming.FeatureDirectory, m, k);
         // One work buffer and one features buffer serve every block: a pass allocates only what the reader hands out.
         var product = new float[NmfBlockStep.WorkBufferLength(maxRows, n, k)];
         var w = FactorLayout.Allocate(maxRows, k);
         var scratch = new NmfBlockStatistics(k, n);
         var total = new NmfBlockStatistics(k, n);
         var measured = new NmfBlockStatistics(k, n);
-        int passes = 1;
+        int passes = saved?.Passes ?? 1;
+        rowsRead = saved?.RowsRead ?? rowsRead;
+        if (saved is not null)
+        {
+            double objective = components.LossHistory[^1] * scale.ObjectiveFactor(2);
+            streaming.PassCompleted?.Invoke(passes, 0, objective);
+            options.Log?.Invoke(Invariant($"NMF streamed: resumed from the checkpoint in '{streaming.CheckpointDirectory}' after pass {passes} (iteration {components.Iterations}); objective {objective:G8}."));
+        }
         while (!components.Finished && passes < streaming.MaxPasses)
         {
             clockPass.Restart();
@@ -125,11 +138,14 @@ internal static class StreamedFitDriver
             components.Update(total);
             passes++;
             rowsRead += m;
+            if (checkpoint is not null && !components.Finished && passes < streaming.MaxPasses)
+                checkpoint.Commit(passes, rowsRead, components); // before the callbacks, which may throw
             double objective = components.LossHistory[^1] * scale.ObjectiveFactor(2);
             streaming.PassCompleted?.Invoke(passes, m, objective);
             options.Log?.Invoke(Invariant($"NMF streamed: pass {passes} (iteration {components.Iterations}) read {m} rows in {clockPass.Elapsed.TotalSeconds:F3} s; objective {objective:G8}."));
         }
 
+        checkpoint?.Complete();
         return Result(components, scale, options, m, passes, rowsRead, clock);
     }
 
@@ -227,7 +243,7 @@ internal static class StreamedFitDriver
     }
 
     /// <summary>W (m x k floats) in a temporary file, deleted when disposed; block b lives at its first row's offset.</summary>
-    private sealed class FeatureStore : IDisposable
+    private sealed class FeatureStore : IStreamedFeatures
     {
         private readonly SafeFileHandle _file;
         private readonly int _k;

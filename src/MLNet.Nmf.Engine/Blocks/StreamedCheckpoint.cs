@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using MLNet.Nmf.Engine.Kernels;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.Engine.Blocks;
+
+/// <summary>
+/// The checkpoint of a streamed fit (<see cref="NmfStreamingOptions.CheckpointDirectory"/>): W in two generations of
+/// files (<see cref="CheckpointFeatureFiles"/>) and a small manifest, replaced atomically after every completed pass
+/// (written to a temporary file, flushed, moved over the old one), that records what the pass left: the data's
+/// pass-1 figures, the options that change the arithmetic, the passes done, Hᵀ, the components' checkpoint
+/// (<see cref="NmfComponentState.Checkpoint"/>), which W generation is current and its SHA-256. The manifest ends
+/// with the SHA-256 of all its bytes. A fit started on a directory that holds a manifest resumes after the
+/// recorded pass when the data and options match, and refuses to start otherwise.
+/// </summary>
+internal sealed class StreamedCheckpoint : IDisposable
+{
+    /// <summary>The manifest's format version; a reader refuses others.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The start of every file name the checkpoint makes.</summary>
+    public const string Prefix = "mlnet-nmf-stream";
+
+    private static ReadOnlySpan<byte> Magic => "MLNET-NMF-STREAM"u8;
+
+    private readonly string _directory;
+    private readonly string _manifest;
+    private readonly List<(string Name, string Value)> _options;
+    private readonly IncrementalHash _content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private List<(string Name, string Value)>? _data;
+    private CheckpointFeatureFiles? _features;
+
+    private StreamedCheckpoint(string directory, List<(string, string)> options)
+    {
+        _directory = directory;
+        _manifest = Path.Combine(directory, Prefix + ".manifest");
+        _options = options;
+    }
+
+    /// <summary>The state a resumed fit continues from.</summary>
+    internal sealed record Saved(int Passes, long RowsRead, float[] ComponentsTransposed, NmfComponentCheckpoint State);
+
+    /// <summary>The checkpoint of a fit with these options, or null when <see cref="NmfStreamingOptions.CheckpointDirectory"/> is null. Creates the directory.</summary>
+    public static StreamedCheckpoint? Create(NmfFitOptions options, NmfStreamingOptions streaming)
+    {
+        if (streaming.CheckpointDirectory is not { } directory)
+            return null;
+        if (string.IsNullOrWhiteSpace(directory))
+            throw new ArgumentException("CheckpointDirectory is empty; give a directory (it is created if missing), or null to keep no checkpoint.", nameof(streaming.CheckpointDirectory));
+        Directory.CreateDirectory(directory);
+        return new StreamedCheckpoint(Path.GetFullPath(directory), Fingerprint(options, streaming));
+    }
+
+    /// <summary>W's files (valid after <see cref="Open"/>).</summary>
+    public IStreamedFeatures Features => _features ?? throw new InvalidOperationException("Open the checkpoint first.");
+
+    /// <summary>Adds a block read by pass 1 to the SHA-256 of the data's values.</summary>
+    public void Add(INmfMatrix block)
+    {
+        Span<int> shape = [block.Rows, block.Columns, block is CsrMatrix ? 1 : 0];
+        _content.AppendData(MemoryMarshal.AsBytes(shape));
+        if (block is CsrMatrix csr)
+        {
+            _content.AppendData(MemoryMarshal.AsBytes(csr.RowPointers));
+            _content.AppendData(MemoryMarshal.AsBytes(csr.ColumnIndices));
+            _content.AppendData(MemoryMarshal.AsBytes(csr.Values));
+        }
+        else if (block is DenseMatrix dense)
+        {
+            _content.AppendData(MemoryMarshal.AsBytes(dense.Values));
+        }
+    }
+
+    /// <summary>
+    /// After pass 1: compares the data's figures and the options with a manifest in the directory, if there is one,
+    /// and returns the state to resume from (W's current file checked against its SHA-256), or null for a fresh fit.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The manifest was made by a fit of other data or with other options.</exception>
+    /// <exception cref="InvalidDataException">The manifest or the current features file is damaged.</exception>
+    public Saved? Open(IReadOnlyList<int> blockRows, int columns, long nonZeros, long stored, double sum, float min, int rank)
+    {
+        long rows = blockRows.Sum(r => (long)r);
+        _data = DataFigures(blockRows, rows, columns, nonZeros, stored, sum, min, Convert.ToHexString(_content.GetHashAndReset()));
+        if (!File.Exists(_manifest))
+        {
+            _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank, fresh: true);
+            return null;
+        }
+        var (saved, generation, featuresSha) = Read(columns, rank);
+        _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank, fresh: false) { Current = generation };
+        _features.Verify(featuresSha);
+        return saved;
+    }
+
+    /// <summary>
+    /// Commits a completed pass: W's written generation flushed, then the manifest replaced atomically; the written
+    /// generation becomes current. The last pass of a fit is not committed (the fit ends and deletes the files).
+    /// </summary>
+    public void Commit(int passes, long rowsRead, NmfComponentState components)
+    {
+        string featuresSha = _features!.FinishWritten();
+        var head = new MemoryStream();
+        using (var writer = new BinaryWriter(head, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Magic);
+            writer.Write(FormatVersion);
+            WriteEntries(writer, _data!);
+            WriteEntries(writer, _options);
+            writer.Write(passes);
+            writer.Write(rowsRead);
+            writer.Write(1 - _features.Current);
+            writer.Write(featuresSha);
+            var state = components.Checkpoint();
+            writer.Write(state.Iterations);
+            writer.Write(state.FirstViolation);
+            writer.Write(state.Converged);
+            writer.Write(state.LossHistory.Length);
+            writer.Write(components.Columns);
+            writer.Write(components.Rank);
+            foreach (double v in state.LossHistory)
+                writer.Write(v);
+        }
+        var ht = MemoryMarshal.AsBytes(components.ComponentsTransposed.AsSpan(0, components.Columns * components.Rank));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(head.GetBuffer(), 0, (int)head.Length);
+        hash.AppendData(ht);
+        string temporary = _manifest + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(head.GetBuffer(), 0, (int)head.Length);
+            file.Write(ht);
+            file.Write(hash.GetHashAndReset());
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, _manifest, overwrite: true);
+        _features.Swap();
+    }
+
+    /// <summary>The fit finished: deletes every file the checkpoint made (the directory stays).</summary>
+    public void Complete()
+    {
+        _features?.Delete();
+        File.Delete(_manifest);
+        File.Delete(_manifest + ".tmp");
+    }
+
+    public void Dispose()
+    {
+        _features?.Dispose();
+        _content.Dispose();
+    }
+
+    private (Saved Saved, int Generation, string FeaturesSha) Read(int columns, int rank)
+    {
+        using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
+        CheckHash(file);
+        file.Position = 0;
+        using var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
+        Span<byte> magic = stackalloc byte[Magic.Length];
+        reader.BaseStream.ReadExactly(magic);
+        if (!magic.SequenceEqual(Magic))
+            throw new InvalidDataException($"'{_manifest}' is not a checkpoint manifest of MLNet.Nmf's streamed fit. {StartOver}");
+        int version = reader.ReadInt32();
+        if (version != FormatVersion)
+            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' has format version {version}; this version of MLNet.Nmf reads version {FormatVersion}. {StartOver}"));
+        Compare(ReadEntries(reader), ReadEntries(reader));
+        int passes = reader.ReadInt32();
+        long rowsRead = reader.ReadInt64();
+        int generation = reader.ReadInt32();
+        string featuresSha = reader.ReadString();
+        int iterations = reader.ReadInt32();
+        double firstViolation = reader.ReadDouble();
+        bool converged = reader.ReadBoolean();
+        int historyLength = reader.ReadInt32();
+        int savedColumns = reader.ReadInt32(), savedRank = reader.ReadInt32();
+        if (generation is not (0 or 1) || passes < 2 || historyLength != iterations + 1 || iterations != passes - 1
+            || savedColumns != columns || savedRank != rank)
+            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (generation, passes, iterations or sizes). {StartOver}");
+        // historyLength follows from the checked passes, so this allocation is bounded by MaxPasses.
+        var history = new double[historyLength];
+        for (int i = 0; i < history.Length; i++)
+            history[i] = reader.ReadDouble();
+        var ht = FactorLayout.Allocate(columns, rank);
+        reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(ht.AsSpan(0, columns * rank)));
+        return (new Saved(passes, rowsRead, ht, new NmfComponentCheckpoint(iterations, firstViolation, converged, history)), generation, featuresSha);
+    }
+
+    /// <summary>Refuses a manifest whose bytes do not give the SHA-256 stored in its last 32 bytes.</summary>
+    private void CheckHash(FileStream file)
+    {
+        long length = file.Length - SHA256.HashSizeInBytes;
+        if (length < Magic.Length + 4)
+            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' is damaged: it has {file.Length} bytes, too few for a manifest. {StartOver}"));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        for (long at = 0; at < length;)
+        {
+            int read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, length - at));
+            if (read <= 0)
+                throw new InvalidDataException($"The checkpoint manifest '{_manifest}' ended early. {StartOver}");
+            hash.AppendData(buffer, 0, read);
+            at += read;
+        }
+        Span<byte> stored = stackalloc byte[SHA256.HashSizeInBytes];
+        file.ReadExactly(stored);
+        if (!stored.SequenceEqual(hash.GetHashAndReset()))
+            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted to resume the fit. {StartOver}");
+    }
+
+    /// <summary>Throws naming every figure of the data and every option that differs from the manifest's.</summary>
+    private void Compare(List<(string Name, string Value)> data, List<(string Name, string Value)> options)
+    {
+        var dataDifferences = Differences(data, _data!);
+        var optionDifferences = Differences(options, _options);
+        if (dataDifferences.Count == 0 && optionDifferences.Count == 0)
+            return;
+        var message = new StringBuilder(Invariant($"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: "));
+        if (dataDifferences.Count > 0)
+            message.Append("the data differs (").Append(string.Join("; ", dataDifferences)).Append(')');
+        if (optionDifferences.Count > 0)
+            message.Append(dataDifferences.Count > 0 ? ", and " : "").Append("the options differ (").Append(string.Join("; ", optionDifferences)).Append(')');
+        message.Append(". A checkpoint resumes only the same fit (same data, same options). ").Append(StartOver);
+        throw new InvalidOperationException(message.ToString());
+    }
+
+    private static List<string> Differences(List<(string Name, string Value)> saved, List<(string Name, string Value)> current)
+    {
+        var differences = new List<string>();
+        var savedByName = saved.ToDictionary(e => e.Name, e => e.Value);
+        foreach (var (name, value) in current)
+        {
+            if (!savedByName.TryGetValue(name, out var before))
+                differences.Add($"{name} is not recorded there, {value} here");
+            else if (before != value)
+                differences.Add($"{name} is {before} there, {value} here");
+        }
+        return differences;
+    }
+
+    private string StartOver => $"To start the fit over, delete the files {Prefix}.* in '{_directory}' or point CheckpointDirectory at an empty directory.";
+
+    /// <summary>The options that change the fit's arithmetic or where it stops (not the threads: the result does not depend on them).</summary>
+    private static List<(string, string)> Fingerprint(NmfFitOptions options, NmfStreamingOptions streaming) =>
+    [
+        ("Rank", Text(options.Rank)),
+        ("Seed", Text(options.Seed)),
+        ("Shuffle", options.Shuffle ? "true" : "false"),
+        ("Solver", options.Solver.ToString()),
+        ("Loss", options.Loss.ToString()),
+        ("Initialization", options.Initialization.ToString()),
+        ("AlphaW", Text(options.AlphaW)),
+        ("AlphaH", options.AlphaH is { } alphaH ? Text(alphaH) : "null (AlphaW)"),
+        ("L1Ratio", Text(options.L1Ratio)),
+        ("InnerIterations", Text(options.InnerIterations)),
+        ("Tolerance", Text(options.Tolerance)),
+        ("MaxIterations", Text(options.MaxIterations)),
+        ("MaxPasses", Text(streaming.MaxPasses)),
+        ("ProjectionTolerance", Text(options.ProjectionTolerance)),
+        ("ProjectionMaxIterations", Text(options.ProjectionMaxIterations)),
+        ("InitialComponents", streaming.InitialComponents is { } h
+            ? Invariant($"{h.Rows} x {h.Columns}, SHA-256 {Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(h.Values)))}")
+            : "none"),
+    ];
+
+    private static List<(string, string)> DataFigures(IReadOnlyList<int> blockRows, long rows, int columns, long nonZeros, long stored, double sum, float min, string contentSha) =>
+    [
+        ("columns", Text(columns)),
+        ("rows", Text(rows)),
+        ("row blocks", Text(blockRows.Count)),
+        ("rows of each block (SHA-256 of the list)", Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(blockRows.ToArray().AsSpan())))),
+        ("non-zero values", Text(nonZeros)),
+        ("stored values", Text(stored)),
+        ("sum", Text(sum)),
+        ("smallest value", min.ToString("R", CultureInfo.InvariantCulture)),
+        ("values (SHA-256 of the blocks)", contentSha),
+    ];
+
+    private static void WriteEntries(BinaryWriter writer, List<(string Name, string Value)> entries)
+    {
+        writer.Write(entries.Count);
+        foreach (var (name, value) in entries)
+        {
+            writer.Write(name);
+            writer.Write(value);
+        }
+    }
+
+    private List<(string, string)> ReadEntries(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count is < 0 or > 1000)
+            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' is inconsistent ({count} entries). {StartOver}"));
+        var entries = new List<(string, string)>(count);
+        for (int i = 0; i < count; i++)
+            entries.Add((reader.ReadString(), reader.ReadString()));
+        return entries;
+    }
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

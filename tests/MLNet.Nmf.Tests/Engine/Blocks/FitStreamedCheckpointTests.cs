@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.Tests.Engine.Blocks;
+
+/// <summary>
+/// <see cref="NmfStreamingOptions.CheckpointDirectory"/>: a streamed fit that fails in pass k (the source throws, the fit
+/// is cancelled) and is called again on the same directory resumes after the last completed pass and ends with the bits
+/// of an uninterrupted fit, reading pass 1 and only the passes still to do; other data, other options and a damaged
+/// checkpoint are refused; a finished fit leaves no file behind.
+/// </summary>
+public sealed class FitStreamedCheckpointTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("nmf-checkpoint-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>Blocks handed out one pass at a time, counting passes; throws an IOException in a given pass after some blocks.</summary>
+    private sealed class FaultySource(IReadOnlyList<INmfMatrix> blocks, int columns) : INmfRowBlockSource
+    {
+        public int Columns => columns;
+        public int Passes { get; private set; }
+        public int FaultPass { get; init; } = -1;
+        public int FaultAfterBlocks { get; init; }
+
+        public IEnumerable<INmfMatrix> ReadBlocks()
+        {
+            Passes++;
+            for (int b = 0; b < blocks.Count; b++)
+            {
+                if (Passes == FaultPass && b == FaultAfterBlocks)
+                    throw new IOException($"The disk went away in pass {Passes} at block {b}.");
+                yield return blocks[b];
+            }
+        }
+    }
+
+    private static readonly NmfFitOptions Options = new() { Rank = 5, MaxIterations = 9, Tolerance = 0, Shuffle = true, Seed = 8, AlphaW = 0.0001, L1Ratio = 0.2 };
+
+    private static INmfMatrix[] Blocks(float change = 0)
+    {
+        var (_, sparse) = TestData.Random(1000, 90, 0.06, seed: 13);
+        var blocks = FitBlocksTests.Split(sparse, 300, 300, 300, 100);
+        if (change == 0)
+            return blocks;
+        var dense = TestData.AsDense(blocks[2]).Values.ToArray();
+        int at = Array.FindIndex(dense, v => v > 0);
+        dense[at] += change;
+        blocks[2] = new DenseMatrix(300, 90, dense).ToCsr();
+        return blocks;
+    }
+
+    private NmfStreamingOptions Streaming(Action<int, long, double>? passCompleted = null) =>
+        new() { MaxPasses = 50, CheckpointDirectory = _directory, PassCompleted = passCompleted };
+
+    private string[] OurFiles() => Directory.GetFiles(_directory, "mlnet-nmf-stream*");
+
+    [Theory]
+    [InlineData(2, 1)] // nothing committed yet: pass 1 is read again anyway, and the half-written W must not matter
+    [InlineData(6, 2)] // passes 2..5 committed; pass 6 fails after two of its four blocks
+    public void FaultInPassK_ThenTheSameFit_ResumesAndEndsBitIdentical(int faultPass, int faultAfterBlocks)
+    {
+        var blocks = Blocks();
+        var reference = NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options, new NmfStreamingOptions { MaxPasses = 50 });
+        reference.Passes.Should().Be(10);
+
+        var faulty = new FaultySource(blocks, 90) { FaultPass = faultPass, FaultAfterBlocks = faultAfterBlocks };
+        var act = () => NmfEngine.FitStreamed(faulty, Options, Streaming());
+        act.Should().Throw<IOException>().WithMessage($"The disk went away in pass {faultPass} at block {faultAfterBlocks}.");
+        File.Exists(Path.Combine(_directory, "mlnet-nmf-stream.manifest")).Should().Be(faultPass > 2, "a pass is committed once it is complete, from pass 2 on");
+
+        var log = new List<string>();
+        var reported = new List<(int Pass, long Rows)>();
+        var again = new FaultySource(blocks, 90);
+        var resumed = NmfEngine.FitStreamed(again, Options with { Log = log.Add, DegreeOfParallelism = 1 }, Streaming((pass, rows, _) => reported.Add((pass, rows))));
+
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        resumed.LossHistory.Should().Equal(reference.LossHistory);
+        resumed.Iterations.Should().Be(reference.Iterations);
+        resumed.Converged.Should().Be(reference.Converged);
+        resumed.Passes.Should().Be(reference.Passes);
+        resumed.RowsRead.Should().Be(reference.RowsRead, "the fit's passes, counted as if uninterrupted");
+        resumed.RelativeError.Should().Be(reference.RelativeError);
+        resumed.Divergence.Should().Be(reference.Divergence);
+        int completed = faultPass - 1;
+        again.Passes.Should().Be(1 + reference.Passes - completed, "pass 1 again, then only the passes not yet completed");
+        if (completed >= 2)
+        {
+            reported.Take(2).Should().Equal((1, 1000L), (completed, 0L));
+            log.Should().Contain(string.Create(CultureInfo.InvariantCulture,
+                $"NMF streamed: resumed from the checkpoint in '{_directory}' after pass {completed} (iteration {completed - 1}); objective {reference.LossHistory[completed - 1]:G8}."));
+        }
+        OurFiles().Should().BeEmpty("a finished fit deletes its checkpoint");
+    }
+
+    [Fact]
+    public void DataOfExtremeMagnitude_FittedRescaled_ResumesBitIdentical()
+    {
+        // Values around 1e25 are fitted scaled by a power of two; the checkpoint holds the scaled fit's state.
+        var blocks = Blocks().Select(b => (INmfMatrix)new DenseMatrix(b.Rows, 90, TestData.AsDense(b).Values.ToArray().Select(v => v * 1e25f).ToArray()).ToCsr()).ToArray();
+        var log = new List<string>();
+        var reference = NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options with { Log = log.Add }, new NmfStreamingOptions { MaxPasses = 50 });
+        log.Should().Contain(m => m.Contains("fitting X / 2^", StringComparison.Ordinal), "the data is rescaled");
+        var act = () => NmfEngine.FitStreamed(new FaultySource(blocks, 90) { FaultPass = 5, FaultAfterBlocks = 3 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+
+        var reported = new List<double>();
+        var resumed = NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options, Streaming((_, _, objective) => reported.Add(objective)));
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        resumed.LossHistory.Should().Equal(reference.LossHistory);
+        resumed.Divergence.Should().Be(reference.Divergence);
+        reported[1].Should().Be(reference.LossHistory[3], "the restored pass 4 reports the objective of the original data");
+    }
+
+    [Fact]
+    public void ResumedFit_FailingAgain_ResumesAgain_BitIdentical()
+    {
+        var blocks = Blocks();
+        var reference = NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options, new NmfStreamingOptions { MaxPasses = 50 });
+        var first = () => NmfEngine.FitStreamed(new FaultySource(blocks, 90) { FaultPass = 4, FaultAfterBlocks = 3 }, Options, Streaming());
+        first.Should().Throw<IOException>();
+        // Resumed after pass 3, its own pass 3 is the fit's pass 5: passes 4 and 5 are committed, the fault is in pass 6.
+        var second = () => NmfEngine.FitStreamed(new FaultySource(blocks, 90) { FaultPass = 4, FaultAfterBlocks = 1 }, Options, Streaming());
+        second.Should().Throw<IOException>();
+
+        var again = new FaultySource(blocks, 90);
+        var resumed = NmfEngine.FitStreamed(again, Options, Streaming());
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        resumed.LossHistory.Should().Equal(reference.LossHistory);
+        again.Passes.Should().Be(1 + 10 - 5);
+    }
+
+    [Fact]
+    public void CancelledFit_ThenTheSameFit_ResumesBitIdentical()
+    {
+        var blocks = Blocks();
+        var reference = NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options, new NmfStreamingOptions { MaxPasses = 50 });
+        using var cancel = new CancellationTokenSource();
+        var act = () => NmfEngine.FitStreamed(new FaultySource(blocks, 90), Options with { CancellationToken = cancel.Token },
+            Streaming((pass, _, _) => { if (pass == 4) cancel.Cancel(); }));
+        act.Should().Throw<OperationCanceledException>();
+
+        var again = new FaultySource(blocks, 90);
+        var resumed = NmfEngine.FitStreamed(again, Options, Streaming());
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        resumed.LossHistory.Should().Equal(reference.LossHistory);
+        again.Passes.Should().Be(1 + 10 - 4, "passes 2 to 4 were committed before the cancellation took effect");
+    }
+
+    [Fact]
+    public void Checkpoint_OfOtherDataOrOtherOptions_IsRefusedNamingWhatDiffers_AndKept()
+    {
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+        string manifest = Path.Combine(_directory, "mlnet-nmf-stream.manifest");
+        var bytes = File.ReadAllBytes(manifest);
+
+        var otherData = () => NmfEngine.FitStreamed(new FaultySource(Blocks(change: 0.5f), 90), Options, Streaming());
+        otherData.Should().Throw<InvalidOperationException>()
+            .WithMessage($"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: the data differs (sum is * there, * here; values (SHA-256 of the blocks) is * there, * here). A checkpoint resumes only the same fit (same data, same options). To start the fit over, delete the files mlnet-nmf-stream.* in '{_directory}' or point CheckpointDirectory at an empty directory.");
+
+        var otherSeed = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options with { Seed = 9 }, Streaming());
+        otherSeed.Should().Throw<InvalidOperationException>()
+            .WithMessage("*this fit cannot resume from it: the options differ (Seed is 8 there, 9 here). A checkpoint resumes only*");
+
+        File.ReadAllBytes(manifest).Should().Equal(bytes, "a refused fit leaves the checkpoint as it was");
+        var resumed = NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options, Streaming());
+        resumed.Passes.Should().Be(10, "the original fit still resumes");
+    }
+
+    [Fact]
+    public void DamagedManifest_NewerManifest_OrDamagedFeaturesFile_IsRefused()
+    {
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+        string manifest = Path.Combine(_directory, "mlnet-nmf-stream.manifest");
+        var good = File.ReadAllBytes(manifest);
+
+        var flipped = (byte[])good.Clone();
+        flipped[flipped.Length / 2] ^= 0x10; // a bit of Hᵀ: every value stays a valid float
+        File.WriteAllBytes(manifest, flipped);
+        var resume = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options, Streaming());
+        resume.Should().Throw<InvalidDataException>()
+            .WithMessage($"The checkpoint manifest '{manifest}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted to resume the fit. To start the fit over, delete*");
+
+        var newer = (byte[])good.Clone();
+        BitConverter.GetBytes(2).CopyTo(newer, 16); // the version after the 16-byte marker, with a valid SHA-256
+        SHA256.HashData(newer.AsSpan(0, newer.Length - 32)).CopyTo(newer, newer.Length - 32);
+        File.WriteAllBytes(manifest, newer);
+        resume.Should().Throw<InvalidDataException>()
+            .WithMessage($"The checkpoint manifest '{manifest}' has format version 2; this version of MLNet.Nmf reads version 1. To start the fit over, delete*");
+
+        File.WriteAllBytes(manifest, good);
+        var features = OurFiles().Where(f => f.EndsWith(".bin", StringComparison.Ordinal)).ToArray();
+        features.Should().HaveCount(2);
+        foreach (var file in features)
+        {
+            var w = File.ReadAllBytes(file);
+            w[^1] ^= 1;
+            File.WriteAllBytes(file, w);
+        }
+        resume.Should().Throw<InvalidDataException>().WithMessage("The checkpoint's features file '*' is damaged: its SHA-256 differs from the one its manifest recorded.*");
+    }
+
+    [Fact]
+    public void WithoutADirectory_NothingIsKept_AndAFinishedFitLeavesTheDirectoryEmpty()
+    {
+        string features = Path.Combine(_directory, "features");
+        Directory.CreateDirectory(features);
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, new NmfStreamingOptions { MaxPasses = 50, FeatureDirectory = features });
+        act.Should().Throw<IOException>();
+        Directory.GetFileSystemEntries(features).Should().BeEmpty("without a checkpoint directory W's temporary file goes with the failed fit");
+        var again = new FaultySource(Blocks(), 90);
+        NmfEngine.FitStreamed(again, Options, new NmfStreamingOptions { MaxPasses = 50, FeatureDirectory = features }).Passes.Should().Be(10);
+        again.Passes.Should().Be(10, "nothing to resume from: the fit starts over");
+
+        string created = Path.Combine(_directory, "made-by-the-fit");
+        var result = NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options, new NmfStreamingOptions { MaxPasses = 50, CheckpointDirectory = created });
+        result.Passes.Should().Be(10);
+        Directory.Exists(created).Should().BeTrue("the directory is created if missing");
+        Directory.GetFileSystemEntries(created).Should().BeEmpty("a finished fit deletes the files it made");
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.Nmf.Tests.MLNet;
+
+/// <summary>
+/// <see cref="NmfOptions.CheckpointDirectory"/> through ML.NET: a streamed fit whose input fails in pass 3 is fitted
+/// again with the same options and resumes, ending with the components of an uninterrupted fit.
+/// </summary>
+public sealed class StreamedCheckpointTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("nmf-ml-checkpoint-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private sealed class Row
+    {
+        [VectorType(6)] public float[] Values { get; set; } = Array.Empty<float>();
+    }
+
+    /// <summary>2000 rows made on demand, counting the passes (cursors); the given pass throws an IOException after 1234 rows.</summary>
+    private sealed class Rows(int failingPass)
+    {
+        public int Passes;
+
+        public IEnumerable<Row> Read()
+        {
+            int pass = Interlocked.Increment(ref Passes);
+            for (int i = 0; i < 2000; i++)
+            {
+                if (pass == failingPass && i == 1234)
+                    throw new IOException($"The network share went away at row {i} of pass {pass}.");
+                yield return new Row { Values = new[] { 1f + i % 7, 0.5f * (i % 3), 2f + i % 5, i % 11, 3f, (i * 7919) % 13 } };
+            }
+        }
+    }
+
+    private NmfOptions Options(string? checkpoint) => new()
+    {
+        OutputColumnName = "Topics", InputColumnName = "Values", Rank = 3, Seed = 3, Initialization = NmfInitialization.Random,
+        MaximumIterations = 8, Tolerance = 0, MaximumPasses = 9, FitMode = NmfFitMode.Streamed, BlockSize = 500,
+        CheckpointDirectory = checkpoint,
+    };
+
+    [Fact]
+    public void Streamed_InputFailingInPass3_RefitWithTheSameOptions_ResumesToTheUninterruptedComponents()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("NMF streamed", StringComparison.Ordinal)) lock (log) log.Add(e.Message); };
+        var uninterrupted = ml.Transforms.NonNegativeMatrixFactorization(Options(null)).Fit(ml.Data.LoadFromEnumerable(new Rows(-1).Read()));
+
+        var failing = new Rows(failingPass: 3);
+        var act = () => ml.Transforms.NonNegativeMatrixFactorization(Options(_directory)).Fit(ml.Data.LoadFromEnumerable(failing.Read()));
+        act.Should().Throw<IOException>().WithMessage("The network share went away at row 1234 of pass 3.");
+        Directory.GetFiles(_directory).Should().NotBeEmpty("pass 2 was committed");
+
+        var again = new Rows(-1);
+        var resumed = ml.Transforms.NonNegativeMatrixFactorization(Options(_directory)).Fit(ml.Data.LoadFromEnumerable(again.Read()));
+
+        resumed.Model.Components.ToArray().Should().Equal(uninterrupted.Model.Components.ToArray());
+        resumed.Model.LossHistory.Should().Equal(uninterrupted.Model.LossHistory);
+        resumed.Model.Iterations.Should().Be(8);
+        resumed.Model.ReconstructionError.Should().Be(uninterrupted.Model.ReconstructionError);
+        again.Passes.Should().Be(1 + 7, "pass 1 to check the data, then passes 3 to 9");
+        log.Should().Contain(m => m.Contains("NMF streamed: resumed from the checkpoint in") && m.Contains("after pass 2 (iteration 1)"));
+        Directory.GetFiles(_directory).Should().BeEmpty("the finished fit deleted its checkpoint");
+    }
+
+    [Fact]
+    public void CheckpointDirectory_WhereTheColumnCannotStream_OrSharedByTwoColumns_IsRefusedNamingIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var inMemory = Options(_directory);
+        inMemory.FitMode = NmfFitMode.InMemory;
+        var act = () => ml.Transforms.NonNegativeMatrixFactorization(inMemory);
+        act.Should().Throw<ArgumentException>().WithMessage("CheckpointDirectory is kept by a streamed fit only, but this column is fitted in memory (FitMode InMemory*")
+            .Which.ParamName.Should().Be("CheckpointDirectory");
+
+        var second = Options(_directory);
+        second.OutputColumnName = "Other";
+        var shared = () => ml.Transforms.NonNegativeMatrixFactorization(Options(_directory), second);
+        shared.Should().Throw<ArgumentException>().WithMessage($"The CheckpointDirectory '{_directory}' is given to 2 column pairs (Topics, Other)*")
+            .Which.ParamName.Should().Be("CheckpointDirectory");
+    }
+}
