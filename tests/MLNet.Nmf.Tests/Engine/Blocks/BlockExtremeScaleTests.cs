@@ -1,6 +1,7 @@
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Blocks;
 using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Tests.Engine.Support;
 
 namespace MLNet.Nmf.Tests.Engine.Blocks;
 
@@ -11,14 +12,8 @@ namespace MLNet.Nmf.Tests.Engine.Blocks;
 /// </summary>
 public class BlockExtremeScaleTests
 {
-    private static float[] Random(int rows, int columns, int seed, float scale, double zeroShare = 0.3)
-    {
-        var random = new Random(seed);
-        var values = new float[rows * columns];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = random.NextDouble() < zeroShare ? 0f : (float)random.NextDouble() * scale;
-        return values;
-    }
+    private static float[] Random(int rows, int columns, int seed, float scale, double zeroShare = 0.3) =>
+        Magnitude.Values(rows, columns, seed, scale, zeroShare);
 
     private sealed class ListSource(IReadOnlyList<INmfMatrix> blocks) : INmfRowBlockSource
     {

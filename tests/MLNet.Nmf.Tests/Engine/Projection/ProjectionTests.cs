@@ -137,14 +137,8 @@ public class ProjectionTests
         wideMatrix.Should().Throw<ArgumentException>().WithMessage("*65 columns*64 features*").Which.ParamName.Should().Be("matrix");
     }
 
-    private static float[] Random(int rows, int columns, int seed, float scale, double zeroShare = 0.3)
-    {
-        var random = new Random(seed);
-        var values = new float[rows * columns];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = random.NextDouble() < zeroShare ? 0f : (float)random.NextDouble() * scale;
-        return values;
-    }
+    private static float[] Random(int rows, int columns, int seed, float scale, double zeroShare = 0.3) =>
+        Magnitude.Values(rows, columns, seed, scale, zeroShare);
 
     [Theory]
     [InlineData(12)]     // = Features: one past the last column
