@@ -31,17 +31,7 @@ public unsafe class CoordinateSweep64Tests
             for (int count = 1; count <= 64; count++)
             {
                 var (rows, products) = Rows(64, k, random);
-                var order = Order(k, random);
-                var expected = (float[])rows.Clone();
-                var (expectedViolations, expectedExecuted) = EightLaneSweeps(expected, products, gram, k, order, count, sweeps);
-
-                var actual = (float[])rows.Clone();
-                var (violations, executed) = Sweep64(actual, products, gram, k, order, count, sweeps);
-
-                string because = $"k = {k}, count = {count}, sweeps = {sweeps}";
-                actual.Select(BitConverter.SingleToInt32Bits).Should().Equal(expected.Select(BitConverter.SingleToInt32Bits), because);
-                violations.Should().Equal(expectedViolations, because);
-                executed.Should().Equal(expectedExecuted, because);
+                var actual = SameAsEightLaneSweeps(rows, products, gram, k, Order(k, random), count, sweeps, out string because);
                 actual.AsSpan(count * k).ToArray().Should().Equal(rows.AsSpan(count * k).ToArray(), "rows past count are not touched ({0})", because);
             }
         }
@@ -62,16 +52,7 @@ public unsafe class CoordinateSweep64Tests
             foreach (int count in new[] { 1, 9, 17, 33, 64 })
             {
                 var (rows, products) = Rows(64, k, random);
-                var order = Order(k, random);
-                var expected = (float[])rows.Clone();
-                var (expectedViolations, expectedExecuted) = EightLaneSweeps(expected, products, gram, k, order, count, sweeps);
-                var actual = (float[])rows.Clone();
-                var (violations, executed) = Sweep64(actual, products, gram, k, order, count, sweeps);
-
-                string because = $"k = {k}, count = {count}, sweeps = {sweeps}";
-                actual.Select(BitConverter.SingleToInt32Bits).Should().Equal(expected.Select(BitConverter.SingleToInt32Bits), because);
-                violations.Should().Equal(expectedViolations, because);
-                executed.Should().Equal(expectedExecuted, because);
+                var actual = SameAsEightLaneSweeps(rows, products, gram, k, Order(k, random), count, sweeps, out string because);
                 if (count == 64)
                     Enumerable.Range(0, count).Should().Contain(r => rows[r * k + 1] != 0f && actual[r * k + 1] == 0f, "the premise: a positive gradient zeroed the coordinate ({0})", because);
             }
@@ -161,6 +142,20 @@ public unsafe class CoordinateSweep64Tests
     }
 
     /// <summary>A Gram matrix HHᵀ (+ diagonal) of a random non-negative H (k x 2k), with G[0,0] = 0 when k &gt; 3.</summary>
+    /// <summary>Sweeps copies of <paramref name="rows"/> with the 64-row kernel and with one 8-lane call per group, asserts the same bits, violations and sweep counts, and returns the 64-row result.</summary>
+    private static float[] SameAsEightLaneSweeps(float[] rows, float[] products, float[] gram, int k, int[] order, int count, int sweeps, out string because)
+    {
+        var expected = (float[])rows.Clone();
+        var (expectedViolations, expectedExecuted) = EightLaneSweeps(expected, products, gram, k, order, count, sweeps);
+        var actual = (float[])rows.Clone();
+        var (violations, executed) = Sweep64(actual, products, gram, k, order, count, sweeps);
+        because = $"k = {k}, count = {count}, sweeps = {sweeps}";
+        actual.Select(BitConverter.SingleToInt32Bits).Should().Equal(expected.Select(BitConverter.SingleToInt32Bits), because);
+        violations.Should().Equal(expectedViolations, because);
+        executed.Should().Equal(expectedExecuted, because);
+        return actual;
+    }
+
     private static float[] Gram(int k, Random random, float diagonal)
     {
         var h = Enumerable.Range(0, k * 2 * k).Select(_ => (float)random.NextDouble()).ToArray();
