@@ -123,7 +123,13 @@ internal static class OptionsValidator
             throw new ArgumentException($"{name} must be {rows} x {columns} but is {m.Rows} x {m.Columns}.", name);
         int bad = MatrixChecks.FirstInvalid(m.Values);
         if (bad >= 0)
-            throw MatrixChecks.InvalidValue(name, bad / columns, bad % columns, m.Values[bad]);
+        {
+            // Not the data's message: a start has no missing entries to mark, so NaN is no hint to set MissingValues.
+            float v = m.Values[bad];
+            string what = float.IsNaN(v) ? "NaN" : float.IsInfinity(v) ? "an infinite value" : "a negative value";
+            throw new ArgumentException(Invariant(
+                $"{name} has {what} ({v}) at row {bad / columns}, column {bad % columns}; a custom start must be finite and non-negative everywhere (it has no missing entries). Fix the start, or use Initialization Nndsvda or Random."), name);
+        }
         bool anyPositive = false;
         foreach (float v in m.Values)
             if (v > 0) { anyPositive = true; break; }

@@ -58,7 +58,7 @@ public class FitStreamedInputTests
 
     [Theory]
     [InlineData(false, "InitialComponents is all zeros*")] // once: fitted silently to all-zero components
-    [InlineData(true, "*NaN*")]                           // once: OverflowException "... Scale the row down ..."
+    [InlineData(true, "InitialComponents has NaN (NaN) at row 0, column 1; a custom start must be finite and non-negative everywhere (it has no missing entries)*")] // once: OverflowException "... Scale the row down ..."
     public void WarmStartComponents_AreCheckedLikeACustomStart(bool withNaN, string message)
     {
         // NmfEngine.Fit refuses such an InitialH ("InitialH is all zeros ...", "... NaN ..."); the streamed warm start

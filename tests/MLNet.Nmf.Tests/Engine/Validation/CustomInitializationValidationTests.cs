@@ -38,6 +38,19 @@ public class CustomInitializationValidationTests
     }
 
     [Fact]
+    public void Custom_WithNaN_ThrowsNamingTheFactorAndTheEntry_WithoutTheDataHint()
+    {
+        // A matrix built to allow missing entries can hold NaN; a start cannot use it, and the data's hint
+        // ("fit with MissingValues = Ignore") would be wrong advice for a start.
+        var w = GoodW.Values.ToArray();
+        w[2 * 3 + 1] = float.NaN;
+        var thrown = Fit(new DenseMatrix(20, 3, w, NmfMissingValues.Ignore), GoodH).Should().Throw<ArgumentException>()
+            .WithMessage("InitialW has NaN (NaN) at row 2, column 1; a custom start must be finite and non-negative everywhere*").Which;
+        thrown.ParamName.Should().Be("InitialW");
+        thrown.Message.Should().NotContain("MissingValues");
+    }
+
+    [Fact]
     public void Custom_Negative_CannotEvenBeBuilt()
     {
         var act = () => new DenseMatrix(20, 3, Enumerable.Repeat(-1f, 60).ToArray());
