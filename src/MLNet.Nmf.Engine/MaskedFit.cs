@@ -94,8 +94,11 @@ internal static class MaskedFit
                 $"Rank {k} is too large for a fit with missing values: its per-row Gram matrices need {bytes} bytes on {degree} thread(s) ({laneValues} values per thread), beyond what this process can hold ({available} bytes available, {Array.MaxLength} values per array). Lower Rank or DegreeOfParallelism."));
     }
 
-    /// <summary>Throws when a matrix built to allow missing entries has one while <see cref="NmfFitOptions.MissingValues"/> is Error.</summary>
-    public static void RefuseMissing(INmfMatrix x)
+    /// <summary>
+    /// Throws when a matrix built to allow missing entries has one while <see cref="NmfFitOptions.MissingValues"/> is Error,
+    /// naming the row counted from <paramref name="firstRow"/> (a row block's first row in the whole data).
+    /// </summary>
+    public static void RefuseMissing(INmfMatrix x, long firstRow = 0)
     {
         if (x is not (DenseMatrix { AllowsMissing: true } or CsrMatrix { AllowsMissing: true }))
             return;
@@ -103,7 +106,7 @@ internal static class MaskedFit
         if (pattern.Count == 0)
             return;
         int row = Array.FindIndex(pattern.RowPointers, 1, p => p > 0) - 1;
-        throw MatrixChecks.InvalidValue(nameof(x), row, pattern.Indices[0], float.NaN);
+        throw MatrixChecks.InvalidValue(nameof(x), firstRow + row, pattern.Indices[0], float.NaN);
     }
 
     /// <summary>Σ_{(i,j) missing} (w_i·h_j)², in double.</summary>

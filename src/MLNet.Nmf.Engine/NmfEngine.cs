@@ -265,9 +265,13 @@ public static class NmfEngine
             throw new ArgumentException("FitBlocks needs at least one row block.", nameof(rowBlocks));
         if (options is { MissingValues: not NmfMissingValues.Error })
             throw new ArgumentException("MissingValues = Ignore is not supported by FitBlocks (nor the streamed and cluster fits built on the block step): the components' update of a column with missing entries needs the features of the very rows that miss it, which the summed block statistics do not carry. Fit the whole matrix with NmfEngine.Fit.", nameof(options.MissingValues));
+        long firstRow = 0;
         foreach (var block in rowBlocks)
             if (block is not null)
-                MaskedFit.RefuseMissing(block);
+            {
+                MaskedFit.RefuseMissing(block, firstRow);
+                firstRow += block.Rows;
+            }
         var blocks = new DataOperand[rowBlocks.Count];
         for (int b = 0; b < blocks.Length; b++)
             blocks[b] = DataOperand.Create(rowBlocks[b] ?? throw new ArgumentException($"Row block {b} is null.", nameof(rowBlocks)));

@@ -42,7 +42,7 @@ internal static class StreamedFitDriver
         long released = 0;
         foreach (var matrix in Blocks(source, 1, options.CancellationToken))
         {
-            MaskedFit.RefuseMissing(matrix);
+            MaskedFit.RefuseMissing(matrix, firstRow: m);
             var block = DataOperand.Create(matrix);
             CheckColumns(block, blockRows.Count, n);
             blockRows.Add(block.Rows);
@@ -113,7 +113,7 @@ internal static class StreamedFitDriver
             long firstRow = 0;
             foreach (var matrix in Blocks(source, passes + 1, options.CancellationToken))
             {
-                MaskedFit.RefuseMissing(matrix); // every pass: a source may hand out other values than pass 1 read
+                MaskedFit.RefuseMissing(matrix, firstRow); // every pass: a source may hand out other values than pass 1 read
                 var step = new NmfBlockStep(DataOperand.Create(scale.IsNone ? matrix : scale.Apply(matrix)), product);
                 if (b >= blockRows.Count || step.Rows != blockRows[b] || step.Columns != n)
                     throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave block {b} with {step.Rows} rows x {step.Columns} where pass 1 gave {(b < blockRows.Count ? blockRows[b] : 0)} x {n}. A streamed fit needs the same rows in the same order on every pass."));

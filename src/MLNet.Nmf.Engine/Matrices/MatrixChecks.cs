@@ -23,7 +23,7 @@ internal static class MatrixChecks
         // !(v >= 0) catches NaN as well as negatives.
         !(v >= 0f) ? !(allowMissing && float.IsNaN(v)) : float.IsPositiveInfinity(v);
 
-    public static ArgumentException InvalidValue(string paramName, int row, int column, float value)
+    public static ArgumentException InvalidValue(string paramName, long row, int column, float value)
     {
         string what = float.IsNaN(value) ? "NaN" : float.IsInfinity(value) ? "an infinite value" : "a negative value";
         string hint = float.IsNaN(value)

@@ -55,6 +55,20 @@ public class FitBlocksTests
     }
 
     [Fact]
+    public void MissingEntry_InALaterBlock_IsRefused_NamingItsRowInTheWholeData()
+    {
+        // Blocks of 3 and 2 rows; the second holds a NaN in its row 1, which is row 4 of the data.
+        var first = new DenseMatrix(3, 4, Enumerable.Range(1, 12).Select(v => (float)v).ToArray());
+        var values = Enumerable.Range(1, 8).Select(v => (float)v).ToArray();
+        values[5] = float.NaN;
+        var second = new DenseMatrix(2, 4, values, NmfMissingValues.Ignore);
+
+        var fit = () => NmfEngine.FitBlocks(new INmfMatrix[] { first, second }, new NmfFitOptions { Rank = 2, MaxIterations = 2 });
+
+        fit.Should().Throw<ArgumentException>().WithMessage("*NaN (NaN) at row 4, column 1*");
+    }
+
+    [Fact]
     public void FitBlocks_SeveralBlocks_FitsAsWellAsFit_FromTheSameRandomStart()
     {
         // Real tf-idf text. The split changes only the order of float additions, so the two fits follow

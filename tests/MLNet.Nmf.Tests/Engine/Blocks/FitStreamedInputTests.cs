@@ -41,7 +41,8 @@ public class FitStreamedInputTests
 
         var fit = () => NmfEngine.FitStreamed(source, Options);
 
-        fit.Should().Throw<ArgumentException>().WithMessage("*NaN*");
+        // Named by its row in the whole data (the second block starts at row 3), not its row within the block.
+        fit.Should().Throw<ArgumentException>().WithMessage("*NaN (NaN) at row 4, column 1*");
     }
 
     [Theory]
