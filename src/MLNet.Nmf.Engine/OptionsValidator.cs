@@ -93,7 +93,7 @@ internal static class OptionsValidator
     {
         if (init != NmfInitialization.Custom || o.InitialW is not { } w || o.InitialH is not { } h)
             return;
-        double a = Largest(w.Values), b = Largest(h.Values);
+        double a = DataScale.Largest(w.Values), b = DataScale.Largest(h.Values);
         double low = Math.ScaleB(1.0, -CustomStartExponent), high = Math.ScaleB(1.0, CustomStartExponent);
         double wLow = Math.ScaleB(low, scale.WExponent), wHigh = Math.ScaleB(high, scale.WExponent);
         double hLow = Math.ScaleB(low, scale.HExponent), hHigh = Math.ScaleB(high, scale.HExponent);
@@ -105,14 +105,6 @@ internal static class OptionsValidator
             throw new ArgumentException(Invariant($"InitialH's largest value is {b:G6}, outside [{hLow:G6}, {hHigh:G6}], the range in which the fit's float arithmetic can start from it on this data. {advice}"), nameof(o.InitialH));
         if (!(a * b >= pLow && a * b <= pHigh))
             throw new ArgumentException(Invariant($"InitialW's largest value {a:G6} times InitialH's largest value {b:G6} is {a * b:G6}, outside [{pLow:G6}, {pHigh:G6}], the range in which the fit's float arithmetic can start from W·H on this data. {advice}"), nameof(o.InitialW));
-
-        static double Largest(ReadOnlySpan<float> values)
-        {
-            float largest = 0;
-            foreach (float v in values)
-                largest = MathF.Max(largest, v);
-            return largest;
-        }
     }
 
     internal static void CheckCustom(DenseMatrix? m, string name, int rows, int columns)

@@ -78,16 +78,15 @@ internal static class StreamedFitDriver
         double startScale = NmfBlockStart.RandomScale(Math.ScaleB(sum, -scale.Exponent), m, n, k);
         var initial = streaming.InitialComponents is not { } h ? null
             : scale.IsNone ? h.Values.ToArray() : DataScale.Scale(h.Values, -scale.HExponent);
-        float[] ht = initial is not null
-            ? FactorOps.TransposeToFactor(initial, k, n)
-            : NmfBlockStart.RandomComponents(options.Seed, k, n, startScale);
-        var components = new NmfComponentState(ht, n, m, nonZeros, fitOptions);
-        var warmProjector = initial is null ? null
-            : new NmfProjector(FactorOps.TransposeToFactor(initial, k, n), n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
-
+        // A resumed fit continues from the checkpoint's components; only a fresh one builds its start.
         var saved = checkpoint?.Open(blockRows, n, nonZeros, stored, sum, min, k);
-        if (saved is not null)
-            components = NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State);
+        var components = saved is not null
+            ? NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State)
+            : new NmfComponentState(initial is not null
+                ? FactorOps.TransposeToFactor(initial, k, n)
+                : NmfBlockStart.RandomComponents(options.Seed, k, n, startScale), n, m, nonZeros, fitOptions);
+        var warmProjector = initial is null || saved is not null ? null
+            : new NmfProjector(FactorOps.TransposeToFactor(initial, k, n), n, k, 2.0, components.PenaltyW, options.ProjectionTolerance, options.ProjectionMaxIterations);
         using IStreamedFeatures store = checkpoint?.Features ?? new FeatureStore(streaming.FeatureDirectory, m, k);
         // One work buffer and one features buffer serve every block: a pass allocates only what the reader hands out.
         var product = new float[NmfBlockStep.WorkBufferLength(maxRows, n, k)];
@@ -195,11 +194,8 @@ internal static class StreamedFitDriver
     /// <summary>The warm start is checked as a custom start is (shape, finite non-negative values, not all zeros), before any row is read.</summary>
     private static void CheckInitialComponents(NmfStreamingOptions streaming, int k, int n)
     {
-        if (streaming.InitialComponents is not { } h0)
-            return;
-        if (h0.Rows != k || h0.Columns != n)
-            throw new ArgumentException(Invariant($"The initial components must be {k} x {n} (rank x columns) but are {h0.Rows} x {h0.Columns}."), nameof(streaming.InitialComponents));
-        OptionsValidator.CheckCustom(h0, nameof(streaming.InitialComponents), k, n);
+        if (streaming.InitialComponents is { } h0)
+            OptionsValidator.CheckCustom(h0, nameof(streaming.InitialComponents), k, n); // its shape first, then its values
     }
 
     /// <summary>Bytes of dropped blocks after which the driver asks for a collection.</summary>

@@ -35,10 +35,13 @@ internal readonly record struct DataScale(int Exponent, int WExponent, int HExpo
     }
 
     /// <summary>The largest value of a matrix (0 for an empty or all-zero one).</summary>
-    public static float Largest(INmfMatrix x)
+    public static float Largest(INmfMatrix x) => Largest(x is DenseMatrix d ? d.Values : ((CsrMatrix)x).Values);
+
+    /// <summary>The largest of <paramref name="values"/> (0 for none or all zeros).</summary>
+    public static float Largest(ReadOnlySpan<float> values)
     {
         float largest = 0;
-        foreach (float v in x is DenseMatrix d ? d.Values : ((CsrMatrix)x).Values)
+        foreach (float v in values)
             largest = MathF.Max(largest, v);
         return largest;
     }

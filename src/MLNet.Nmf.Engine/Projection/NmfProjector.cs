@@ -200,7 +200,7 @@ public sealed unsafe partial class NmfProjector
             float v = shift == 0 ? features[t] : (float)Math.ScaleB(features[t], -shift);
             if (!float.IsFinite(v))
                 throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
-                    $"NMF cannot represent the row's features in float: feature {t} is {(double)features[t] * Math.Pow(2, -shift):G6} (the row's largest value is {LargestValue(values) * Math.Pow(2, -shift):G6}, the components' largest sum {_largestSum:G6}). Scale the row down, or use components fitted on data of this magnitude."));
+                    $"NMF cannot represent the row's features in float: feature {t} is {(double)features[t] * Math.Pow(2, -shift):G6} (the row's largest value is {DataScale.Largest(values) * Math.Pow(2, -shift):G6}, the components' largest sum {_largestSum:G6}). Scale the row down, or use components fitted on data of this magnitude."));
             features[t] = v;
         }
     }
@@ -208,20 +208,13 @@ public sealed unsafe partial class NmfProjector
     /// <summary>The power of two that brings the row's largest product x·Hᵀ into the safe range; 0 for ordinary rows.</summary>
     private int RowShift(ReadOnlySpan<float> values)
     {
-        double largest = LargestValue(values);
+        double largest = DataScale.Largest(values);
         if (largest == 0 || (largest >= Math.ScaleB(1, -SafeExponent) && largest <= Math.ScaleB(1, SafeExponent)
             && largest * _largestSum <= Math.ScaleB(1, SafeProductExponent)))
             return 0;
         return -Math.ILogB(largest);
     }
 
-    private static double LargestValue(ReadOnlySpan<float> values)
-    {
-        float largest = 0;
-        foreach (float v in values)
-            largest = MathF.Max(largest, v);
-        return largest;
-    }
 
     /// <summary>Projects a dense row of <see cref="Features"/> values (the same result as its sparse form).</summary>
     public void Project(ReadOnlySpan<float> row, Span<float> features, ProjectionWorkspace workspace)

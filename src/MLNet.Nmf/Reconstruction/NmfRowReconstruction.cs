@@ -85,10 +85,11 @@ internal sealed class NmfRowReconstruction
         try
         {
             _model.Reconstruct(Features, _reconstruction);
-            _error = ObservedError();
+            double error = ObservedError();
+            _error = (float)error;
             if (!float.IsFinite(_error))
                 throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
-                    $"NMF cannot represent the row's reconstruction error in float ({ObservedErrorInDouble():G6}). Scale the row down, or use components fitted on data of this magnitude."));
+                    $"NMF cannot represent the row's reconstruction error in float ({error:G6}). Scale the row down, or use components fitted on data of this magnitude."));
         }
         catch (OverflowException e)
         {
@@ -100,11 +101,11 @@ internal sealed class NmfRowReconstruction
     private InvalidOperationException Overflow(long position, OverflowException e) =>
         new(string.Create(CultureInfo.InvariantCulture, $"Column '{_columnName}' at row {position}: {e.Message}"), e);
 
-    /// <summary>√(Σ_{observed j} (x_j − x̂_j)² / #observed); implicit zeros of a sparse row are observed.</summary>
-    private float ObservedError() => (float)ObservedErrorInDouble();
-
-    /// <summary>The error before rounding to float; a sparse row's indices are known to be strictly increasing slots.</summary>
-    private double ObservedErrorInDouble()
+    /// <summary>
+    /// √(Σ_{observed j} (x_j − x̂_j)² / #observed) in double, before rounding to float; implicit zeros of a sparse row are
+    /// observed, and its indices are known to be strictly increasing slots.
+    /// </summary>
+    private double ObservedError()
     {
         double sum = 0;
         long observed = 0;
