@@ -101,4 +101,32 @@ public class ExtremeScaleTests
         two.H.Values.ToArray().Should().Equal(one.H.Values.ToArray());
         two.W.Values.ToArray().Should().Equal(one.W.Values.ToArray());
     }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1.0)]
+    public void BetaAtMostZero_OnPositiveDataWhoseRangeUnderflowsWhenScaled_IsRefusedNamingBeta_NotAnInfiniteObjective(double beta)
+    {
+        // No zeros, so the β ≤ 0 check on X passes; but 1e30 next to 1e-30 is fitted scaled by 2^-99, where 1e-30
+        // becomes 0 and every objective was +∞ (x / y − log(x / y) − 1 at x = 0), reported as the fit's divergence.
+        var values = Digits.Values.ToArray().Select((v, i) => (v + 1f) * (i < Digits.Columns ? 1e30f : i < 2 * Digits.Columns ? 1e-30f : 1f)).ToArray();
+        var x = new DenseMatrix(Digits.Rows, Digits.Columns, values);
+        var options = new NmfFitOptions { Rank = 3, Solver = NmfSolver.MultiplicativeUpdate, Loss = NmfLoss.Beta, Beta = beta, Initialization = NmfInitialization.Random, MaxIterations = 20 };
+
+        var act = () => NmfEngine.Fit(x, options);
+
+        var error = act.Should().Throw<ArgumentException>().Which;
+        error.ParamName.Should().Be("Beta");
+        error.Message.Should().Contain($"With beta = {beta} <= 0").And.Contain("X has no zeros, but its values span 1E-30 to 5E+30")
+            .And.Contain("become 0").And.Contain("use a beta > 0");
+    }
+
+    [Fact]
+    public void BetaAtMostZero_OnPositiveDataOfExtremeButCarriedRange_FitsWithAFiniteObjective()
+    {
+        var x = Scaled(new DenseMatrix(Digits.Rows, Digits.Columns, Digits.Values.ToArray().Select(v => v + 1f).ToArray()), 1e30);
+        var result = NmfEngine.Fit(x, new NmfFitOptions { Rank = 3, Solver = NmfSolver.MultiplicativeUpdate, Loss = NmfLoss.Beta, Beta = 0, Initialization = NmfInitialization.Random, MaxIterations = 20 });
+        double.IsFinite(result.Divergence).Should().BeTrue();
+        result.LossHistory.Should().OnlyContain(v => double.IsFinite(v));
+    }
 }
