@@ -55,7 +55,9 @@ public static class NmfEngine
         if (scale.IsNone)
             return EnsureFinite(FitCore(data, options, init));
         options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
-        var scaled = FitCore(DataOperand.Create(scale.Apply(x)), scale.Apply(options), init);
+        var scaledData = DataOperand.Create(scale.Apply(x));
+        OptionsValidator.CheckScaledZeros(options, data.MinValue, DataScale.Largest(x), scaledData.MinValue, scale);
+        var scaled = FitCore(scaledData, scale.Apply(options), init);
         return EnsureFinite(Unscale(scaled, scale, new[] { data }, options, "x"));
     }
 

@@ -78,6 +78,21 @@ internal static class OptionsValidator
     }
 
     /// <summary>
+    /// β ≤ 0 with multiplicative updates needs X without zeros (<see cref="Validate(NmfFitOptions, int, int, double, float, NmfInitialization)"/>
+    /// checks the data as given). Data fitted scaled by 2^−E (<see cref="DataScale"/>) can gain zeros: values more than
+    /// float's range below the largest underflow. Refused, naming Beta, rather than fitted to an infinite objective.
+    /// </summary>
+    public static void CheckScaledZeros(NmfFitOptions o, float minValue, float largest, float scaledMinValue, DataScale scale)
+    {
+        double beta = o.EffectiveBeta;
+        if (o.Solver != NmfSolver.MultiplicativeUpdate || beta > 0 || scale.IsNone || !(minValue > 0) || scaledMinValue > 0)
+            return;
+        throw new ArgumentException(Invariant(
+            $"With beta = {beta} <= 0 the multiplicative updates diverge on zeros. X has no zeros, but its values span {minValue:G3} to {largest:G3}, a range float cannot carry: the fit scales X by 2^-{scale.Exponent}, where its smallest values become 0. Compress the range (e.g. log1p, or raise the smallest values), or use a beta > 0 (e.g. Loss = KullbackLeibler)."),
+            nameof(o.Beta));
+    }
+
+    /// <summary>
     /// A custom start is fitted in float like the data (after the data's own scale, <see cref="DataScale"/>): each factor's
     /// largest value, and their product, must lie within 2^±<see cref="CustomStartExponent"/> of 1 there, so that no
     /// Gram matrix or product of the first iterations overflows or vanishes. Ordinary data tops out at 2⁴⁰, so a start
