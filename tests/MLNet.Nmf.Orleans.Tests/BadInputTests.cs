@@ -14,12 +14,15 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
-    private async Task<(NmfClusterFitException Error, string ModelPath)> FitFails(string manifest)
+    private Task<(NmfClusterFitException Error, string ModelPath)> FitFails(string manifest) =>
+        FitFails(new NmfClusterFitRequest { ManifestPath = manifest, ModelPath = Path.Combine(Path.GetDirectoryName(manifest)!, "model.zip"), Rank = 3, MaxIterations = 5, Seed = 1 });
+
+    private async Task<(NmfClusterFitException Error, string ModelPath)> FitFails(NmfClusterFitRequest request)
     {
-        string model = Path.Combine(Path.GetDirectoryName(manifest)!, "model.zip");
-        var request = new NmfClusterFitRequest { ManifestPath = manifest, ModelPath = model, Rank = 3, MaxIterations = 5, Seed = 1 };
-        var client = new NmfClusterClient(_harness.Cluster.Client);
-        var act = () => client.FitAsync(request);
+        string model = request.ModelPath;
+        var client = new NmfClusterClient(_harness.Cluster.Client) { PollInterval = TimeSpan.FromMilliseconds(100) };
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a hang fails the test (cancelled) instead of stalling the suite
+        var act = () => client.FitAsync(request, cancellation: limit.Token);
         var error = (await act.Should().ThrowAsync<NmfClusterFitException>()).Which;
         error.Status.Phase.Should().Be(NmfClusterFitPhase.Failed);
         return (error, model);
@@ -85,6 +88,32 @@ public sealed class BadInputTests : IAsyncLifetime
 
         error.Message.Should().Contain($"Shard 3 ('{Path.Combine(Folder("negative"), "shard-003.idv")}') has a negative value (-0.25) at row 34 of the shard (row 334 overall), slot 9 of column 'Features'; NMF needs finite, non-negative input.");
         File.Exists(model).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Fit_RankAboveTheFeatures_IsRefusedNamingRank_InsteadOfHanging()
+    {
+        string manifest = Corpus.Split(Folder("rank"), shards: 3, rows: 120);
+        int n = ShardManifest.Load(manifest).FeatureCount;
+
+        var (error, model) = await FitFails(new NmfClusterFitRequest { ManifestPath = manifest, ModelPath = Path.Combine(Folder("rank"), "model.zip"), Rank = n + 1, MaxIterations = 3, Seed = 1 });
+
+        error.Message.Should().Contain($"Rank {n + 1} is above the number of features ({n})").And.Contain($"Use Rank <= {n}");
+        File.Exists(model).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Fit_ModelPathThatCannotBeWritten_FailsNamingTheModelPath_InsteadOfRestartingForever()
+    {
+        string manifest = Corpus.Split(Folder("unwritable"), shards: 3, rows: 120);
+        string file = Path.Combine(Folder("unwritable"), "a-file");
+        File.WriteAllText(file, "not a folder");
+        string model = Path.Combine(file, "model.zip"); // its folder is a file
+
+        var (error, _) = await FitFails(new NmfClusterFitRequest { ManifestPath = manifest, ModelPath = model, Rank = 3, MaxIterations = 3, Seed = 1 });
+
+        error.Message.Should().Contain($"The model could not be written to '{model}'").And.Contain("ModelPath");
+        error.Status.Iteration.Should().Be(3, "the iterations were done; only the writing failed");
     }
 
     private sealed class DenseRow
