@@ -86,7 +86,10 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
             var options = request.ToOptions() with { DegreeOfParallelism = NmfCluster.ShardDegreeOfParallelism };
             NmfComponentState components;
             if (S.Phase == NmfClusterFitPhase.Starting)
+            {
+                CheckRank(request, manifest.FeatureCount);
                 components = await StartAsync(request, options, shards, cancellation);
+            }
             else
                 components = NmfComponentState.Resume(Transposed(S.Components), S.Plan!.Columns, S.Rows, S.NonZeros, options,
                     new NmfComponentCheckpoint(S.Iteration, S.FirstViolation, S.Converged, S.LossHistory.ToArray()));
@@ -104,6 +107,13 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
             if (e is not NmfShardException)
                 _log.LogError(e, "NMF fit {FitId} failed.", FitId);
             await FailAsync(e.Message);
+        }
+        catch (Exception e)
+        {
+            // Anything else, too, ends the fit with its message: left running, the fit was restarted by the next poll,
+            // failed the same way, and the client waited forever.
+            _log.LogError(e, "NMF fit {FitId} failed.", FitId);
+            await FailAsync(string.Create(CultureInfo.InvariantCulture, $"{S.Phase} failed at iteration {S.Iteration} ({e.GetType().Name}): {e.Message}"));
         }
         finally
         {
@@ -216,7 +226,15 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         bool converged = S.Converged;
         var history = S.LossHistory.ToArray();
         double relativeError = S.RelativeError;
-        await Task.Run(() => ClusterModelWriter.Write(request, manifest, h, iterations, converged, history, relativeError, 0.5 * evaluation.SquaredError));
+        try
+        {
+            await Task.Run(() => ClusterModelWriter.Write(request, manifest, h, iterations, converged, history, relativeError, 0.5 * evaluation.SquaredError));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new InvalidOperationException(
+                $"The model could not be written to '{request.ModelPath}': {e.Message} Set ModelPath to a file in a folder the silos can create and write.", e);
+        }
         S.Phase = NmfClusterFitPhase.Completed;
         Event(string.Create(CultureInfo.InvariantCulture, $"completed after {S.Iteration} iterations; relative error {S.RelativeError:F6}; model written to {request.ModelPath}"));
         await _state.WriteStateAsync();
@@ -225,6 +243,19 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
             try { await s.Grain.Clear(); }
             catch (Exception e) when (e is not OutOfMemoryException) { _log.LogWarning(e, "NMF fit {FitId}: could not clear a shard checkpoint.", FitId); }
         }
+    }
+
+    /// <summary>The options, and the rank against the manifest's features, checked before any shard is loaded.</summary>
+    private static void CheckRank(NmfClusterFitRequest request, int features)
+    {
+        request.ToOptions().Validate();
+        int k = request.Rank;
+        if (k > features)
+            throw new ArgumentOutOfRangeException(nameof(request.Rank), k, string.Create(CultureInfo.InvariantCulture,
+                $"Rank {k} is above the number of features ({features}): with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {features}."));
+        if ((long)features * k + 8 > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(request.Rank), k, string.Create(CultureInfo.InvariantCulture,
+                $"Rank {k} on {features} features needs arrays of {(long)features * k} values, more than a .NET array can hold ({Array.MaxLength}). Lower the rank."));
     }
 
     private void Record(NmfComponentState components)
@@ -263,7 +294,9 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
             {
                 return await call();
             }
-            catch (Exception e) when (e is not NmfShardException && !cancellation.IsCancellationRequested && DateTime.UtcNow < deadline)
+            // A lost silo is worth retrying; an error that the same call would only repeat is not.
+            catch (Exception e) when (e is not (NmfShardException or ArgumentException or ArithmeticException or OutOfMemoryException)
+                && !cancellation.IsCancellationRequested && DateTime.UtcNow < deadline)
             {
                 onFailure?.Invoke();
                 Event($"{what} failed ({e.GetType().Name}: {FirstLine(e.Message)}); retrying from the checkpoint of iteration {S.Iteration}");
