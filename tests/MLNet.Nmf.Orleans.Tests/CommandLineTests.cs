@@ -1,0 +1,83 @@
+using System.Diagnostics;
+
+namespace MLNet.Nmf.Orleans.Tests;
+
+/// <summary>
+/// The ready CLI (src/MLNet.Nmf.Cluster) run as the user runs it, a separate process: a user's mistake ends it with
+/// "error: ..." naming the input and what to do, a non-zero exit code and no stack trace.
+/// </summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "nmf-cli-tests", Guid.NewGuid().ToString("N"));
+
+    public CommandLineTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static string CliPath()
+    {
+        // Built beside this project (ProjectReference, not referenced as an assembly).
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        string root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+        string path = Path.Combine(root, "src", "MLNet.Nmf.Cluster", "bin", configuration, "net10.0", "MLNet.Nmf.Cluster.dll");
+        File.Exists(path).Should().BeTrue($"the CLI must be built at {path}");
+        return path;
+    }
+
+    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(CliPath());
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The CLI did not exit within 60 s: {string.Join(' ', args)}");
+        }
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    private static void ShouldBeAUserError((int ExitCode, string Output, string Error) run, string expected)
+    {
+        run.ExitCode.Should().Be(1, run.Output + run.Error);
+        run.Error.Should().StartWith("error: ").And.Contain(expected);
+        (run.Output + run.Error).Should().NotContain("   at ", "a user's mistake gets a message, not a stack trace").And.NotContain("Unhandled exception");
+    }
+
+    [Fact]
+    public void Split_AnInputWithNoRows_SaysSoNamingTheFile()
+    {
+        string input = Path.Combine(_root, "header-only.tsv");
+        File.WriteAllText(input, "Package\tSection\tDescription\n");
+
+        var run = Run("split", "--input", input, "--shards", "2", "--out", Path.Combine(_root, "shards"));
+
+        ShouldBeAUserError(run, $"--input '{input}' has no rows");
+    }
+
+    [Fact]
+    public void Split_MoreShardsThanRows_SaysSoNamingBothCounts()
+    {
+        string input = Path.Combine(_root, "three.tsv");
+        File.WriteAllLines(input, File.ReadLines(Corpus.DataPath).Take(4));
+
+        var run = Run("split", "--input", input, "--shards", "5", "--out", Path.Combine(_root, "shards"));
+
+        ShouldBeAUserError(run, "The data has 3 rows, fewer than the 5 shards asked for.");
+    }
+
+    [Fact]
+    public void Fit_WithNoClusterListening_SaysNoSiloAnsweredWithinTheTimeout()
+    {
+        var run = Run("fit", "--manifest", Path.Combine(_root, "shards.json"), "--rank", "3", "--iterations", "2", "--seed", "1",
+            "--out", Path.Combine(_root, "model.zip"), "--gateway", "39871", "--connect-timeout", "3");
+
+        ShouldBeAUserError(run, "No silo of the cluster answered at gateway port 39871 (clustering localhost) within 3 s");
+    }
+}
