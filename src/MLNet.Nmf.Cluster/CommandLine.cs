@@ -58,3 +58,6 @@ internal sealed class CommandLine
 
 /// <summary>A command-line mistake; the message says what to write.</summary>
 internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>A well-formed command that cannot run on what it was given (no rows, no cluster); the message names the input and what to do.</summary>
+internal sealed class CommandException(string message, Exception? inner = null) : Exception(message, inner);

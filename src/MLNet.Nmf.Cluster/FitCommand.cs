@@ -9,7 +9,7 @@ namespace MLNet.Nmf.Cluster;
 
 /// <summary>
 /// <c>fit --manifest M --rank K --iterations N --seed S --out MODEL [--features-out DIR] [--clustering C] [--gateway G]
-/// [--tolerance T] [--fit-id ID] [--report JSON]</c>: runs a fit on the cluster and waits for it, printing progress;
+/// [--tolerance T] [--fit-id ID] [--report JSON] [--connect-timeout SECONDS]</c>: runs a fit on the cluster and waits for it, printing progress;
 /// with the id of a running fit it reattaches instead of starting another.
 /// </summary>
 internal static class FitCommand
@@ -30,13 +30,17 @@ internal static class FitCommand
         int gateway = args.Int("--gateway", fallback: 30000, min: 1);
         string? fitId = args.Optional("--fit-id");
         string? report = args.Optional("--report");
+        int connectTimeout = args.Int("--connect-timeout", fallback: 30, min: 1);
         args.CheckAllUsed();
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Each refused connection attempt would print a warning with a stack trace; the error below says it once.
+        builder.Logging.AddFilter("Orleans.Runtime.Messaging", LogLevel.Error);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.UseOrleansClient(client => Clustering.ConfigureClient(client, clustering, gateway));
         using var host = builder.Build();
-        await host.StartAsync();
+        await ConnectAsync(host, clustering, gateway, connectTimeout);
         var nmf = new NmfClusterClient(host.Services.GetRequiredService<IClusterClient>());
 
         fitId ??= Guid.NewGuid().ToString("N");
@@ -84,6 +88,23 @@ internal static class FitCommand
             Console.WriteLine($"resumed: iteration {r.FailedIteration} redone from the checkpoint of iteration {r.ResumedFrom}; reassigned: {(r.ReassignedShards.Count == 0 ? "none" : string.Join("; ", r.ReassignedShards))}");
         await host.StopAsync();
         return 0;
+    }
+
+    private static async Task ConnectAsync(IHost host, string clustering, int gateway, int seconds)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        try
+        {
+            await host.StartAsync(limit.Token).WaitAsync(limit.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or OrleansException or TimeoutException)
+        {
+            string where = Clustering.IsLocalhost(clustering)
+                ? string.Create(CultureInfo.InvariantCulture, $"at gateway port {gateway} (clustering localhost)")
+                : "through the Redis clustering given";
+            throw new CommandException(string.Create(CultureInfo.InvariantCulture,
+                $"No silo of the cluster answered {where} within {seconds} s: start the silos first (`silo ...`), or give the --clustering and --gateway of a running cluster."), e);
+        }
     }
 
     private static void WriteReport(string? path, NmfClusterFitStatus status)

@@ -7,7 +7,7 @@ const string Usage = """
             [--primary <port of the first silo, localhost only; 11111>] [--checkpoints <shared folder>] [--threads <n>]
       fit   --manifest <shards.json> --rank <k> --iterations <n> --seed <s> --out <model.zip> [--features-out <dir>]
             [--clustering <redis | localhost>] [--gateway <port, localhost only; 30000>] [--tolerance <t; 0>]
-            [--fit-id <id: reattaches to a running fit>] [--report <status.json>]
+            [--fit-id <id: reattaches to a running fit>] [--report <status.json>] [--connect-timeout <seconds; 30>]
       split --input <tsv or tsv.gz> --shards <n> --out <dir> [--max-rows <r>]
     """;
 
@@ -32,4 +32,10 @@ catch (UsageException e)
     Console.Error.WriteLine($"error: {e.Message}");
     Console.Error.WriteLine(Usage);
     return 2;
+}
+// What the user gave cannot be used (a missing or unreadable file, too few rows, no cluster): the message, no stack trace.
+catch (Exception e) when (e is CommandException or MLNet.Nmf.Orleans.NmfShardException or ArgumentException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
 }

@@ -46,6 +46,12 @@ internal static class SplitCommand
             IDataView text = ml.Data.LoadFromTextFile<Row>(tsv, separatorChar: '\t', hasHeader: true, allowQuoting: false);
             if (maxRows != int.MaxValue)
                 text = ml.Data.TakeRows(text, maxRows);
+            long rows = 0;
+            using (var cursor = text.GetRowCursor(Array.Empty<DataViewSchema.Column>()))
+                while (cursor.MoveNext())
+                    rows++;
+            if (rows == 0)
+                throw new CommandException($"--input '{input}' has no rows: expected a tab-separated file with a header line and the columns Package, Section, Description.");
             var featurize = ml.Transforms.Text.FeaturizeText("Features", new TextFeaturizingEstimator.Options
             {
                 CharFeatureExtractor = null,
@@ -53,7 +59,16 @@ internal static class SplitCommand
                 WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = 1, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf },
                 StopWordsRemoverOptions = new StopWordsRemovingEstimator.Options { Language = TextFeaturizingEstimator.Language.English },
             }, nameof(Row.Description));
-            var features = featurize.Fit(text).Transform(text);
+            IDataView features;
+            try
+            {
+                features = featurize.Fit(text).Transform(text);
+            }
+            catch (ArgumentOutOfRangeException e) when (e.Message.Contains("known-size vector", StringComparison.Ordinal))
+            {
+                // FeaturizeText's word bag is empty: no word survives the stop-word removal.
+                throw new CommandException($"--input '{input}': its Description column (the third) yields no words to featurize; give descriptions of English text.", e);
+            }
             var manifest = NmfShards.Split(ml, features, "Features", shards, output);
             Console.WriteLine($"split: {manifest.Shards.Sum(s => s.Rows)} rows x {manifest.FeatureCount} features into {manifest.Shards.Count} shards: {Path.Combine(output, "shards.json")}");
             return 0;
