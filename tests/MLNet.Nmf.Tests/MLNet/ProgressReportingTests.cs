@@ -123,6 +123,30 @@ public class ProgressReportingTests
 
     // MLContext.CancelExecution is internal; ML.NET exposes it in its Microsoft.ML.Experimental package (not served here),
     // whose extension method calls this same member.
+    [Fact]
+    public void RankSelection_AfterCancelExecution_StopsWithOperationCanceledException()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TextFixture.Featurize(ml).Fit(TextFixture.Load(ml)).Transform(TextFixture.Load(ml));
+        CancelExecution(ml);
+        var run = () => ml.Transforms.NonNegativeMatrixFactorizationRankSelection(data, "Features", new[] { 2, 3 },
+            new NmfOptions { MaximumIterations = 1000, Tolerance = 0 }, repeats: 1);
+        run.Should().Throw<OperationCanceledException>();
+    }
+
+    [Fact]
+    public void ReconstructionFit_AfterCancelExecution_StopsWithOperationCanceledException()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TextFixture.Featurize(ml).Fit(TextFixture.Load(ml)).Transform(TextFixture.Load(ml));
+        CancelExecution(ml);
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorizationReconstruction(new NmfOptions
+        {
+            InputColumnName = "Features", Rank = 3, MaximumIterations = 1000, Tolerance = 0, MissingValues = NmfMissingValues.Ignore,
+        }, "Reconstruction").Fit(data);
+        fit.Should().Throw<OperationCanceledException>();
+    }
+
     private static void CancelExecution(MLContext ml) =>
         typeof(MLContext).GetMethod("CancelExecution", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.Invoke(ml, null);
 }

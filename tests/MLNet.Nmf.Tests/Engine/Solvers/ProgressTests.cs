@@ -42,6 +42,29 @@ public class ProgressTests
     }
 
     [Fact]
+    public void Fit_IgnoringMissingValues_ReportsEveryIteration_AndIsCancelledThroughTheSameHook()
+    {
+        // The masked solver (MissingValues = Ignore, also behind rank selection and the reconstruction estimator) never
+        // called the hook: no progress, and neither the token nor MLContext.CancelExecution could stop it.
+        var values = TestData.TextTfidf(80).ToDense().Values.ToArray();
+        for (int i = 0; i < values.Length; i += 7)
+            values[i] = float.NaN;
+        var x = new global::MLNet.Nmf.Engine.Matrices.DenseMatrix(80, values.Length / 80, values, NmfMissingValues.Ignore);
+        var reports = new List<NmfProgress>();
+        var options = new NmfFitOptions { Rank = 4, MaxIterations = 12, Tolerance = 0, MissingValues = NmfMissingValues.Ignore, Progress = reports.Add };
+
+        var result = NmfEngine.Fit(x, options);
+
+        reports.Select(p => p.Iteration).Should().Equal(Enumerable.Range(1, result.Iterations));
+        reports.Select(p => p.Objective).Should().Equal(result.LossHistory.Take(result.Iterations), "the masked solver reports the objective its W pass computed");
+
+        using var cancellation = new CancellationTokenSource();
+        var cancelled = options with { CancellationToken = cancellation.Token, Progress = p => { if (p.Iteration == 3) cancellation.Cancel(); } };
+        var fit = () => NmfEngine.Fit(x, cancelled);
+        fit.Should().Throw<OperationCanceledException>();
+    }
+
+    [Fact]
     public void Fit_CancelledDuringTheIterations_ThrowsOperationCanceledException()
     {
         using var cancellation = new CancellationTokenSource();
