@@ -41,6 +41,7 @@ internal static unsafe class MaskedCoordinateDescentSolver
             history.Add(dataTerm + penalties);
             violation += UpdateSide(state, pattern.Transposed, updateW: false, product, update: true).Violation;
             iteration++;
+            state.Progress.Report(iteration, history); // progress, and cancellation (the token, MLContext.CancelExecution)
 
             if (iteration == 1)
                 firstViolation = violation;

@@ -43,7 +43,8 @@ public static class NmfRankSelectionCatalog
         var (matrix, _) = DataViewMatrixReader.Read(data, columnName, size, NmfMissingValues.Ignore);
         options ??= new NmfOptions();
         int seed = options.Seed ?? MLNet.Nmf.MLNetInterop.Interop.SeedOf(host) ?? 0;
-        var fit = options.ToEngine(seed, message => channel.Info(message));
+        using var progress = new MLNet.Nmf.Progress.FitProgressReporter(host, columnName); // progress channel and MLContext.CancelExecution
+        var fit = options.ToEngine(seed, message => channel.Info(message), progress.Report);
         var result = NmfRankSelection.Run(matrix, ranks.ToArray(), fit, holdOutFraction, repeats);
         channel.Info(result.ToTable());
         channel.Info(string.Create(CultureInfo.InvariantCulture, $"NMF rank selection: best rank {result.BestRank} (smallest held-out RMSE)."));
