@@ -120,4 +120,20 @@ public class RankSelectionTests(ITestOutputHelper output)
         run.Should().Throw<ArgumentException>().Where(e => e.Message.Contains("rank selection", StringComparison.OrdinalIgnoreCase)
             && e.Message.Contains("CoordinateDescentKL") && !e.Message.Contains("set MissingValues = Error")).Which.ParamName.Should().Be("Solver");
     }
+
+    [Theory]
+    [InlineData(NmfInitialization.Random, 61, "Rank 61 is above the number of features (60)")]
+    [InlineData(NmfInitialization.Nndsvda, 41, "Initialization Nndsvda needs Rank <= min(rows, columns) = 40, but Rank is 41")]
+    public void RankSelection_WithARankTheDataCannotTake_RefusesItBeforeAnyFit_NamingRanks(NmfInitialization init, int bad, string expected)
+    {
+        // It refused only when it reached that rank, after fitting (and losing) every rank before it.
+        var x = new DenseMatrix(40, 60, Planted.Create(40, 60, 3, sigma: 0.1, missingFraction: 0, seed: 4).Noisy);
+        int fits = 0;
+        var run = () => NmfRankSelection.Run(x, [1, 2, bad], new NmfFitOptions { Initialization = init, MaxIterations = 20, Progress = _ => fits++ }, repeats: 1);
+
+        var error = run.Should().Throw<ArgumentException>().Which;
+        error.ParamName.Should().Be("ranks");
+        error.Message.Should().Contain($"ranks has {bad}").And.Contain(expected);
+        fits.Should().Be(0, "the ranks are checked before the first fit");
+    }
 }
