@@ -26,8 +26,8 @@ public static class NmfRankSelection
     /// <param name="holdOutFraction">Share of the observed entries held out, in (0, 0.5].</param>
     /// <param name="repeats">Number of masks (and seeds), at least 1; 2 or more also measure stability.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range; the message names it.</exception>
-    /// <exception cref="ArgumentException"><paramref name="fit"/>'s Solver is not CoordinateDescent, or the data has fewer than
-    /// two observed entries.</exception>
+    /// <exception cref="ArgumentException"><paramref name="fit"/>'s Solver is not CoordinateDescent, a rank is above the number of
+    /// columns (or, with an SVD initialization, above min(rows, columns)), or the data has fewer than two observed entries.</exception>
     public static NmfRankSelectionResult Run(INmfMatrix x, IReadOnlyList<int> ranks, NmfFitOptions? fit = null,
         double holdOutFraction = 0.1, int repeats = 3)
     {
@@ -47,6 +47,8 @@ public static class NmfRankSelection
             throw new ArgumentException(FormattableString.Invariant(
                 $"Rank selection fits each rank with the held-out entries missing, which only Solver = CoordinateDescent (Loss = Frobenius) can do, but Solver is {fit.Solver}. Choose the rank with CoordinateDescent, then fit the chosen rank with {fit.Solver}."),
                 nameof(NmfFitOptions.Solver));
+
+        CheckRanks(x, ranks, fit);
 
         var masks = Enumerable.Range(0, repeats).Select(r => HoldOut.Create(x, holdOutFraction, unchecked(fit.Seed + r))).ToArray();
         var scores = new List<NmfRankScore>(ranks.Count);
@@ -72,6 +74,30 @@ public static class NmfRankSelection
             fit.Log?.Invoke(FormattableString.Invariant($"NMF rank {rank}: held-out RMSE {score.HeldOutError:G5}, training RMSE {score.TrainingError:G5}, stability {score.Stability:F3}, {score.Seconds:F2} s per fit."));
         }
         return new NmfRankSelectionResult(scores, holdOutFraction, repeats);
+    }
+
+    /// <summary>
+    /// Every rank against the data's shape (Rank &lt;= columns; an SVD start needs Rank &lt;= min(rows, columns)), before the
+    /// first fit: a rank the data cannot take is refused at once, not after fitting (and losing) every rank before it.
+    /// </summary>
+    private static void CheckRanks(INmfMatrix x, IReadOnlyList<int> ranks, NmfFitOptions fit)
+    {
+        (fit with { Rank = 1, MissingValues = NmfMissingValues.Ignore }).Validate(); // the other options, named as themselves
+        foreach (int rank in ranks)
+        {
+            var options = fit with { Rank = rank, MissingValues = NmfMissingValues.Ignore };
+            var init = Initialization.Initializer.Resolve(options.Initialization, rank, x.Rows, x.Columns);
+            try
+            {
+                // The shape alone: the data's values (all zeros, too few observed entries) are the masks' and fits' to judge.
+                OptionsValidator.Validate(options, x.Rows, x.Columns, sum: 1, minValue: 1, init);
+            }
+            catch (ArgumentException e)
+            {
+                string reason = e.Message.Split(" (Parameter '")[0];
+                throw new ArgumentException(FormattableString.Invariant($"ranks has {rank}, which this data ({x.Rows} x {x.Columns}) cannot take: {reason}"), nameof(ranks), e);
+            }
+        }
     }
 
     private static double Spread(double[] values)
