@@ -6,6 +6,9 @@ namespace MLNet.Nmf.Plots;
 /// <summary>Draws a <see cref="NmfRankSelectionResult"/> as a PNG with ScottPlot.</summary>
 public static class NmfRankSelectionPlot
 {
+    /// <summary>The most pixels a plot can have: one raster of 4 bytes a pixel within 2 GiB.</summary>
+    public const long MaxPixels = int.MaxValue / 4;
+
     /// <summary>
     /// Writes the rank curve to <paramref name="path"/>: held-out and training RMSE against the rank (error bars = the
     /// spread over repeats), the best rank marked, and the component stability on a right-hand axis when measured.
@@ -15,13 +18,16 @@ public static class NmfRankSelectionPlot
     /// <param name="width">Width in pixels.</param>
     /// <param name="height">Height in pixels.</param>
     /// <param name="title">The plot's title; null for a default.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size is below 100 pixels.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 100 pixels, or width x height is above <see cref="MaxPixels"/>.</exception>
     public static void SavePng(this NmfRankSelectionResult result, string path, int width = 900, int height = 520, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 100);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 100);
+        if ((long)width * height > MaxPixels)
+            throw new ArgumentOutOfRangeException(nameof(width), width, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"width {width} x height {height} is {(long)width * height} pixels; a PNG is drawn in one raster of 4 bytes a pixel, at most {MaxPixels} pixels (2 GiB). Lower width or height."));
 
         var scores = result.Scores.OrderBy(s => s.Rank).ToArray();
         double[] ranks = scores.Select(s => (double)s.Rank).ToArray();
