@@ -64,6 +64,20 @@ public class ProgressTests
         fit.Should().Throw<OperationCanceledException>();
     }
 
+    [Theory]
+    [InlineData(NmfSolver.CoordinateDescent)]
+    [InlineData(NmfSolver.MultiplicativeUpdate)]
+    public void Fit_OfAnExactlyFittedMatrix_ReportsARelativeChangeOfZero_NotNaN(NmfSolver solver)
+    {
+        // All ones is fitted exactly at rank 1: every objective is 0, and 0 / 0 was reported as the change (NaN).
+        var reports = new List<NmfProgress>();
+        var ones = new global::MLNet.Nmf.Engine.Matrices.DenseMatrix(4, 3, Enumerable.Repeat(1f, 12).ToArray());
+        var result = NmfEngine.Fit(ones, new NmfFitOptions { Rank = 1, Solver = solver, MaxIterations = 5, Tolerance = 0, Progress = reports.Add });
+
+        result.LossHistory.Should().OnlyContain(v => v == 0, "the premise: the fit is exact from the start");
+        reports.Should().HaveCount(5).And.OnlyContain(p => p.RelativeChange == 0);
+    }
+
     [Fact]
     public void Fit_CancelledDuringTheIterations_ThrowsOperationCanceledException()
     {
