@@ -28,7 +28,9 @@ internal sealed class FitProgress
             return;
         var elapsed = _clock.Elapsed;
         double objective = history.Count > 0 ? history[^1] : double.NaN;
-        double change = history.Count > 1 ? Math.Abs(history[^2] - objective) / Math.Abs(history[^2]) : double.NaN;
+        double change = history.Count < 2 ? double.NaN
+            : history[^2] == objective ? 0 // an unchanged objective, 0 included (an exact fit): not 0 / 0
+            : Math.Abs(history[^2] - objective) / Math.Abs(history[^2]);
         int max = _options.MaxIterations;
         var remaining = TimeSpan.FromTicks((long)((double)elapsed.Ticks / iteration * Math.Max(0, max - iteration)));
         var progress = new NmfProgress(iteration, max, objective, change, elapsed, remaining);
