@@ -80,4 +80,24 @@ public sealed class CommandLineTests : IDisposable
 
         ShouldBeAUserError(run, "No silo of the cluster answered at gateway port 39871 (clustering localhost) within 3 s");
     }
+
+    [Fact]
+    public void Silo_OnAPortAlreadyInUse_SaysWhichOption()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+            var run = Run("silo", "--port", "39873", "--gateway", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--clustering", "localhost", "--primary", "39873", "--checkpoints", Path.Combine(_root, "checkpoints"));
+
+            ShouldBeAUserError(run, $"--gateway {port} is already in use on this machine");
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
 }
