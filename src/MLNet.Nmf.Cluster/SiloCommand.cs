@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MLNet.Nmf.Orleans.Hosting;
@@ -16,6 +20,8 @@ internal static class SiloCommand
         string? checkpoints = args.Optional("--checkpoints") is { } dir ? Path.GetFullPath(dir) : null;
         NmfCluster.ShardDegreeOfParallelism = args.Int("--threads", fallback: Environment.ProcessorCount, min: 1);
         args.CheckAllUsed();
+        CheckFree("--port", port);
+        CheckFree("--gateway", gateway);
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -27,9 +33,41 @@ internal static class SiloCommand
             silo.AddNmf();
         });
         using var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (Exception e) when (e is AddressInUseException || e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+        {
+            // Taken between the check above and the start.
+            throw new CommandException(string.Create(CultureInfo.InvariantCulture,
+                $"--port {port} or --gateway {gateway} is already in use on this machine: {e.Message}. Choose free ports."), e);
+        }
         Console.WriteLine($"NMF silo ready: 127.0.0.1:{port}, gateway {gateway}, pid {Environment.ProcessId}");
         await host.WaitForShutdownAsync();
         return 0;
+    }
+
+    /// <summary>Refuses, naming the option, a port that something on this machine already listens on.</summary>
+    private static void CheckFree(string option, int port)
+    {
+        foreach (var address in new[] { IPAddress.Loopback, IPAddress.Any })
+        {
+            var listener = new TcpListener(address, port);
+            try
+            {
+                listener.Start();
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
+            {
+                throw new CommandException(e.SocketErrorCode == SocketError.AccessDenied
+                    ? string.Create(CultureInfo.InvariantCulture, $"{option} {port} cannot be opened: access denied (ports below 1024 need privileges). Choose another port.")
+                    : string.Create(CultureInfo.InvariantCulture, $"{option} {port} is already in use on this machine (another silo or program listens there). Choose a free port."), e);
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        }
     }
 }
