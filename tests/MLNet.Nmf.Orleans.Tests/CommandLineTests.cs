@@ -100,4 +100,18 @@ public sealed class CommandLineTests : IDisposable
             taken.Stop();
         }
     }
+
+    [Fact]
+    public void Silo_WithRedisClusteringWhereNoRedisListens_SaysSoNamingClustering()
+    {
+        var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        free.Start();
+        int port = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop(); // nothing listens there now
+        string redis = $"127.0.0.1:{port}";
+
+        var run = Run("silo", "--port", "39875", "--gateway", "39876", "--clustering", redis);
+
+        ShouldBeAUserError(run, $"--clustering '{redis}': no Redis server answered");
+    }
 }
