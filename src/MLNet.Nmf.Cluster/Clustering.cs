@@ -59,6 +59,47 @@ internal static class Clustering
         });
     }
 
+    /// <summary>
+    /// Before a silo or client starts (whose failing start would log stack traces): a Redis <paramref name="clustering"/>
+    /// must parse and answer. Nothing to check for localhost.
+    /// </summary>
+    public static void CheckRedis(string clustering)
+    {
+        if (IsLocalhost(clustering))
+            return;
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(clustering);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--clustering '{clustering}' is neither 'localhost' nor a Redis connection string: {e.Message}");
+        }
+        options.AbortOnConnectFail = true;
+        try
+        {
+            using var redis = ConnectionMultiplexer.Connect(options);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw RedisUnreachable(e, clustering)!;
+        }
+    }
+
+    /// <summary>
+    /// The user's error when starting a silo or client failed because the Redis of <paramref name="clustering"/> did not
+    /// answer (anywhere in the exception's chain); null otherwise.
+    /// </summary>
+    public static CommandException? RedisUnreachable(Exception e, string clustering)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is RedisConnectionException redis)
+                return new CommandException(
+                    $"--clustering '{clustering}': no Redis server answered ({redis.Message.Split('.')[0]}). Start Redis there, give the connection string of a running one, or use --clustering localhost.", e);
+        return null;
+    }
+
     public static void ConfigureClient(IClientBuilder client, string clustering, int gatewayPort)
     {
         client.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ServiceId; });

@@ -32,6 +32,7 @@ internal static class FitCommand
         string? report = args.Optional("--report");
         int connectTimeout = args.Int("--connect-timeout", fallback: 30, min: 1);
         args.CheckAllUsed();
+        Clustering.CheckRedis(clustering);
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -96,6 +97,10 @@ internal static class FitCommand
         try
         {
             await host.StartAsync(limit.Token).WaitAsync(limit.Token);
+        }
+        catch (Exception e) when (Clustering.RedisUnreachable(e, clustering) is { } error)
+        {
+            throw error;
         }
         catch (Exception e) when (e is OperationCanceledException or OrleansException or TimeoutException)
         {

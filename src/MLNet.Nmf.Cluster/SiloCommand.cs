@@ -22,6 +22,7 @@ internal static class SiloCommand
         args.CheckAllUsed();
         CheckFree("--port", port);
         CheckFree("--gateway", gateway);
+        Clustering.CheckRedis(clustering);
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -42,6 +43,10 @@ internal static class SiloCommand
             // Taken between the check above and the start.
             throw new CommandException(string.Create(CultureInfo.InvariantCulture,
                 $"--port {port} or --gateway {gateway} is already in use on this machine: {e.Message}. Choose free ports."), e);
+        }
+        catch (Exception e) when (Clustering.RedisUnreachable(e, clustering) is { } error)
+        {
+            throw error;
         }
         Console.WriteLine($"NMF silo ready: 127.0.0.1:{port}, gateway {gateway}, pid {Environment.ProcessId}");
         await host.WaitForShutdownAsync();
