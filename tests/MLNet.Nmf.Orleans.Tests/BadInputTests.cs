@@ -116,6 +116,22 @@ public sealed class BadInputTests : IAsyncLifetime
         error.Status.Iteration.Should().Be(3, "the iterations were done; only the writing failed");
     }
 
+    [Fact]
+    public async Task Fit_FeaturesDirectoryThatCannotBeCreated_FailsNamingIt_WithoutRetryingForMinutes()
+    {
+        string manifest = Corpus.Split(Folder("features"), shards: 3, rows: 120);
+        string file = Path.Combine(Folder("features"), "a-file");
+        File.WriteAllText(file, "not a folder");
+
+        var (error, model) = await FitFails(new NmfClusterFitRequest
+        {
+            ManifestPath = manifest, ModelPath = Path.Combine(Folder("features"), "model.zip"), FeaturesDirectory = file, Rank = 3, MaxIterations = 3, Seed = 1,
+        });
+
+        error.Message.Should().Contain($"could not be written to '{file}'").And.Contain("FeaturesDirectory");
+        File.Exists(model).Should().BeFalse();
+    }
+
     private sealed class DenseRow
     {
         [VectorType(12)] public float[] Features { get; set; } = [];
