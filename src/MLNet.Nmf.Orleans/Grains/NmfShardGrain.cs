@@ -88,7 +88,16 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         if (featuresDirectory is not null)
         {
             long firstRow = _firstRow;
-            path = await Task.Run(() => WriteFeatures(features, step.Rows, firstRow, plan.Rank, featuresDirectory, assignment.Index));
+            try
+            {
+                path = await Task.Run(() => WriteFeatures(features, step.Rows, firstRow, plan.Rank, featuresDirectory, assignment.Index));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                // Not a lost silo: every retry would fail the same way (NmfShardException is not retried).
+                throw new NmfShardException(string.Create(CultureInfo.InvariantCulture,
+                    $"Shard {assignment.Index}'s features could not be written to '{featuresDirectory}': {e.Message} Set FeaturesDirectory to a folder every silo can create and write, or leave it unset."), e);
+            }
         }
         return new ShardFinishResult(evaluation, Silo, path);
     }
