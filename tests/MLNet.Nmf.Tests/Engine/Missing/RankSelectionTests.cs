@@ -136,4 +136,21 @@ public class RankSelectionTests(ITestOutputHelper output)
         error.Message.Should().Contain($"ranks has {bad}").And.Contain(expected);
         fits.Should().Be(0, "the ranks are checked before the first fit");
     }
+
+    [Fact]
+    public void RankSelection_OfAMatrixTypeTheEngineDoesNotKnow_SaysWhichTypesItTakes_NotAnInvalidCast()
+    {
+        var run = () => NmfRankSelection.Run(new OtherMatrix(), [1, 2]);
+
+        var error = run.Should().Throw<ArgumentException>().Which;
+        error.ParamName.Should().Be("x");
+        error.Message.Should().Contain("Unsupported matrix type OtherMatrix; use DenseMatrix or CsrMatrix.");
+    }
+
+    private sealed class OtherMatrix : INmfMatrix
+    {
+        public int Rows => 4;
+        public int Columns => 3;
+        public long StoredCount => 12;
+    }
 }
