@@ -33,6 +33,8 @@ public static class NmfRankSelection
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(ranks);
+        if (x is not (DenseMatrix or CsrMatrix))
+            throw new ArgumentException($"Unsupported matrix type {x.GetType().Name}; use DenseMatrix or CsrMatrix.", nameof(x));
         fit ??= new NmfFitOptions();
         if (ranks.Count == 0)
             throw new ArgumentOutOfRangeException(nameof(ranks), "Give at least one rank.");
