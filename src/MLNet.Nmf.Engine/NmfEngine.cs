@@ -50,7 +50,7 @@ public static class NmfEngine
         ReclaimEarlierResults(data.Rows, data.Columns, options.Rank);
         options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
-        var scale = DataScale.For(x, data.SquaredNorm);
+        var scale = DataScale.For(x, data.SquaredNorm, options);
         OptionsValidator.CheckCustomMagnitude(options, init, scale);
         if (scale.IsNone)
             return EnsureFinite(FitCore(data, options, init));
@@ -280,7 +280,7 @@ public static class NmfEngine
         double squaredNorm = 0;
         foreach (var block in blocks)
             squaredNorm += block.SquaredNorm;
-        var scale = DataScale.For(rowBlocks, squaredNorm);
+        var scale = DataScale.For(rowBlocks, squaredNorm).Balanced(options);
         OptionsValidator.CheckCustomMagnitude(options, options.Initialization, scale);
         if (scale.IsNone)
             return BlockFitDriver.Fit(blocks, options);
