@@ -30,7 +30,10 @@ public static class NmfEngine
     /// whose memory estimate exceeds <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> is refused. Data of any
     /// finite magnitude is accepted: values beyond what float products carry (largest value outside
     /// [2⁻²⁰, 2⁴⁰]) are fitted scaled by an exact power of two, with W, H and the penalties scaled back exactly,
-    /// so the factors are finite; ordinary data is fitted exactly as without this.
+    /// so the factors are finite; ordinary data is fitted exactly as without this. A penalised fit splits the scale
+    /// evenly between W and H, so that data times 2^e with the penalty of the same minimiser (α·2^(1.5e) for L1, α·2^e
+    /// for L2) is fitted exactly as the ordinary data; a rescaled penalty weight beyond
+    /// <see cref="NmfFitOptions.Limits.MaxPenalty"/> (a penalty that zeroes every factor) is held at it.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, Rank is above the number of features, or the fit
     /// would need more memory than the process may use; the message names the option (Rank and the bytes for the last two).</exception>
