@@ -24,7 +24,15 @@ internal sealed class CheckpointDirectoryLock : IDisposable
         string path = Path.Combine(directory, FileName);
         try
         {
-            return new CheckpointDirectoryLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose));
+            for (int attempt = 0; ; attempt++)
+            {
+                var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+                // A fit ending just as this one opened the file deletes it before releasing it: this fit then holds a
+                // file no longer in the directory, and takes a new one.
+                if (File.Exists(path) || attempt == 2)
+                    return new CheckpointDirectoryLock(file);
+                file.Dispose();
+            }
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
         {
