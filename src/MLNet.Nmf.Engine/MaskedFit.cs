@@ -34,7 +34,7 @@ internal static class MaskedFit
         OptionsValidator.Validate(options, data, init);
         CheckMaskedScratch(options.Rank, FitBudget.Threads(options, data));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two, as NmfEngine.Fit does.
-        var scale = DataScale.For(observed, data.SquaredNorm);
+        var scale = DataScale.For(observed, data.SquaredNorm, options);
         OptionsValidator.CheckCustomMagnitude(options, init, scale);
         if (scale.IsNone)
             return FitCore(data, pattern, options, init);

@@ -30,7 +30,10 @@ public static class NmfEngine
     /// whose memory estimate exceeds <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> is refused. Data of any
     /// finite magnitude is accepted: values beyond what float products carry (largest value outside
     /// [2⁻²⁰, 2⁴⁰]) are fitted scaled by an exact power of two, with W, H and the penalties scaled back exactly,
-    /// so the factors are finite; ordinary data is fitted exactly as without this.
+    /// so the factors are finite; ordinary data is fitted exactly as without this. A penalised fit splits the scale
+    /// evenly between W and H, so that data times 2^e with the penalty of the same minimiser (α·2^(1.5e) for L1, α·2^e
+    /// for L2) is fitted exactly as the ordinary data; a rescaled penalty weight beyond
+    /// <see cref="NmfFitOptions.Limits.MaxPenalty"/> (a penalty that zeroes every factor) is held at it.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, Rank is above the number of features, or the fit
     /// would need more memory than the process may use; the message names the option (Rank and the bytes for the last two).</exception>
@@ -50,7 +53,7 @@ public static class NmfEngine
         ReclaimEarlierResults(data.Rows, data.Columns, options.Rank);
         options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
-        var scale = DataScale.For(x, data.SquaredNorm);
+        var scale = DataScale.For(x, data.SquaredNorm, options);
         OptionsValidator.CheckCustomMagnitude(options, init, scale);
         if (scale.IsNone)
             return EnsureFinite(FitCore(data, options, init));
@@ -282,7 +285,7 @@ public static class NmfEngine
         double squaredNorm = 0;
         foreach (var block in blocks)
             squaredNorm += block.SquaredNorm;
-        var scale = DataScale.For(rowBlocks, squaredNorm);
+        var scale = DataScale.For(rowBlocks, squaredNorm).Balanced(options);
         OptionsValidator.CheckCustomMagnitude(options, options.Initialization, scale);
         if (scale.IsNone)
             return BlockFitDriver.Fit(blocks, options);

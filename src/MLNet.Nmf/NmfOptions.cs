@@ -129,7 +129,8 @@ public sealed class NmfOptions
     /// empty directory, to start over). It costs disk for W twice (8 bytes x rows x <see cref="Rank"/>) plus the
     /// components; the files are deleted when the fit finishes. Used when the column is streamed: refused with
     /// <see cref="NmfFitMode.InMemory"/> or a solver that cannot stream; with <see cref="NmfFitMode.Auto"/> an in-memory
-    /// fit keeps no checkpoint (the log says so). Each column pair needs its own directory. See
+    /// fit keeps no checkpoint (the log says so). Each column pair needs its own directory, and two fits may not share one
+    /// at the same time (the second is refused naming the directory). See
     /// <see cref="NmfStreamingOptions.CheckpointDirectory"/>.
     /// </summary>
     public string? CheckpointDirectory { get; set; }

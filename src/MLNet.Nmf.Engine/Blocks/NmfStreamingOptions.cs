@@ -39,7 +39,11 @@ public sealed record NmfStreamingOptions
     /// the manifest, and resumes after the last completed pass: its components, loss history, iterations, passes and
     /// figures equal an uninterrupted fit's bit for bit. Other data or options, or a damaged manifest, are refused
     /// (<see cref="InvalidOperationException"/>, <see cref="InvalidDataException"/>) rather than started over. A fit that
-    /// finishes deletes the files it made (the directory stays). One fit at a time per directory.
+    /// finishes deletes the files it made (the directory stays). One fit at a time per directory: the fit holds a lock
+    /// file there (<c>mlnet-nmf-stream.lock</c>, deleted when the fit ends, however it ends), and a second fit on the
+    /// directory meanwhile is refused (<see cref="InvalidOperationException"/> naming the directory). After each
+    /// committed manifest the directory is flushed to disk (Linux, macOS; Windows has no such call) so that a power
+    /// cut cannot lose the rename.
     /// </summary>
     public string? CheckpointDirectory { get; init; }
 

@@ -10,11 +10,13 @@ namespace MLNet.Nmf.Engine.Blocks;
 /// <summary>
 /// The checkpoint of a streamed fit (<see cref="NmfStreamingOptions.CheckpointDirectory"/>): W in two generations of
 /// files (<see cref="CheckpointFeatureFiles"/>) and a small manifest, replaced atomically after every completed pass
-/// (written to a temporary file, flushed, moved over the old one), that records what the pass left: the data's
+/// (written to a temporary file, flushed, moved over the old one, the directory flushed so that the rename survives a
+/// power cut, <see cref="DirectorySync"/>), that records what the pass left: the data's
 /// pass-1 figures, the options that change the arithmetic, the passes done, Hᵀ, the components' checkpoint
 /// (<see cref="NmfComponentState.Checkpoint"/>), which W generation is current and its SHA-256. The manifest ends
 /// with the SHA-256 of all its bytes. A fit started on a directory that holds a manifest resumes after the
-/// recorded pass when the data and options match, and refuses to start otherwise.
+/// recorded pass when the data and options match, and refuses to start otherwise. A fit holds the directory for its
+/// duration (<see cref="CheckpointDirectoryLock"/>): a second fit on it at the same time is refused.
 /// </summary>
 internal sealed class StreamedCheckpoint : IDisposable
 {
@@ -28,14 +30,16 @@ internal sealed class StreamedCheckpoint : IDisposable
 
     private readonly string _directory;
     private readonly string _manifest;
+    private readonly CheckpointDirectoryLock _lock;
     private readonly List<(string Name, string Value)> _options;
     private readonly IncrementalHash _content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private List<(string Name, string Value)>? _data;
     private CheckpointFeatureFiles? _features;
 
-    private StreamedCheckpoint(string directory, List<(string, string)> options)
+    private StreamedCheckpoint(string directory, List<(string, string)> options, CheckpointDirectoryLock directoryLock)
     {
         _directory = directory;
+        _lock = directoryLock;
         _manifest = Path.Combine(directory, Prefix + ".manifest");
         _options = options;
     }
@@ -43,7 +47,11 @@ internal sealed class StreamedCheckpoint : IDisposable
     /// <summary>The state a resumed fit continues from.</summary>
     internal sealed record Saved(int Passes, long RowsRead, float[] ComponentsTransposed, NmfComponentCheckpoint State);
 
-    /// <summary>The checkpoint of a fit with these options, or null when <see cref="NmfStreamingOptions.CheckpointDirectory"/> is null. Creates the directory.</summary>
+    /// <summary>
+    /// The checkpoint of a fit with these options, or null when <see cref="NmfStreamingOptions.CheckpointDirectory"/> is null.
+    /// Creates the directory and holds it (<see cref="CheckpointDirectoryLock"/>) until <see cref="Dispose"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another fit uses the directory now.</exception>
     public static StreamedCheckpoint? Create(NmfFitOptions options, NmfStreamingOptions streaming)
     {
         if (streaming.CheckpointDirectory is not { } directory)
@@ -51,7 +59,9 @@ internal sealed class StreamedCheckpoint : IDisposable
         if (string.IsNullOrWhiteSpace(directory))
             throw new ArgumentException("CheckpointDirectory is empty; give a directory (it is created if missing), or null to keep no checkpoint.", nameof(streaming.CheckpointDirectory));
         Directory.CreateDirectory(directory);
-        return new StreamedCheckpoint(Path.GetFullPath(directory), Fingerprint(options, streaming));
+        string full = Path.GetFullPath(directory);
+        var fingerprint = Fingerprint(options, streaming);
+        return new StreamedCheckpoint(full, fingerprint, CheckpointDirectoryLock.Take(full));
     }
 
     /// <summary>W's files (valid after <see cref="Open"/>).</summary>
@@ -136,6 +146,7 @@ internal sealed class StreamedCheckpoint : IDisposable
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, _manifest, overwrite: true);
+        DirectorySync.Flush(_directory); // the rename itself, durable before the pass counts as committed
         _features.Swap();
     }
 
@@ -147,10 +158,12 @@ internal sealed class StreamedCheckpoint : IDisposable
         File.Delete(_manifest + ".tmp");
     }
 
+    /// <summary>Closes W's files and releases the directory.</summary>
     public void Dispose()
     {
         _features?.Dispose();
         _content.Dispose();
+        _lock.Dispose();
     }
 
     private (Saved Saved, int Generation, string FeaturesSha) Read(int columns, int rank)

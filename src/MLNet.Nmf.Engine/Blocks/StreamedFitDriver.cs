@@ -69,7 +69,7 @@ internal static class StreamedFitDriver
 
         // As NmfEngine.Fit: data beyond what float arithmetic carries is fitted scaled by an exact power of two (every
         // block as it is read, the warm start and the penalties with it) and the results scaled back; ordinary data as it is.
-        var scale = DataScale.For(largest, squares);
+        var scale = DataScale.For(largest, squares).Balanced(options);
         var fitOptions = scale.Apply(options);
         if (!scale.IsNone)
             options.Log?.Invoke(Invariant($"NMF streamed: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling H by 2^{scale.HExponent}."));

@@ -59,6 +59,29 @@ internal readonly record struct DataScale(int Exponent, int WExponent, int HExpo
         return new DataScale(exponent, exponent - h, h);
     }
 
+    /// <summary>Most that a penalised fit moves H's exponent towards E/2 (see <see cref="For(INmfMatrix, double, NmfFitOptions)"/>).</summary>
+    private const int LargestBalancedComponentsExponent = 50;
+
+    /// <summary>The scale for a matrix with these statistics, fitted with <paramref name="options"/> (see <see cref="Balanced"/>).</summary>
+    public static DataScale For(INmfMatrix x, double squaredNorm, NmfFitOptions options) => For(x, squaredNorm).Balanced(options);
+
+    /// <summary>
+    /// A penalised fit splits the exponent evenly between W and H (H's at most ±<see cref="LargestBalancedComponentsExponent"/>,
+    /// so that the components' float Gram matrix stays finite and above float's smallest normal): with W = 2^(E/2) W' and
+    /// H = 2^(E/2) H', data scaled by c = 2^E with penalties α·c^1.5 (L1) and α·c (L2) — the same minimiser as α on the
+    /// ordinary data — gives the scaled problem exactly the ordinary problem's weights, so it is fitted as the ordinary
+    /// data is. The split favouring W (the unpenalised default) would give the scaled problem weights 2^(±E/4) apart on W and
+    /// H, and HALS from its start then zeroed H on data around 1e-30 whose ordinary fit keeps it. An unpenalised fit keeps
+    /// the default split (its arithmetic is unchanged).
+    /// </summary>
+    public DataScale Balanced(NmfFitOptions options)
+    {
+        if (IsNone || (options.AlphaW == 0 && (options.AlphaH ?? options.AlphaW) == 0))
+            return this;
+        int h = Math.Clamp(Exponent / 2, -LargestBalancedComponentsExponent, LargestBalancedComponentsExponent);
+        return new DataScale(Exponent, Exponent - h, h);
+    }
+
     /// <summary>2^−Exponent · X, sharing the CSR structure.</summary>
     public INmfMatrix Apply(INmfMatrix x) => x switch
     {
@@ -77,11 +100,18 @@ internal readonly record struct DataScale(int Exponent, int WExponent, int HExpo
 
     /// <summary>
     /// The penalties of the scaled problem: with W = 2^a W' the objective divided by 2^(Eβ) weighs ‖W'‖₁ by
-    /// L1 · 2^(a − Eβ) and ½‖W'‖² by L2 · 2^(2a − Eβ).
+    /// L1 · 2^(a − Eβ) and ½‖W'‖² by L2 · 2^(2a − Eβ). A weight that this makes larger than
+    /// <see cref="NmfFitOptions.Limits.MaxPenalty"/> (the largest an ordinary fit is given, which every solver carries in
+    /// float) is held at it: small data with a penalty meant for ordinary data gets weights up to 2^175 times the data's
+    /// size, which overflowed float into NaN factors. Held at the limit such a weight still zeroes every factor (L1: a
+    /// coordinate can only be positive where X'·H' exceeds it, and X' is below 2) or shrinks it below 2⁻⁶⁴ of the data
+    /// (L2), as the unheld weight does, so the result is that of the exact problem.
     /// </summary>
     public (Penalty W, Penalty H) Apply(Penalty w, Penalty h, double beta) => IsNone ? (w, h) :
-        (new Penalty(w.L1 * Math.Pow(2, WExponent - Exponent * beta), w.L2 * Math.Pow(2, 2 * WExponent - Exponent * beta)),
-         new Penalty(h.L1 * Math.Pow(2, HExponent - Exponent * beta), h.L2 * Math.Pow(2, 2 * HExponent - Exponent * beta)));
+        (new Penalty(Held(w.L1 * Math.Pow(2, WExponent - Exponent * beta)), Held(w.L2 * Math.Pow(2, 2 * WExponent - Exponent * beta))),
+         new Penalty(Held(h.L1 * Math.Pow(2, HExponent - Exponent * beta)), Held(h.L2 * Math.Pow(2, 2 * HExponent - Exponent * beta))));
+
+    private static double Held(double weight) => Math.Min(weight, NmfFitOptions.Limits.MaxPenalty);
 
     /// <summary>The factor of a divergence or objective of the scaled problem: 2^(Eβ).</summary>
     public double ObjectiveFactor(double beta) => Math.Pow(2, Exponent * beta);

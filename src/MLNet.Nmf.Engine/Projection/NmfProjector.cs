@@ -100,20 +100,73 @@ public sealed unsafe partial class NmfProjector
     /// <summary>Projects a sparse row given by its strictly increasing column indices and non-negative values.</summary>
     /// <remarks>
     /// The indices are checked (one pass: each in [0, <see cref="Features"/>), strictly increasing, as many as the
-    /// values); the values are trusted: check them first (the ML.NET transformer does). Rows of any finite magnitude are
+    /// values), and so are the values (one pass: finite and non-negative; NaN only where <see cref="AllowsMissing"/>,
+    /// where it marks a missing entry). Rows of any finite magnitude are
     /// projected: one whose largest value is outside [2⁻⁵⁰, 2⁵⁰] is scaled by an exact power of two first (with
     /// the penalties scaled to match) and its features scaled back, so ordinary rows are computed exactly as
     /// before and no product overflows.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, <see cref="Features"/>); the message names it and its position.</exception>
     /// <exception cref="ArgumentException">The indices are not strictly increasing, their count differs from the values',
-    /// or <paramref name="features"/> has fewer than <see cref="Rank"/> slots.</exception>
+    /// a value is negative, infinite or NaN (NaN allowed where <see cref="AllowsMissing"/>; the message names its position
+    /// and column), or <paramref name="features"/> has fewer than <see cref="Rank"/> slots.</exception>
     /// <exception cref="OverflowException">The row's features themselves exceed float's range (a row far larger than the
     /// data the components were fitted on); nothing is clamped or replaced.</exception>
     public void Project(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
     {
         CheckIndices(indices, values.Length);
+        CheckValues(indices, values, nameof(values));
         ProjectCore(indices, values, features, workspace);
+    }
+
+    /// <summary>
+    /// One pass over a row's values: finite and non-negative, NaN only where the projector allows missing entries
+    /// (ordered comparisons are false for NaN, so "≥ 0 and below ∞" fails for it and is tested apart).
+    /// </summary>
+    private void CheckValues(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, string parameter)
+    {
+        bool valid = true;
+        int p = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var zero = Vector256<float>.Zero;
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            for (; p + Vector256<float>.Count <= values.Length; p += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(values.Slice(p));
+                // A lane passes when 0 ≤ v < ∞, or when it is NaN and NaN is allowed.
+                var good = Vector256.GreaterThanOrEqual(v, zero) & Vector256.LessThan(v, infinity);
+                if (AllowsMissing)
+                    good |= ~Vector256.Equals(v, v);
+                valid &= Vector256.EqualsAll(good.AsInt32(), Vector256<int>.AllBitsSet); // bits: a float compare of all-ones (NaN) is never equal
+            }
+        }
+        for (; p < values.Length; p++)
+        {
+            float v = values[p];
+            valid &= (v >= 0 && v < float.PositiveInfinity) || (AllowsMissing && float.IsNaN(v));
+        }
+        if (!valid)
+            ThrowBadValue(indices, values, parameter);
+    }
+
+    /// <summary>Names the first value that is negative, infinite, or NaN where NaN is not allowed.</summary>
+    [DoesNotReturn]
+    private void ThrowBadValue(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, string parameter)
+    {
+        for (int position = 0; position < values.Length; position++)
+        {
+            float v = values[position];
+            if ((v >= 0 && v < float.PositiveInfinity) || (AllowsMissing && float.IsNaN(v)))
+                continue;
+            string column = indices.IsEmpty ? position.ToString(CultureInfo.InvariantCulture) : indices[position].ToString(CultureInfo.InvariantCulture);
+            string what = float.IsNaN(v)
+                ? "NaN, and this projector takes no missing entries (only a Frobenius fit with MissingValues = Ignore does). Fill it in"
+                : float.IsInfinity(v) ? "infinite; give finite values" : "negative; NMF takes non-negative values (shift or clip the feature)";
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The row's value at column {column} (position {position}) is {v}: {what}."), parameter);
+        }
+        throw new UnreachableException("ThrowBadValue was called for valid values.");
     }
 
     /// <summary>
@@ -217,10 +270,13 @@ public sealed unsafe partial class NmfProjector
 
 
     /// <summary>Projects a dense row of <see cref="Features"/> values (the same result as its sparse form).</summary>
+    /// <exception cref="ArgumentException">The row's length is not <see cref="Features"/>, or a value is negative, infinite or
+    /// NaN (NaN allowed where <see cref="AllowsMissing"/>); the message names its column.</exception>
     public void Project(ReadOnlySpan<float> row, Span<float> features, ProjectionWorkspace workspace)
     {
         if (row.Length != Features)
             throw new ArgumentException($"The row has {row.Length} values but the components have {Features} features.", nameof(row));
+        CheckValues(ReadOnlySpan<int>.Empty, row, nameof(row));
         ProjectCore(_allColumns, row, features, workspace);
     }
 

@@ -91,7 +91,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                 components = await StartAsync(request, options, shards, cancellation);
             }
             else
-                components = NmfComponentState.Resume(Transposed(S.Components), S.Plan!.Columns, S.Rows, S.NonZeros, options,
+                components = NmfComponentState.Resume(Transposed(S.Components), S.Plan!.Columns, S.Rows, S.NonZeros, S.Plan.DataScale.Apply(options),
                     new NmfComponentCheckpoint(S.Iteration, S.FirstViolation, S.Converged, S.LossHistory.ToArray()));
             while (S.Phase == NmfClusterFitPhase.Iterating)
                 await IterateAsync(components, shards, cancellation);
@@ -130,6 +130,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         int n = loads[0].Summary.Columns;
         long rows = 0, nonZeros = 0;
         double sum = 0, squares = 0;
+        float largest = 0;
         for (int i = 0; i < loads.Length; i++)
         {
             var summary = loads[i].Summary;
@@ -140,16 +141,23 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
             nonZeros += summary.NonZeros;
             sum += summary.Sum;
             squares += summary.SquaredNorm;
+            largest = MathF.Max(largest, summary.Largest);
         }
         if (rows > int.MaxValue)
             throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"The shards hold {rows} rows together; up to {int.MaxValue} are supported."));
         if (sum == 0)
             throw new NmfShardException("Every shard is all zeros; there is nothing to factorize.");
         int k = request.Rank;
-        double scale = NmfBlockStart.RandomScale(sum, rows, n, k);
-        var components = new NmfComponentState(NmfBlockStart.RandomComponents(request.Seed, k, n, scale), n, (int)rows, nonZeros, options);
+        // As NmfEngine.FitBlocks: data beyond what float products carry is fitted scaled by an exact power of two (each
+        // shard scales its rows), the components and objectives scaled back at the end; ordinary data as it is.
+        var dataScale = NmfBlockScale.For(largest, squares, options);
+        if (!dataScale.IsNone)
+            Event(string.Create(CultureInfo.InvariantCulture, $"the data's values (largest {largest:G6}) are outside the range float products carry exactly; fitting X / 2^{dataScale.Exponent} and scaling H by 2^{dataScale.ComponentsExponent}"));
+        double scale = NmfBlockStart.RandomScale(Math.ScaleB(sum, -dataScale.Exponent), rows, n, k);
+        var components = new NmfComponentState(NmfBlockStart.RandomComponents(request.Seed, k, n, scale), n, (int)rows, nonZeros, dataScale.Apply(options));
         var plan = new ShardPlan
         {
+            DataExponent = dataScale.Exponent, ComponentsExponent = dataScale.ComponentsExponent,
             Rank = k, Columns = n, Seed = request.Seed, Scale = scale,
             PenaltyL1 = components.PenaltyW.L1, PenaltyL2 = components.PenaltyW.L2,
             ProjectionTolerance = options.ProjectionTolerance, ProjectionMaxIterations = options.ProjectionMaxIterations,
@@ -159,7 +167,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         S.Plan = plan;
         S.Rows = (int)rows;
         S.NonZeros = nonZeros;
-        S.SquaredNorm = squares;
+        S.SquaredNorm = Math.ScaleB(squares, -2 * dataScale.Exponent); // of the data the shards fit
         Record(components);
         S.Phase = NmfClusterFitPhase.Iterating;
         Event(string.Create(CultureInfo.InvariantCulture,
@@ -222,13 +230,17 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         S.FeaturesPaths = results.Where(r => r.FeaturesPath is not null).Select(r => r.FeaturesPath!).ToList();
         // Grain state is read here, on the grain's scheduler; the writing runs on the thread pool.
         var h = NmfShardGrain.Components(ht, plan);
+        var dataScale = plan.DataScale;
+        if (!dataScale.IsNone)
+            h = new Engine.Matrices.DenseMatrix(plan.Rank, plan.Columns, dataScale.UnscaleComponents(h.Values, plan.Rank, plan.Columns));
         int iterations = S.Iteration;
         bool converged = S.Converged;
-        var history = S.LossHistory.ToArray();
+        var history = Unscaled(S.LossHistory);
         double relativeError = S.RelativeError;
+        double divergence = 0.5 * evaluation.SquaredError * dataScale.ObjectiveFactor;
         try
         {
-            await Task.Run(() => ClusterModelWriter.Write(request, manifest, h, iterations, converged, history, relativeError, 0.5 * evaluation.SquaredError));
+            await Task.Run(() => ClusterModelWriter.Write(request, manifest, h, iterations, converged, history, relativeError, divergence));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -267,6 +279,13 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         S.LossHistory = checkpoint.LossHistory.ToList();
         var ht = components.ComponentsTransposed;
         S.Components = MemoryMarshal.AsBytes(ht.AsSpan(0, S.Plan is null ? ht.Length - 8 : S.Plan.Columns * S.Plan.Rank)).ToArray();
+    }
+
+    /// <summary>The loss history of the data as given: the shards' objectives scaled back when the data was rescaled.</summary>
+    private double[] Unscaled(List<double> history)
+    {
+        double factor = S.Plan is { } plan ? plan.DataScale.ObjectiveFactor : 1;
+        return factor == 1 ? history.ToArray() : history.Select(v => v * factor).ToArray();
     }
 
     private static float[] Transposed(byte[] stored)
@@ -328,7 +347,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         Phase = S.Request is null ? NmfClusterFitPhase.None : S.Phase,
         Iteration = S.Iteration,
         MaxIterations = S.Request?.MaxIterations ?? 0,
-        LossHistory = S.LossHistory.ToArray(),
+        LossHistory = Unscaled(S.LossHistory),
         Error = S.Error,
         Placement = S.Placement.ToArray(),
         Events = S.Events.ToArray(),

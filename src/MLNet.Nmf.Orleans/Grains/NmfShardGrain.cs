@@ -21,6 +21,8 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<NmfShardGrain> _log;
     private NmfBlockStep? _step;
+    private int _stepExponent; // the step holds 2^−_stepExponent · X (the plan's rescaling; 0 before a plan and for ordinary data)
+    private float _largest;
     private float[]? _features;
     private long _firstRow;
     private int _featuresIteration = -1;
@@ -40,16 +42,16 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     /// <inheritdoc />
     public async Task<ShardLoadResult> Load(ShardAssignment assignment)
     {
-        var step = await EnsureLoaded(assignment);
+        var step = await EnsureLoaded(assignment, 0);
         _log.LogInformation("NMF shard {Index} of fit {FitId}: {Rows} rows, {NonZeros} non-zeros, on silo {Silo}.",
             assignment.Index, assignment.FitId, step.Rows, step.NonZeroCount, Silo);
-        return new ShardLoadResult(new ShardSummary(step.Rows, step.Columns, step.NonZeroCount, step.Sum, step.SquaredNorm, _firstRow), Silo);
+        return new ShardLoadResult(new ShardSummary(step.Rows, step.Columns, step.NonZeroCount, step.Sum, step.SquaredNorm, _firstRow, _largest), Silo);
     }
 
     /// <inheritdoc />
     public async Task<ShardStepResult> Start(ShardAssignment assignment, ShardPlan plan)
     {
-        var step = await EnsureLoaded(assignment);
+        var step = await EnsureLoaded(assignment, plan.DataExponent);
         _features = NmfBlockStart.RandomFeatures(plan.Seed, plan.Rank, plan.Columns, _firstRow, step.Rows, plan.Scale);
         _featuresIteration = 0;
         var features = _features;
@@ -63,7 +65,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         ArgumentOutOfRangeException.ThrowIfLessThan(iteration, 1);
         ArgumentNullException.ThrowIfNull(input);
         bool restored = _step is null || _featuresIteration != iteration - 1;
-        var step = await EnsureLoaded(assignment);
+        var step = await EnsureLoaded(assignment, plan.DataExponent);
         if (_featuresIteration != iteration - 1)
             Restore(step, plan, iteration - 1, assignment);
         var features = _features!;
@@ -80,11 +82,23 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     /// <inheritdoc />
     public async Task<ShardFinishResult> Finish(ShardAssignment assignment, ShardPlan plan, float[] componentsTransposed, string? featuresDirectory)
     {
-        var step = await EnsureLoaded(assignment);
+        var step = await EnsureLoaded(assignment, plan.DataExponent);
         var projector = NmfEngine.CreateProjector(Components(componentsTransposed, plan), 2.0, PenaltyW(plan), plan.ProjectionTolerance, plan.ProjectionMaxIterations);
         var features = step.CreateFeatures(plan.Rank);
         var evaluation = await Task.Run(() => step.Project(projector, features, PenaltyW(plan), Degree));
         string? path = null;
+        if (featuresDirectory is not null && plan.DataExponent != 0)
+        {
+            // As NmfEngine.FitBlocks: the error is the rescaled fit's, W the original rows projected onto H = 2^e · H'
+            // (the cluster fits without penalties, so the scaled and the original penalty are both zero).
+            var scale = plan.DataScale;
+            var h = new DenseMatrix(plan.Rank, plan.Columns, scale.UnscaleComponents(Components(componentsTransposed, plan).Values, plan.Rank, plan.Columns));
+            var original = await EnsureLoaded(assignment, 0);
+            var unscaled = NmfEngine.CreateProjector(h, 2.0, PenaltyW(plan), plan.ProjectionTolerance, plan.ProjectionMaxIterations);
+            features = original.CreateFeatures(plan.Rank);
+            var into = features;
+            await Task.Run(() => original.Project(unscaled, into, PenaltyW(plan), Degree));
+        }
         if (featuresDirectory is not null)
         {
             long firstRow = _firstRow;
@@ -124,16 +138,20 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
 
     private static int Degree => NmfCluster.ShardDegreeOfParallelism;
 
-    private async Task<NmfBlockStep> EnsureLoaded(ShardAssignment assignment)
+    /// <summary>The shard's rows as a block step, 2^−<paramref name="exponent"/> · X (read again when another scale is asked for).</summary>
+    private async Task<NmfBlockStep> EnsureLoaded(ShardAssignment assignment, int exponent)
     {
-        if (_step is not null)
+        if (_step is not null && _stepExponent == exponent)
             return _step;
+        _step = null; // one copy of the shard at a time
         var manifest = ShardManifest.Load(assignment.ManifestPath);
         if (assignment.Index < 0 || assignment.Index >= manifest.Shards.Count)
             throw new NmfShardException($"Shard {assignment.Index} does not exist: the manifest '{assignment.ManifestPath}' lists {manifest.Shards.Count}.");
         var rows = await Task.Run(() => ShardReader.Read(manifest, assignment.ManifestPath, assignment.Index));
         _firstRow = manifest.FirstRow(assignment.Index);
-        _step = new NmfBlockStep(rows);
+        _largest = NmfBlockScale.Largest(rows);
+        _step = new NmfBlockStep(exponent == 0 ? rows : NmfBlockScale.FromExponents(exponent, 0).Apply(rows));
+        _stepExponent = exponent;
         return _step;
     }
 

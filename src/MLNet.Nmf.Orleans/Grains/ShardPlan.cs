@@ -20,4 +20,11 @@ public sealed record ShardPlan
     [Id(6)] public required double ProjectionTolerance { get; init; }
     /// <summary>Maximum sweeps of the final projection.</summary>
     [Id(7)] public required int ProjectionMaxIterations { get; init; }
+    /// <summary>E of the data's rescaling (<see cref="Engine.Blocks.NmfBlockScale"/>): the shards fit 2^−E · X; 0 for ordinary data.</summary>
+    [Id(8)] public int DataExponent { get; init; }
+    /// <summary>H = 2^ComponentsExponent · H' for rescaled data; 0 for ordinary data.</summary>
+    [Id(9)] public int ComponentsExponent { get; init; }
+
+    /// <summary>The rescaling these exponents record.</summary>
+    internal Engine.Blocks.NmfBlockScale DataScale => Engine.Blocks.NmfBlockScale.FromExponents(DataExponent, ComponentsExponent);
 }

@@ -177,6 +177,47 @@ public class ProjectionTests
         unpaired.Should().Throw<ArgumentException>().WithMessage("*3 indices but 2 values*").Which.ParamName.Should().Be("indices");
     }
 
+    [Theory]
+    [InlineData(-1f, "*column 5 (position 1) is -1: negative*")]
+    [InlineData(float.PositiveInfinity, "*column 5 (position 1) is Infinity: infinite*")]
+    [InlineData(float.NaN, "*column 5 (position 1) is NaN*takes no missing entries*")]
+    public void Project_OfABadValue_ThrowsNamingItsColumn(float bad, string message)
+    {
+        // The public projection checked the indices only: a negative, infinite or NaN value gave features of garbage or NaN.
+        var projector = NmfEngine.Fit(new DenseMatrix(20, 12, Random(20, 12, 1, 1f)), new NmfFitOptions { Rank = 3, DegreeOfParallelism = 2 }).Projector;
+        var features = new float[3];
+        var workspace = projector.CreateWorkspace();
+        var dense = new float[12];
+        dense[2] = 1f;
+        dense[5] = bad;
+        var sparseLong = Enumerable.Range(0, 12).Select(j => j == 5 ? bad : 0.5f).ToArray(); // past one 8-wide vector
+
+        var sparse = () => projector.Project(new[] { 2, 5, 9 }, new[] { 1f, bad, 1f }, features, workspace);
+        var whole = () => projector.Project(dense, features, workspace);
+        var wide = () => projector.Project(Enumerable.Range(0, 12).ToArray(), sparseLong, features, workspace);
+
+        sparse.Should().Throw<ArgumentException>().WithMessage(message).Which.ParamName.Should().Be("values");
+        whole.Should().Throw<ArgumentException>().WithMessage(message.Replace("position 1", "position 5")).Which.ParamName.Should().Be("row");
+        wide.Should().Throw<ArgumentException>().WithMessage(message.Replace("position 1", "position 5")).Which.ParamName.Should().Be("values");
+    }
+
+    [Fact]
+    public void Project_WithMissingAllowed_TakesNaNButRefusesNegatives()
+    {
+        var x = Random(30, 12, 1, 1f);
+        x[7] = float.NaN;
+        var projector = NmfEngine.Fit(new DenseMatrix(30, 12, x, NmfMissingValues.Ignore), new NmfFitOptions { Rank = 3, MissingValues = NmfMissingValues.Ignore, DegreeOfParallelism = 2 }).Projector;
+        var features = new float[3];
+        var workspace = projector.CreateWorkspace();
+
+        projector.Project(new[] { 1, 4, 6 }, new[] { 1f, float.NaN, 2f }, features, workspace);
+        var negative = () => projector.Project(new[] { 1, 4, 6 }, new[] { 1f, float.NaN, -2f }, features, workspace);
+
+        features.Should().OnlyContain(f => float.IsFinite(f) && f >= 0);
+        features.Should().Contain(f => f > 0);
+        negative.Should().Throw<ArgumentException>().WithMessage("*column 6 (position 2) is -2: negative*");
+    }
+
     [Fact]
     public void ProjectSparse_OfValidIndices_EqualsTheDenseProjection()
     {

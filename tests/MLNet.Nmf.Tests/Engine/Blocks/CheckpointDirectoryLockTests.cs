@@ -1,0 +1,104 @@
+using MLNet.Nmf.Engine;
+using MLNet.Nmf.Engine.Blocks;
+using MLNet.Nmf.Engine.Matrices;
+
+namespace MLNet.Nmf.Tests.Engine.Blocks;
+
+/// <summary>
+/// A streamed fit holds its <see cref="NmfStreamingOptions.CheckpointDirectory"/> for its duration: a second fit on the
+/// same directory at the same time is refused with an error naming the directory (it used to overwrite the first fit's
+/// W files and manifest), the first fit ends as it would alone, and the directory is free again once a fit ends,
+/// whether it finished or threw. A committed pass's rename is flushed to disk with the directory.
+/// </summary>
+public sealed class CheckpointDirectoryLockTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("nmf-checkpoint-lock-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>Blocks handed out one pass at a time; in pass <see cref="HoldPass"/> it signals <see cref="Holding"/> and waits for <see cref="Release"/>.</summary>
+    private sealed class HoldingSource(IReadOnlyList<INmfMatrix> blocks, int columns) : INmfRowBlockSource
+    {
+        public int Columns => columns;
+        public int HoldPass { get; init; } = -1;
+        public int FaultPass { get; init; } = -1;
+        public ManualResetEventSlim Holding { get; } = new();
+        public ManualResetEventSlim Release { get; } = new();
+        private int _passes;
+
+        public IEnumerable<INmfMatrix> ReadBlocks()
+        {
+            _passes++;
+            for (int b = 0; b < blocks.Count; b++)
+            {
+                if (_passes == HoldPass && b == 1)
+                {
+                    Holding.Set();
+                    Release.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the test releases the held fit");
+                }
+                if (_passes == FaultPass && b == 1)
+                    throw new IOException($"The disk went away in pass {_passes}.");
+                yield return blocks[b];
+            }
+        }
+    }
+
+    private static readonly NmfFitOptions Options = new() { Rank = 4, MaxIterations = 6, Tolerance = 0, Seed = 3, DegreeOfParallelism = 1 };
+
+    private static INmfMatrix[] Blocks()
+    {
+        var (_, sparse) = TestData.Random(300, 40, 0.1, seed: 21);
+        return FitBlocksTests.Split(sparse, 100, 100, 100);
+    }
+
+    private NmfStreamingOptions Streaming => new() { MaxPasses = 20, CheckpointDirectory = _directory };
+
+    [Fact]
+    public async Task SecondFitOnTheSameDirectory_IsRefusedNamingIt_AndTheFirstEndsAsAlone()
+    {
+        var blocks = Blocks();
+        var reference = NmfEngine.FitStreamed(new HoldingSource(blocks, 40), Options, new NmfStreamingOptions { MaxPasses = 20 });
+        var held = new HoldingSource(blocks, 40) { HoldPass = 3 };
+        var first = Task.Run(() => NmfEngine.FitStreamed(held, Options, Streaming));
+        held.Holding.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the first fit reaches pass 3");
+
+        var second = () => NmfEngine.FitStreamed(new HoldingSource(blocks, 40), Options, Streaming);
+
+        second.Should().Throw<InvalidOperationException>().WithMessage(
+            $"The checkpoint directory '{_directory}' is in use by another streamed fit (it holds the lock file 'mlnet-nmf-stream.lock'): two fits on one directory would overwrite each other's checkpoint. Give each fit its own CheckpointDirectory, or wait for the other fit to end (a fit that ends or fails releases the directory).");
+        held.Release.Set();
+        var result = await first;
+        result.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray(), "the refused fit touched nothing of the first's");
+        result.LossHistory.Should().Equal(reference.LossHistory);
+        Directory.GetFiles(_directory).Should().BeEmpty("the finished fit deleted its checkpoint and released the lock");
+
+        var later = NmfEngine.FitStreamed(new HoldingSource(blocks, 40), Options, Streaming);
+        later.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray(), "a later fit on the directory runs");
+    }
+
+    [Fact]
+    public void FitThatThrew_ReleasesTheDirectory_AndTheNextFitResumesFromIt()
+    {
+        var blocks = Blocks();
+        var reference = NmfEngine.FitStreamed(new HoldingSource(blocks, 40), Options, new NmfStreamingOptions { MaxPasses = 20 });
+        var failing = () => NmfEngine.FitStreamed(new HoldingSource(blocks, 40) { FaultPass = 4 }, Options, Streaming);
+        failing.Should().Throw<IOException>().WithMessage("The disk went away in pass 4.");
+        Directory.GetFiles(_directory, "*.lock").Should().BeEmpty("the failed fit released the directory");
+
+        var resumed = NmfEngine.FitStreamed(new HoldingSource(blocks, 40), Options, Streaming);
+
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        Directory.GetFiles(_directory).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void DirectoryFlush_SyncsTheDirectory_WhereTheSystemCan_AndNamesAMissingOne()
+    {
+        DirectorySync.Flush(_directory).Should().Be(!OperatingSystem.IsWindows(), "Linux and macOS fsync a directory; Windows has no such call");
+        if (OperatingSystem.IsWindows())
+            return;
+        string missing = Path.Combine(_directory, "missing");
+        var act = () => DirectorySync.Flush(missing);
+        act.Should().Throw<IOException>().WithMessage($"Cannot open the checkpoint directory '{missing}' to flush it to disk (errno 2).");
+    }
+}
