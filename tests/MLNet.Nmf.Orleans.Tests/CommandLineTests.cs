@@ -114,4 +114,40 @@ public sealed class CommandLineTests : IDisposable
 
         ShouldBeAUserError(run, $"--clustering '{redis}': no Redis server answered");
     }
+
+    [Fact]
+    public void Fit_OnARunningSilo_OfAMissingManifest_EndsWithTheClustersErrorAndExitCode1()
+    {
+        // A fit that failed before its first iteration has no objective yet: printing its progress threw IndexOutOfRange.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { CliPath(), "silo", "--port", "39881", "--gateway", "39882", "--clustering", "localhost", "--primary", "39881",
+                     "--checkpoints", Path.Combine(_root, "checkpoints"), "--threads", "1" })
+            start.ArgumentList.Add(a);
+        using var silo = Process.Start(start)!;
+        try
+        {
+            var ready = Task.Run(() =>
+            {
+                for (string? line; (line = silo.StandardOutput.ReadLine()) is not null;)
+                    if (line.StartsWith("NMF silo ready", StringComparison.Ordinal))
+                        return true;
+                return false;
+            });
+            ready.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the silo should start");
+            ready.Result.Should().BeTrue("the silo should start");
+            _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
+            _ = silo.StandardError.ReadToEndAsync();
+            string manifest = Path.Combine(_root, "no-shards", "shards.json");
+
+            var run = Run("fit", "--manifest", manifest, "--rank", "3", "--iterations", "2", "--seed", "1",
+                "--out", Path.Combine(_root, "model.zip"), "--gateway", "39882");
+
+            ShouldBeAUserError(run, $"error: The shard manifest '{manifest}' does not exist");
+        }
+        finally
+        {
+            silo.Kill(entireProcessTree: true);
+            silo.WaitForExit();
+        }
+    }
 }
