@@ -61,7 +61,8 @@ internal static class FitCommand
         {
             for (; printedEvents < status.Events.Count; printedEvents++)
                 Console.WriteLine($"event: {status.Events[printedEvents]}");
-            if (status.Iteration != printedIteration && status.Phase != NmfClusterFitPhase.Starting)
+            // A fit that failed while starting has no objective to print.
+            if (status.Iteration != printedIteration && status.Phase != NmfClusterFitPhase.Starting && status.LossHistory.Count > 0)
             {
                 printedIteration = status.Iteration;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
