@@ -62,6 +62,20 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Split_AGzInputThatIsNotGzip_SaysSo_AndLeavesNoTemporaryFile()
+    {
+        string input = Path.Combine(_root, "corpus.tsv.gz");
+        File.WriteAllText(input, "Package\tSection\tDescription\n"); // plain text named .gz
+        string output = Path.Combine(_root, "shards");
+
+        var run = Run("split", "--input", input, "--shards", "2", "--out", output);
+
+        ShouldBeAUserError(run, $"--input '{input}' cannot be decompressed as gzip");
+        Directory.Exists(output).Should().BeTrue();
+        Directory.GetFiles(output).Should().BeEmpty("the decompressed copy is removed");
+    }
+
+    [Fact]
     public void Split_MoreShardsThanRows_SaysSoNamingBothCounts()
     {
         string input = Path.Combine(_root, "three.tsv");
