@@ -33,15 +33,22 @@ internal static class SplitCommand
         Directory.CreateDirectory(output);
         string? temporary = null;
         string tsv = input;
-        if (input.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
-        {
-            temporary = tsv = Path.Combine(output, "corpus.tsv.tmp");
-            using var source = new GZipStream(File.OpenRead(input), CompressionMode.Decompress);
-            using var target = File.Create(tsv);
-            source.CopyTo(target);
-        }
         try
         {
+            if (input.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            {
+                temporary = tsv = Path.Combine(output, "corpus.tsv.tmp");
+                try
+                {
+                    using var source = new GZipStream(File.OpenRead(input), CompressionMode.Decompress);
+                    using var target = File.Create(tsv);
+                    source.CopyTo(target);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new CommandException($"--input '{input}' cannot be decompressed as gzip ({e.Message}); give a .tsv, or a .tsv.gz written by gzip.", e);
+                }
+            }
             var ml = new MLContext(seed: 1);
             IDataView text = ml.Data.LoadFromTextFile<Row>(tsv, separatorChar: '\t', hasHeader: true, allowQuoting: false);
             if (maxRows != int.MaxValue)
