@@ -164,4 +164,66 @@ public sealed class CommandLineTests : IDisposable
             silo.WaitForExit();
         }
     }
+
+    [Fact]
+    public void Fit_WhoseOnlySiloDies_EndsAfterTheUnreachableTimeoutWithAMessage_NotAStackTrace()
+    {
+        string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 2, rows: 200);
+        using var silo = StartSilo(39891, 39892);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { CliPath(), "fit", "--manifest", manifest, "--rank", "3", "--iterations", "1000000", "--seed", "1",
+                     "--out", Path.Combine(_root, "model.zip"), "--gateway", "39892", "--unreachable-timeout", "2" })
+            start.ArgumentList.Add(a);
+        using var fit = Process.Start(start)!;
+        try
+        {
+            var started = Task.Run(() =>
+            {
+                for (string? line; (line = fit.StandardOutput.ReadLine()) is not null;)
+                    if (line.StartsWith("iteration ", StringComparison.Ordinal))
+                        return true;
+                return false;
+            });
+            started.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the fit should start iterating");
+            started.Result.Should().BeTrue("the fit should start iterating: " + fit.StandardError.ReadToEnd());
+            var output = fit.StandardOutput.ReadToEndAsync();
+            var error = fit.StandardError.ReadToEndAsync();
+
+            silo.Kill(entireProcessTree: true); // the cluster's only silo: nothing can answer any more
+            fit.WaitForExit(TimeSpan.FromSeconds(60)).Should().BeTrue("the client gives up after --unreachable-timeout");
+
+            ShouldBeAUserError((fit.ExitCode, output.Result, error.Result), "could not be reached for 00:00:02");
+        }
+        finally
+        {
+            if (!fit.HasExited)
+                fit.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>A silo process on localhost clustering, returned once it says it is ready; the caller kills it.</summary>
+    private Process StartSilo(int port, int gateway)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { CliPath(), "silo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--gateway", gateway.ToString(System.Globalization.CultureInfo.InvariantCulture), "--clustering", "localhost",
+                     "--primary", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--checkpoints", Path.Combine(_root, "checkpoints"), "--threads", "1" })
+            start.ArgumentList.Add(a);
+        var silo = Process.Start(start)!;
+        var ready = Task.Run(() =>
+        {
+            for (string? line; (line = silo.StandardOutput.ReadLine()) is not null;)
+                if (line.StartsWith("NMF silo ready", StringComparison.Ordinal))
+                    return true;
+            return false;
+        });
+        if (!ready.Wait(TimeSpan.FromSeconds(30)) || !ready.Result)
+        {
+            silo.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("The silo did not start.");
+        }
+        _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
+        _ = silo.StandardError.ReadToEndAsync();
+        return silo;
+    }
 }
