@@ -9,7 +9,7 @@ namespace MLNet.Nmf.Cluster;
 
 /// <summary>
 /// <c>fit --manifest M --rank K --iterations N --seed S --out MODEL [--features-out DIR] [--clustering C] [--gateway G]
-/// [--tolerance T] [--fit-id ID] [--report JSON] [--connect-timeout SECONDS]</c>: runs a fit on the cluster and waits for it, printing progress;
+/// [--tolerance T] [--fit-id ID] [--report JSON] [--connect-timeout SECONDS] [--unreachable-timeout SECONDS]</c>: runs a fit on the cluster and waits for it, printing progress;
 /// with the id of a running fit it reattaches instead of starting another.
 /// </summary>
 internal static class FitCommand
@@ -31,6 +31,7 @@ internal static class FitCommand
         string? fitId = args.Optional("--fit-id");
         string? report = args.Optional("--report");
         int connectTimeout = args.Int("--connect-timeout", fallback: 30, min: 1);
+        int unreachableTimeout = args.Int("--unreachable-timeout", fallback: 300, min: 1);
         args.CheckAllUsed();
         Clustering.CheckRedis(clustering);
 
@@ -42,7 +43,7 @@ internal static class FitCommand
         builder.UseOrleansClient(client => Clustering.ConfigureClient(client, clustering, gateway));
         using var host = builder.Build();
         await ConnectAsync(host, clustering, gateway, connectTimeout);
-        var nmf = new NmfClusterClient(host.Services.GetRequiredService<IClusterClient>());
+        var nmf = new NmfClusterClient(host.Services.GetRequiredService<IClusterClient>()) { UnreachableTimeout = TimeSpan.FromSeconds(unreachableTimeout) };
 
         fitId ??= Guid.NewGuid().ToString("N");
         var existing = await nmf.GetStatusAsync(fitId);
@@ -80,6 +81,11 @@ internal static class FitCommand
             WriteReport(report, e.Status);
             Console.Error.WriteLine($"error: {e.Status.Error}");
             return 1;
+        }
+        catch (TimeoutException e)
+        {
+            // Every silo the client knew was lost for --unreachable-timeout; the fit may resume when they come back.
+            throw new CommandException($"{e.Message.Split('\n')[0]} Reattach with --fit-id {fitId} once the cluster is back.", e);
         }
         progress.Report(final);
         WriteReport(report, final);

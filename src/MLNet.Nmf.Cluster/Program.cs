@@ -8,6 +8,7 @@ const string Usage = """
       fit   --manifest <shards.json> --rank <k> --iterations <n> --seed <s> --out <model.zip> [--features-out <dir>]
             [--clustering <redis | localhost>] [--gateway <port, localhost only; 30000>] [--tolerance <t; 0>]
             [--fit-id <id: reattaches to a running fit>] [--report <status.json>] [--connect-timeout <seconds; 30>]
+            [--unreachable-timeout <seconds the cluster may be out of reach mid-fit; 300>]
       split --input <tsv or tsv.gz> --shards <n> --out <dir> [--max-rows <r>]
     """;
 

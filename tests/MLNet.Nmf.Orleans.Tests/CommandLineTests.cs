@@ -185,7 +185,7 @@ public sealed class CommandLineTests : IDisposable
                 return false;
             });
             started.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the fit should start iterating");
-            started.Result.Should().BeTrue("the fit should start iterating: " + fit.StandardError.ReadToEnd());
+            started.Result.Should().BeTrue("the fit should start iterating");
             var output = fit.StandardOutput.ReadToEndAsync();
             var error = fit.StandardError.ReadToEndAsync();
 
