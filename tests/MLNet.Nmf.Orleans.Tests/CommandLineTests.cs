@@ -130,27 +130,12 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public void Fit_OnARunningSilo_OfAMissingManifest_EndsWithTheClustersErrorAndExitCode1()
+    public async Task Fit_OnARunningSilo_OfAMissingManifest_EndsWithTheClustersErrorAndExitCode1()
     {
         // A fit that failed before its first iteration has no objective yet: printing its progress threw IndexOutOfRange.
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { CliPath(), "silo", "--port", "39881", "--gateway", "39882", "--clustering", "localhost", "--primary", "39881",
-                     "--checkpoints", Path.Combine(_root, "checkpoints"), "--threads", "1" })
-            start.ArgumentList.Add(a);
-        using var silo = Process.Start(start)!;
+        using var silo = await StartSilo(39881, 39882);
         try
         {
-            var ready = Task.Run(() =>
-            {
-                for (string? line; (line = silo.StandardOutput.ReadLine()) is not null;)
-                    if (line.StartsWith("NMF silo ready", StringComparison.Ordinal))
-                        return true;
-                return false;
-            });
-            ready.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the silo should start");
-            ready.Result.Should().BeTrue("the silo should start");
-            _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
-            _ = silo.StandardError.ReadToEndAsync();
             string manifest = Path.Combine(_root, "no-shards", "shards.json");
 
             var run = Run("fit", "--manifest", manifest, "--rank", "3", "--iterations", "2", "--seed", "1",
@@ -161,15 +146,14 @@ public sealed class CommandLineTests : IDisposable
         finally
         {
             silo.Kill(entireProcessTree: true);
-            silo.WaitForExit();
         }
     }
 
     [Fact]
-    public void Fit_WhoseOnlySiloDies_EndsAfterTheUnreachableTimeoutWithAMessage_NotAStackTrace()
+    public async Task Fit_WhoseOnlySiloDies_EndsAfterTheUnreachableTimeoutWithAMessage_NotAStackTrace()
     {
         string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 2, rows: 200);
-        using var silo = StartSilo(39891, 39892);
+        using var silo = await StartSilo(39891, 39892);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { CliPath(), "fit", "--manifest", manifest, "--rank", "3", "--iterations", "1000000", "--seed", "1",
                      "--out", Path.Combine(_root, "model.zip"), "--gateway", "39892", "--unreachable-timeout", "2" })
@@ -177,22 +161,15 @@ public sealed class CommandLineTests : IDisposable
         using var fit = Process.Start(start)!;
         try
         {
-            var started = Task.Run(() =>
-            {
-                for (string? line; (line = fit.StandardOutput.ReadLine()) is not null;)
-                    if (line.StartsWith("iteration ", StringComparison.Ordinal))
-                        return true;
-                return false;
-            });
-            started.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue("the fit should start iterating");
-            started.Result.Should().BeTrue("the fit should start iterating");
+            (await WaitForLine(fit, "iteration ")).Should().BeTrue("the fit should start iterating");
             var output = fit.StandardOutput.ReadToEndAsync();
             var error = fit.StandardError.ReadToEndAsync();
 
             silo.Kill(entireProcessTree: true); // the cluster's only silo: nothing can answer any more
-            fit.WaitForExit(TimeSpan.FromSeconds(60)).Should().BeTrue("the client gives up after --unreachable-timeout");
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await fit.WaitForExitAsync(limit.Token); // the client gives up after --unreachable-timeout
 
-            ShouldBeAUserError((fit.ExitCode, output.Result, error.Result), "could not be reached for 00:00:02");
+            ShouldBeAUserError((fit.ExitCode, await output, await error), "could not be reached for 00:00:02");
         }
         finally
         {
@@ -202,7 +179,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     /// <summary>A silo process on localhost clustering, returned once it says it is ready; the caller kills it.</summary>
-    private Process StartSilo(int port, int gateway)
+    private async Task<Process> StartSilo(int port, int gateway)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { CliPath(), "silo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -210,14 +187,7 @@ public sealed class CommandLineTests : IDisposable
                      "--primary", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--checkpoints", Path.Combine(_root, "checkpoints"), "--threads", "1" })
             start.ArgumentList.Add(a);
         var silo = Process.Start(start)!;
-        var ready = Task.Run(() =>
-        {
-            for (string? line; (line = silo.StandardOutput.ReadLine()) is not null;)
-                if (line.StartsWith("NMF silo ready", StringComparison.Ordinal))
-                    return true;
-            return false;
-        });
-        if (!ready.Wait(TimeSpan.FromSeconds(30)) || !ready.Result)
+        if (!await WaitForLine(silo, "NMF silo ready"))
         {
             silo.Kill(entireProcessTree: true);
             throw new InvalidOperationException("The silo did not start.");
@@ -225,5 +195,21 @@ public sealed class CommandLineTests : IDisposable
         _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
         _ = silo.StandardError.ReadToEndAsync();
         return silo;
+    }
+
+    /// <summary>Reads the process's output until a line starts with <paramref name="prefix"/> (true), it ends or 30 s pass (false).</summary>
+    private static async Task<bool> WaitForLine(Process process, string prefix)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            for (string? line; (line = await process.StandardOutput.ReadLineAsync(limit.Token)) is not null;)
+                if (line.StartsWith(prefix, StringComparison.Ordinal))
+                    return true;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return false;
     }
 }
