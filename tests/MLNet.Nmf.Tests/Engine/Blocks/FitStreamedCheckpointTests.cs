@@ -205,6 +205,70 @@ public sealed class FitStreamedCheckpointTests : IDisposable
         resume.Should().Throw<InvalidDataException>().WithMessage("The checkpoint's features file '*' is damaged: its SHA-256 differs from the one its manifest recorded.*");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CurrentFeaturesFile_DeletedOrTruncated_IsRefusedNamingIt_AndLeftAsItWas(bool truncated)
+    {
+        // Once: a deleted file was created again (all zeros) and a truncated one extended with zeros, before both were
+        // refused as "damaged: its SHA-256 differs".
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+        // Passes 2 and 3 were committed: pass 2 wrote generation 1, pass 3 generation 0, which is current.
+        string current = CheckpointFeatureFiles.PathOf(_directory, "mlnet-nmf-stream", 0);
+        if (truncated)
+            File.WriteAllBytes(current, File.ReadAllBytes(current)[..1000]);
+        else
+            File.Delete(current);
+
+        var resume = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options, Streaming());
+
+        string startOver = $"To start the fit over, delete the files mlnet-nmf-stream.* in '{_directory}' or point CheckpointDirectory at an empty directory.";
+        resume.Should().Throw<InvalidDataException>().WithMessage(truncated
+            ? $"The checkpoint's features file '{current}' is damaged: it has 1000 bytes where W takes 20000 (1000 rows x rank 5). {startOver}"
+            : $"The checkpoint's features file '{current}' is missing: the manifest's pass 3 needs it to resume. {startOver}");
+        if (truncated)
+            new FileInfo(current).Length.Should().Be(1000, "a refused resume leaves the checkpoint as it was");
+        else
+            File.Exists(current).Should().BeFalse("a refused resume creates nothing in place of the missing file");
+    }
+
+    [Fact]
+    public void NonCurrentFeaturesFile_Deleted_TheFitResumes_BitIdentical()
+    {
+        var reference = NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options, new NmfStreamingOptions { MaxPasses = 50 });
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+        File.Delete(CheckpointFeatureFiles.PathOf(_directory, "mlnet-nmf-stream", 1)); // the generation the failed pass 4 was writing
+
+        var again = new FaultySource(Blocks(), 90);
+        var resumed = NmfEngine.FitStreamed(again, Options, Streaming());
+
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        again.Passes.Should().Be(1 + 10 - 3, "resumed after pass 3");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CheckpointDirectory_ThatIsAFile_OrUnderAFile_IsRefusedNamingIt_BeforeReading(bool under)
+    {
+        // Once: IOException "The file '...' already exists." and DirectoryNotFoundException "Could not find a part of the path".
+        string file = Path.Combine(_directory, "a-file");
+        File.WriteAllText(file, "not a directory");
+        string directory = under ? Path.Combine(file, "checkpoint") : file;
+        var source = new FaultySource(Blocks(), 90);
+
+        var act = () => NmfEngine.FitStreamed(source, Options, new NmfStreamingOptions { CheckpointDirectory = directory });
+
+        act.Should().Throw<ArgumentException>().WithMessage(under
+            ? $"CheckpointDirectory '{directory}' cannot be created: '{file}' is a file. Give a directory (it is created if missing), or null to keep no checkpoint."
+            : $"CheckpointDirectory '{directory}' is a file, not a directory. Give a directory (it is created if missing), or null to keep no checkpoint.")
+            .Which.ParamName.Should().Be("CheckpointDirectory");
+        source.Passes.Should().Be(0);
+        File.ReadAllText(file).Should().Be("not a directory");
+    }
+
     [Fact]
     public void WithoutADirectory_NothingIsKept_AndAFinishedFitLeavesTheDirectoryEmpty()
     {
