@@ -58,10 +58,26 @@ internal sealed class StreamedCheckpoint : IDisposable
             return null;
         if (string.IsNullOrWhiteSpace(directory))
             throw new ArgumentException("CheckpointDirectory is empty; give a directory (it is created if missing), or null to keep no checkpoint.", nameof(streaming.CheckpointDirectory));
-        Directory.CreateDirectory(directory);
         string full = Path.GetFullPath(directory);
+        CreateDirectory(directory, full);
         var fingerprint = Fingerprint(options, streaming);
         return new StreamedCheckpoint(full, fingerprint, CheckpointDirectoryLock.Take(full));
+    }
+
+    /// <summary>Creates the directory if missing, refusing by name a path that is a file or lies under one.</summary>
+    private static void CreateDirectory(string directory, string full)
+    {
+        const string Give = "Give a directory (it is created if missing), or null to keep no checkpoint.";
+        if (File.Exists(full))
+            throw new ArgumentException($"CheckpointDirectory '{directory}' is a file, not a directory. {Give}", nameof(NmfStreamingOptions.CheckpointDirectory));
+        for (string? parent = Path.GetDirectoryName(full); parent is not null; parent = Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
+                throw new ArgumentException($"CheckpointDirectory '{directory}' cannot be created: '{parent}' is a file. {Give}", nameof(NmfStreamingOptions.CheckpointDirectory));
+            if (Directory.Exists(parent))
+                break;
+        }
+        Directory.CreateDirectory(full);
     }
 
     /// <summary>W's files (valid after <see cref="Open"/>).</summary>
@@ -96,11 +112,12 @@ internal sealed class StreamedCheckpoint : IDisposable
         _data = DataFigures(blockRows, rows, columns, nonZeros, stored, sum, min, Convert.ToHexString(_content.GetHashAndReset()));
         if (!File.Exists(_manifest))
         {
-            _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank, fresh: true);
+            _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank);
             return null;
         }
         var (saved, generation, featuresSha) = Read(columns, rank);
-        _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank, fresh: false) { Current = generation };
+        _features = CheckpointFeatureFiles.Resume(_directory, Prefix, rows, rank, generation, StartOver,
+            Invariant($"the manifest's pass {saved.Passes} needs it to resume"));
         _features.Verify(featuresSha);
         return saved;
     }
@@ -235,6 +252,11 @@ internal sealed class StreamedCheckpoint : IDisposable
             message.Append("the data differs (").Append(string.Join("; ", dataDifferences)).Append(')');
         if (optionDifferences.Count > 0)
             message.Append(dataDifferences.Count > 0 ? ", and " : "").Append("the options differ (").Append(string.Join("; ", optionDifferences)).Append(')');
+        // The same rows split into other blocks change the block figures and the values' SHA-256, which hashes block by block.
+        var savedData = data.ToDictionary(e => e.Name, e => e.Value);
+        var currentData = _data!.ToDictionary(e => e.Name, e => e.Value);
+        if (savedData.GetValueOrDefault(RowsOfEachBlock) != currentData[RowsOfEachBlock] && savedData.GetValueOrDefault("rows") == currentData["rows"])
+            message.Append(". The same ").Append(currentData["rows"]).Append(" rows came in other blocks: resume with the block size of the interrupted fit (NmfOptions.BlockSize in ML.NET; the source's blocks for NmfEngine.FitStreamed)");
         message.Append(". A checkpoint resumes only the same fit (same data, same options). ").Append(StartOver);
         throw new InvalidOperationException(message.ToString());
     }
@@ -278,12 +300,14 @@ internal sealed class StreamedCheckpoint : IDisposable
             : "none"),
     ];
 
+    private const string RowsOfEachBlock = "rows of each block (SHA-256 of the list)";
+
     private static List<(string, string)> DataFigures(IReadOnlyList<int> blockRows, long rows, int columns, long nonZeros, long stored, double sum, float min, string contentSha) =>
     [
         ("columns", Text(columns)),
         ("rows", Text(rows)),
         ("row blocks", Text(blockRows.Count)),
-        ("rows of each block (SHA-256 of the list)", Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(blockRows.ToArray().AsSpan())))),
+        (RowsOfEachBlock, Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(blockRows.ToArray().AsSpan())))),
         ("non-zero values", Text(nonZeros)),
         ("stored values", Text(stored)),
         ("sum", Text(sum)),

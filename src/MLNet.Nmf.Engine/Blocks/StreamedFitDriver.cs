@@ -27,6 +27,9 @@ internal static class StreamedFitDriver
         CheckBeforeReading(options, streaming);
         if (n < 1)
             throw new ArgumentException(Invariant($"The source has {n} columns; NMF needs at least one."), nameof(source));
+        if (k > n) // as OptionsValidator.Validate words it after pass 1, but before a pass that may take hours
+            throw new ArgumentOutOfRangeException(nameof(options.Rank), k, Invariant(
+                $"Rank {k} is above the number of features ({n}): with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {n}."));
         CheckInitialComponents(streaming, k, n);
         FitBudget.CheckStreamed(options, n, blockRows: 0);
 
@@ -114,8 +117,10 @@ internal static class StreamedFitDriver
             {
                 MaskedFit.RefuseMissing(matrix, firstRow); // every pass: a source may hand out other values than pass 1 read
                 var step = new NmfBlockStep(DataOperand.Create(scale.IsNone ? matrix : scale.Apply(matrix)), product);
-                if (b >= blockRows.Count || step.Rows != blockRows[b] || step.Columns != n)
-                    throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave block {b} with {step.Rows} rows x {step.Columns} where pass 1 gave {(b < blockRows.Count ? blockRows[b] : 0)} x {n}. A streamed fit needs the same rows in the same order on every pass."));
+                if (b >= blockRows.Count)
+                    throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave more than the {blockRows.Count} blocks ({m} rows) pass 1 gave (block {b}, of {step.Rows} rows x {step.Columns}). A streamed fit needs the same rows in the same order on every pass."));
+                if (step.Rows != blockRows[b] || step.Columns != n)
+                    throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave block {b} with {step.Rows} rows x {step.Columns} where pass 1 gave {blockRows[b]} x {n}. A streamed fit needs the same rows in the same order on every pass."));
                 if (!first)
                     store.Read(firstRow, step.Rows, w);
                 else if (warmProjector is not null)
@@ -230,6 +235,11 @@ internal static class StreamedFitDriver
             throw new ArgumentException("MissingValues = Ignore is not supported by the streamed fit (nor FitBlocks and the cluster fit built on the block step): the components' update of a column with missing entries needs the features of the very rows that miss it, which the summed block statistics do not carry. Fit in memory.", nameof(options.MissingValues));
         if (streaming.InitialComponents is null && options.Initialization is not (NmfInitialization.Auto or NmfInitialization.Random))
             throw new ArgumentException($"Initialization {options.Initialization} needs the whole matrix at once; a streamed fit starts from Random (or Auto, which means Random here), or from given components (warm start).", nameof(options.Initialization));
+        OptionsValidator.ValidateOptions(options); // the options that do not depend on the data, before a pass that may take hours
+        if (streaming.FeatureDirectory is { } features && streaming.CheckpointDirectory is null && !Directory.Exists(features))
+            throw new ArgumentException(File.Exists(features)
+                ? $"FeatureDirectory '{features}' is a file, not a directory; give an existing directory for W's temporary file, or null for the system's temporary folder."
+                : $"FeatureDirectory '{features}' does not exist; give an existing directory for W's temporary file, or null for the system's temporary folder.", nameof(streaming.FeatureDirectory));
     }
 
     private static void CheckColumns(DataOperand block, int index, int n)

@@ -262,8 +262,8 @@ public sealed class FitStreamedCheckpointTests : IDisposable
         var act = () => NmfEngine.FitStreamed(source, Options, new NmfStreamingOptions { CheckpointDirectory = directory });
 
         act.Should().Throw<ArgumentException>().WithMessage(under
-            ? $"CheckpointDirectory '{directory}' cannot be created: '{file}' is a file. Give a directory (it is created if missing), or null to keep no checkpoint."
-            : $"CheckpointDirectory '{directory}' is a file, not a directory. Give a directory (it is created if missing), or null to keep no checkpoint.")
+            ? $"CheckpointDirectory '{directory}' cannot be created: '{file}' is a file. Give a directory (it is created if missing), or null to keep no checkpoint.*"
+            : $"CheckpointDirectory '{directory}' is a file, not a directory. Give a directory (it is created if missing), or null to keep no checkpoint.*")
             .Which.ParamName.Should().Be("CheckpointDirectory");
         source.Passes.Should().Be(0);
         File.ReadAllText(file).Should().Be("not a directory");

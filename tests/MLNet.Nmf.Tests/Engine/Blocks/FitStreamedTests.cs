@@ -107,7 +107,7 @@ public class FitStreamedTests
     [Theory]
     [InlineData("MaxIterations", "MaxIterations must be at least 1.*")]
     [InlineData("Tolerance", "Tolerance must be a finite number >= 0*")]
-    [InlineData("AlphaW", "AlphaW must be a number in [[]0, *")]
+    [InlineData("AlphaW", "AlphaW must be a number in ?0, *")]
     [InlineData("Rank", "Rank 21 is above the number of features (20)*")]
     public void FitStreamed_OptionOutOfRange_ThrowsBeforeReading(string option, string message)
     {
@@ -144,8 +144,8 @@ public class FitStreamedTests
             var act = () => NmfEngine.FitStreamed(source, new NmfFitOptions { Rank = 3 }, new NmfStreamingOptions { FeatureDirectory = directory });
             act.Should().Throw<ArgumentException>()
                 .WithMessage(isFile
-                    ? $"FeatureDirectory '{directory}' is a file, not a directory; give an existing directory for W's temporary file, or null for the system's temporary folder."
-                    : $"FeatureDirectory '{directory}' does not exist; give an existing directory for W's temporary file, or null for the system's temporary folder.")
+                    ? $"FeatureDirectory '{directory}' is a file, not a directory; give an existing directory for W's temporary file, or null for the system's temporary folder.*"
+                    : $"FeatureDirectory '{directory}' does not exist; give an existing directory for W's temporary file, or null for the system's temporary folder.*")
                 .Which.ParamName.Should().Be("FeatureDirectory");
             source.Passes.Should().Be(0, "option errors come before any row is read");
         }
