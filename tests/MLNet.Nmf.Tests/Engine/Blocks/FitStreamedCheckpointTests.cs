@@ -172,6 +172,33 @@ public sealed class FitStreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Checkpoint_WithOtherOptions_OrDamaged_IsRefusedBeforeTheCountingPass()
+    {
+        // Once refused only after pass 1 had read all the data again, which over data larger than memory takes as long as
+        // any pass: the options and the manifest's integrity are known before a row is read.
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+
+        var source = new FaultySource(Blocks(), 90);
+        var otherRank = () => NmfEngine.FitStreamed(source, Options with { Rank = 6, MaxIterations = 12 }, Streaming());
+        otherRank.Should().Throw<InvalidOperationException>()
+            .WithMessage($"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: the options differ (Rank is 5 there, 6 here; MaxIterations is 9 there, 12 here). A checkpoint resumes only*");
+        source.Passes.Should().Be(0, "the options are compared before any row is read");
+
+        string manifest = Path.Combine(_directory, "mlnet-nmf-stream.manifest");
+        var good = File.ReadAllBytes(manifest);
+        var flipped = (byte[])good.Clone();
+        flipped[^40] ^= 1;
+        File.WriteAllBytes(manifest, flipped);
+        var damaged = () => NmfEngine.FitStreamed(source, Options, Streaming());
+        damaged.Should().Throw<InvalidDataException>().WithMessage($"The checkpoint manifest '{manifest}' is damaged*");
+        source.Passes.Should().Be(0, "a damaged manifest is refused before any row is read");
+
+        File.WriteAllBytes(manifest, good);
+        NmfEngine.FitStreamed(source, Options, Streaming()).Passes.Should().Be(10, "the checkpoint still resumes");
+    }
+
+    [Fact]
     public void DamagedManifest_NewerManifest_OrDamagedFeaturesFile_IsRefused()
     {
         var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
