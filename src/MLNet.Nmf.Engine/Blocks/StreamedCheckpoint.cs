@@ -61,7 +61,31 @@ internal sealed class StreamedCheckpoint : IDisposable
         string full = Path.GetFullPath(directory);
         CreateDirectory(directory, full);
         var fingerprint = Fingerprint(options, streaming);
-        return new StreamedCheckpoint(full, fingerprint, CheckpointDirectoryLock.Take(full));
+        var checkpoint = new StreamedCheckpoint(full, fingerprint, CheckpointDirectoryLock.Take(full));
+        try
+        {
+            checkpoint.CheckBeforeReading();
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+        return checkpoint;
+    }
+
+    /// <summary>
+    /// Before pass 1: a manifest in the directory must be intact, of this format and made with these options; what can be
+    /// refused without the data is refused before a pass that may take hours. The data's figures are compared by <see cref="Open"/>.
+    /// </summary>
+    private void CheckBeforeReading()
+    {
+        if (!File.Exists(_manifest))
+            return;
+        using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var reader = OpenManifest(file);
+        ReadEntries(reader); // the data's figures: compared after pass 1
+        Compare(data: null, ReadEntries(reader));
     }
 
     /// <summary>Creates the directory if missing, refusing by name a path that is a file or lies under one.</summary>
@@ -186,16 +210,7 @@ internal sealed class StreamedCheckpoint : IDisposable
     private (Saved Saved, int Generation, string FeaturesSha) Read(int columns, int rank)
     {
         using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
-        CheckHash(file);
-        file.Position = 0;
-        using var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
-        Span<byte> magic = stackalloc byte[Magic.Length];
-        reader.BaseStream.ReadExactly(magic);
-        if (!magic.SequenceEqual(Magic))
-            throw new InvalidDataException($"'{_manifest}' is not a checkpoint manifest of MLNet.Nmf's streamed fit. {StartOver}");
-        int version = reader.ReadInt32();
-        if (version != FormatVersion)
-            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' has format version {version}; this version of MLNet.Nmf reads version {FormatVersion}. {StartOver}"));
+        using var reader = OpenManifest(file);
         Compare(ReadEntries(reader), ReadEntries(reader));
         int passes = reader.ReadInt32();
         long rowsRead = reader.ReadInt64();
@@ -216,6 +231,22 @@ internal sealed class StreamedCheckpoint : IDisposable
         var ht = FactorLayout.Allocate(columns, rank);
         reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(ht.AsSpan(0, columns * rank)));
         return (new Saved(passes, rowsRead, ht, new NmfComponentCheckpoint(iterations, firstViolation, converged, history)), generation, featuresSha);
+    }
+
+    /// <summary>A reader positioned after the manifest's marker and version, once its SHA-256, marker and version are checked.</summary>
+    private BinaryReader OpenManifest(FileStream file)
+    {
+        CheckHash(file);
+        file.Position = 0;
+        var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
+        Span<byte> magic = stackalloc byte[Magic.Length];
+        reader.BaseStream.ReadExactly(magic);
+        if (!magic.SequenceEqual(Magic))
+            throw new InvalidDataException($"'{_manifest}' is not a checkpoint manifest of MLNet.Nmf's streamed fit. {StartOver}");
+        int version = reader.ReadInt32();
+        if (version != FormatVersion)
+            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' has format version {version}; this version of MLNet.Nmf reads version {FormatVersion}. {StartOver}"));
+        return reader;
     }
 
     /// <summary>Refuses a manifest whose bytes do not give the SHA-256 stored in its last 32 bytes.</summary>
@@ -240,10 +271,10 @@ internal sealed class StreamedCheckpoint : IDisposable
             throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted to resume the fit. {StartOver}");
     }
 
-    /// <summary>Throws naming every figure of the data and every option that differs from the manifest's.</summary>
-    private void Compare(List<(string Name, string Value)> data, List<(string Name, string Value)> options)
+    /// <summary>Throws naming every figure of the data (none before pass 1: <paramref name="data"/> null) and every option that differs from the manifest's.</summary>
+    private void Compare(List<(string Name, string Value)>? data, List<(string Name, string Value)> options)
     {
-        var dataDifferences = Differences(data, _data!);
+        var dataDifferences = data is null ? [] : Differences(data, _data!);
         var optionDifferences = Differences(options, _options);
         if (dataDifferences.Count == 0 && optionDifferences.Count == 0)
             return;
@@ -253,9 +284,10 @@ internal sealed class StreamedCheckpoint : IDisposable
         if (optionDifferences.Count > 0)
             message.Append(dataDifferences.Count > 0 ? ", and " : "").Append("the options differ (").Append(string.Join("; ", optionDifferences)).Append(')');
         // The same rows split into other blocks change the block figures and the values' SHA-256, which hashes block by block.
-        var savedData = data.ToDictionary(e => e.Name, e => e.Value);
-        var currentData = _data!.ToDictionary(e => e.Name, e => e.Value);
-        if (savedData.GetValueOrDefault(RowsOfEachBlock) != currentData[RowsOfEachBlock] && savedData.GetValueOrDefault("rows") == currentData["rows"])
+        var savedData = data?.ToDictionary(e => e.Name, e => e.Value);
+        var currentData = _data?.ToDictionary(e => e.Name, e => e.Value);
+        if (savedData is not null && currentData is not null
+            && savedData.GetValueOrDefault(RowsOfEachBlock) != currentData[RowsOfEachBlock] && savedData.GetValueOrDefault("rows") == currentData["rows"])
             message.Append(". The same ").Append(currentData["rows"]).Append(" rows came in other blocks: resume with the block size of the interrupted fit (NmfOptions.BlockSize in ML.NET; the source's blocks for NmfEngine.FitStreamed)");
         message.Append(". A checkpoint resumes only the same fit (same data, same options). ").Append(StartOver);
         throw new InvalidOperationException(message.ToString());
