@@ -297,6 +297,22 @@ public sealed class FitStreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void CheckpointDirectory_WhereTheFitCannotWrite_IsRefusedNamingIt_BeforeReading()
+    {
+        // A read-only directory refuses the lock file with UnauthorizedAccessException "Access to the path '.../
+        // mlnet-nmf-stream.lock' is denied.", naming neither CheckpointDirectory nor what to do. The tests may run as root,
+        // who writes into read-only directories; a directory in the lock file's place gives the same exception.
+        Directory.CreateDirectory(Path.Combine(_directory, "mlnet-nmf-stream.lock"));
+        var source = new FaultySource(Blocks(), 90);
+
+        var act = () => NmfEngine.FitStreamed(source, Options, Streaming());
+
+        act.Should().Throw<UnauthorizedAccessException>().WithMessage(
+            $"CheckpointDirectory '{_directory}' cannot be written by this process (Access to the path '*mlnet-nmf-stream.lock' is denied.*). Give a directory this process can create and write, or null to keep no checkpoint.");
+        source.Passes.Should().Be(0);
+    }
+
+    [Fact]
     public void WithoutADirectory_NothingIsKept_AndAFinishedFitLeavesTheDirectoryEmpty()
     {
         string features = Path.Combine(_directory, "features");
