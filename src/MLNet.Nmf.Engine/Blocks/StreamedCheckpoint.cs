@@ -59,9 +59,19 @@ internal sealed class StreamedCheckpoint : IDisposable
         if (string.IsNullOrWhiteSpace(directory))
             throw new ArgumentException("CheckpointDirectory is empty; give a directory (it is created if missing), or null to keep no checkpoint.", nameof(streaming.CheckpointDirectory));
         string full = Path.GetFullPath(directory);
-        CreateDirectory(directory, full);
         var fingerprint = Fingerprint(options, streaming);
-        var checkpoint = new StreamedCheckpoint(full, fingerprint, CheckpointDirectoryLock.Take(full));
+        CheckpointDirectoryLock directoryLock;
+        try
+        {
+            CreateDirectory(directory, full);
+            directoryLock = CheckpointDirectoryLock.Take(full);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException(
+                $"CheckpointDirectory '{directory}' cannot be written by this process ({e.Message}). Give a directory this process can create and write, or null to keep no checkpoint.", e);
+        }
+        var checkpoint = new StreamedCheckpoint(full, fingerprint, directoryLock);
         try
         {
             checkpoint.CheckBeforeReading();
