@@ -199,6 +199,43 @@ public sealed class FitStreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Manifest_ClaimingPassesBeyondMaxPasses_IsRefusedAsInconsistent_NotReturnedAsAFit()
+    {
+        // A manifest with a valid SHA-256 that records pass 50 of MaxPasses 50 (49 iterations, 50 objectives): it was once
+        // "resumed" into no pass at all, returning the stored H with Iterations 49 and RelativeError 0 (never computed).
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options with { MaxIterations = 60 }, Streaming());
+        act.Should().Throw<IOException>();
+        string manifest = Path.Combine(_directory, "mlnet-nmf-stream.manifest");
+        var good = File.ReadAllBytes(manifest);
+        using var reader = new BinaryReader(new MemoryStream(good));
+        reader.ReadBytes(20); // marker and version
+        for (int list = 0; list < 2; list++)
+            for (int count = reader.ReadInt32(), i = 0; i < 2 * count; i++)
+                reader.ReadString();
+        int passesAt = (int)reader.BaseStream.Position;
+        reader.ReadInt32().Should().Be(3, "passes 2 and 3 were committed");
+        reader.ReadInt64();
+        reader.ReadInt32();
+        reader.ReadString();
+        int iterationsAt = (int)reader.BaseStream.Position;
+        reader.ReadInt32().Should().Be(2);
+        reader.ReadDouble();
+        reader.ReadBoolean();
+        int historyAt = (int)reader.BaseStream.Position;
+        var crafted = new List<byte>(good[..^32]);
+        crafted.InsertRange(historyAt + 12 + 3 * 8, new byte[47 * 8]); // 47 more objectives (zeros) after the 3 recorded
+        var bytes = crafted.ToArray();
+        BitConverter.GetBytes(50).CopyTo(bytes, passesAt);
+        BitConverter.GetBytes(49).CopyTo(bytes, iterationsAt);
+        BitConverter.GetBytes(50).CopyTo(bytes, historyAt);
+        File.WriteAllBytes(manifest, [.. bytes, .. SHA256.HashData(bytes)]);
+
+        var resume = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options with { MaxIterations = 60 }, Streaming());
+
+        resume.Should().Throw<InvalidDataException>().WithMessage($"The checkpoint manifest '{manifest}' is inconsistent (generation, passes, iterations or sizes). To start the fit over, delete*");
+    }
+
+    [Fact]
     public void DamagedManifest_NewerManifest_OrDamagedFeaturesFile_IsRefused()
     {
         var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
