@@ -30,14 +30,16 @@ internal sealed class StreamedCheckpoint : IDisposable
 
     private readonly string _directory;
     private readonly string _manifest;
+    private readonly int _maxPasses;
     private readonly CheckpointDirectoryLock _lock;
     private readonly List<(string Name, string Value)> _options;
     private readonly IncrementalHash _content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private List<(string Name, string Value)>? _data;
     private CheckpointFeatureFiles? _features;
 
-    private StreamedCheckpoint(string directory, List<(string, string)> options, CheckpointDirectoryLock directoryLock)
+    private StreamedCheckpoint(string directory, List<(string, string)> options, int maxPasses, CheckpointDirectoryLock directoryLock)
     {
+        _maxPasses = maxPasses;
         _directory = directory;
         _lock = directoryLock;
         _manifest = Path.Combine(directory, Prefix + ".manifest");
@@ -71,7 +73,7 @@ internal sealed class StreamedCheckpoint : IDisposable
             throw new UnauthorizedAccessException(
                 $"CheckpointDirectory '{directory}' cannot be written by this process ({e.Message}). Give a directory this process can create and write, or null to keep no checkpoint.", e);
         }
-        var checkpoint = new StreamedCheckpoint(full, fingerprint, directoryLock);
+        var checkpoint = new StreamedCheckpoint(full, fingerprint, streaming.MaxPasses, directoryLock);
         try
         {
             checkpoint.CheckBeforeReading();
@@ -217,7 +219,20 @@ internal sealed class StreamedCheckpoint : IDisposable
         _lock.Dispose();
     }
 
+    /// <summary>The manifest's state, checked; a manifest whose recorded sizes run past its end is refused as inconsistent.</summary>
     private (Saved Saved, int Generation, string FeaturesSha) Read(int columns, int rank)
+    {
+        try
+        {
+            return ReadChecked(columns, rank);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (its recorded sizes run past its end). {StartOver}", e);
+        }
+    }
+
+    private (Saved Saved, int Generation, string FeaturesSha) ReadChecked(int columns, int rank)
     {
         using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
         using var reader = OpenManifest(file);
@@ -231,7 +246,8 @@ internal sealed class StreamedCheckpoint : IDisposable
         bool converged = reader.ReadBoolean();
         int historyLength = reader.ReadInt32();
         int savedColumns = reader.ReadInt32(), savedRank = reader.ReadInt32();
-        if (generation is not (0 or 1) || passes < 2 || historyLength != iterations + 1 || iterations != passes - 1
+        // The last pass is never committed (the fit ends): a committed pass is below MaxPasses, which the options compared equal.
+        if (generation is not (0 or 1) || passes < 2 || passes >= _maxPasses || historyLength != iterations + 1 || iterations != passes - 1
             || savedColumns != columns || savedRank != rank)
             throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (generation, passes, iterations or sizes). {StartOver}");
         // historyLength follows from the checked passes, so this allocation is bounded by MaxPasses.
@@ -240,6 +256,8 @@ internal sealed class StreamedCheckpoint : IDisposable
             history[i] = reader.ReadDouble();
         var ht = FactorLayout.Allocate(columns, rank);
         reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(ht.AsSpan(0, columns * rank)));
+        if (reader.BaseStream.Position != reader.BaseStream.Length - SHA256.HashSizeInBytes)
+            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (its length does not match its contents). {StartOver}");
         return (new Saved(passes, rowsRead, ht, new NmfComponentCheckpoint(iterations, firstViolation, converged, history)), generation, featuresSha);
     }
 
