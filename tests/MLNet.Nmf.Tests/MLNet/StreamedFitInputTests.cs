@@ -42,6 +42,21 @@ public class StreamedFitInputTests
     }
 
     [Fact]
+    public void Streamed_OnRowsShuffledAnewEveryPass_IsRefused_NotFittedWithEachRowsFeaturesMixedUp()
+    {
+        // ShuffleRows opens every cursor in another order: the same counts every pass, other rows in each block. The
+        // streamed fit keeps each row's W on disk by position, so it once fitted silently with the features of other rows.
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 60).Select(i => new DenseRow { Values = [1 + i % 7, i % 3, 2 + i % 5, i % 11] }).ToArray();
+        var shuffled = ml.Data.ShuffleRows(ml.Data.LoadFromEnumerable(rows), seed: 1);
+
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(Streamed(blockSize: 20)).Fit(shuffled);
+
+        fit.Should().Throw<InvalidOperationException>().WithMessage(
+            "The data changed between passes: pass 2 gave block 0 (20 rows) with other values than pass 1 (sum * where pass 1 read *). A streamed fit needs the same rows in the same order on every pass: a source that shuffles or samples its rows anew on every read must be saved once (e.g. mlContext.Data.SaveAsBinary) and the saved copy streamed.");
+    }
+
+    [Fact]
     public void Streamed_NoRows_NamesTheColumn()
     {
         // In memory: "The training data has no rows in column 'Values'"; streamed it once said "The data has no rows" (no column).
