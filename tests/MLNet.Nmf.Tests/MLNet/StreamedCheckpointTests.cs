@@ -89,6 +89,26 @@ public sealed class StreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Refit_WithOtherMaximumIterationsAndPasses_IsRefusedBeforeReading_NamingTheMLNetOptions()
+    {
+        // Once: "MaxIterations is 8 there, 7 here; MaxPasses is 9 there, 8 here", the engine's names, which NmfOptions
+        // calls MaximumIterations and MaximumPasses; and only after the counting pass had read every row again.
+        var ml = new MLContext(seed: 1);
+        var act = () => ml.Transforms.NonNegativeMatrixFactorization(Options(_directory)).Fit(ml.Data.LoadFromEnumerable(new Rows(failingPass: 4).Read()));
+        act.Should().Throw<IOException>();
+
+        var options = Options(_directory);
+        options.MaximumIterations = 7;
+        options.MaximumPasses = 8;
+        var rows = new Rows(-1);
+        var other = () => ml.Transforms.NonNegativeMatrixFactorization(options).Fit(ml.Data.LoadFromEnumerable(rows.Read()));
+
+        other.Should().Throw<InvalidOperationException>().WithMessage(
+            $"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: the options differ (MaxIterations (NmfOptions.MaximumIterations) is 8 there, 7 here; MaxPasses (NmfOptions.MaximumPasses) is 9 there, 8 here). A checkpoint resumes only the same fit*");
+        rows.Passes.Should().Be(0, "the options are compared before any row is read");
+    }
+
+    [Fact]
     public void CheckpointDirectory_WhereTheColumnCannotStream_OrSharedByTwoColumns_IsRefusedNamingIt()
     {
         var ml = new MLContext(seed: 1);
