@@ -328,12 +328,20 @@ internal sealed class StreamedCheckpoint : IDisposable
         foreach (var (name, value) in current)
         {
             if (!savedByName.TryGetValue(name, out var before))
-                differences.Add($"{name} is not recorded there, {value} here");
+                differences.Add($"{Display(name)} is not recorded there, {value} here");
             else if (before != value)
-                differences.Add($"{name} is {before} there, {value} here");
+                differences.Add($"{Display(name)} is {before} there, {value} here");
         }
         return differences;
     }
+
+    /// <summary>An option's name in messages: the engine's, with ML.NET's where NmfOptions names it otherwise (the manifest keeps the engine's).</summary>
+    private static string Display(string name) => name switch
+    {
+        "MaxIterations" => "MaxIterations (NmfOptions.MaximumIterations)",
+        "MaxPasses" => "MaxPasses (NmfOptions.MaximumPasses)",
+        _ => name,
+    };
 
     private string StartOver => $"To start the fit over, delete the files {Prefix}.* in '{_directory}' or point CheckpointDirectory at an empty directory.";
 

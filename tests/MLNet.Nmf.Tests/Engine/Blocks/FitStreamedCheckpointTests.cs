@@ -182,7 +182,7 @@ public sealed class FitStreamedCheckpointTests : IDisposable
         var source = new FaultySource(Blocks(), 90);
         var otherRank = () => NmfEngine.FitStreamed(source, Options with { Rank = 6, MaxIterations = 12 }, Streaming());
         otherRank.Should().Throw<InvalidOperationException>()
-            .WithMessage($"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: the options differ (Rank is 5 there, 6 here; MaxIterations is 9 there, 12 here). A checkpoint resumes only*");
+            .WithMessage($"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: the options differ (Rank is 5 there, 6 here; MaxIterations (NmfOptions.MaximumIterations) is 9 there, 12 here). A checkpoint resumes only*");
         source.Passes.Should().Be(0, "the options are compared before any row is read");
 
         string manifest = Path.Combine(_directory, "mlnet-nmf-stream.manifest");
