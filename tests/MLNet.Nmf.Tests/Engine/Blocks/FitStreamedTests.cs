@@ -105,6 +105,31 @@ public class FitStreamedTests
     }
 
     [Theory]
+    [InlineData(1f)]
+    [InlineData(1e25f)] // fitted rescaled: the later pass's block is compared within 1e-6 of pass 1's sum, scaled
+    public void FitStreamed_OtherValuesInALaterPass_ThrowNamingTheBlock_WhileDenseForSparseBlocksFit(float magnitude)
+    {
+        var (dense, _) = TestData.Random(200, 20, 0.3, seed: 1);
+        var values = dense.Values.ToArray().Select(v => v * magnitude).ToArray();
+        var x = new DenseMatrix(200, 20, values);
+        var blocks = FitBlocksTests.Split(x, 100, 100);
+        var sparse = blocks.Select(b => (INmfMatrix)((DenseMatrix)b).ToCsr()).ToArray();
+        var changed = (float[])values.Clone();
+        int at = Array.FindIndex(changed, 2000, v => v > 0);
+        changed[at] *= 1.001f;
+        var other = FitBlocksTests.Split(new DenseMatrix(200, 20, changed), 100, 100);
+        var options = new NmfFitOptions { Rank = 3, MaxIterations = 4, Tolerance = 0 };
+
+        // The same values as CSR blocks from pass 2 on: the same sums, no refusal.
+        var reference = NmfEngine.FitStreamed(new ListSource(blocks, 20), options, new NmfStreamingOptions { MaxPasses = 5 });
+        var mixed = NmfEngine.FitStreamed(new ListSource(blocks, 20) { OnPass = pass => pass >= 2 ? sparse : blocks }, options, new NmfStreamingOptions { MaxPasses = 5 });
+        mixed.Iterations.Should().Be(reference.Iterations);
+
+        var act = () => NmfEngine.FitStreamed(new ListSource(blocks, 20) { OnPass = pass => pass == 3 ? other : blocks }, options, new NmfStreamingOptions { MaxPasses = 5 });
+        act.Should().Throw<InvalidOperationException>().WithMessage("The data changed between passes: pass 3 gave block 1 (100 rows) with other values than pass 1 (sum * where pass 1 read *)*");
+    }
+
+    [Theory]
     [InlineData("MaxIterations", "MaxIterations must be at least 1.*")]
     [InlineData("Tolerance", "Tolerance must be a finite number >= 0*")]
     [InlineData("AlphaW", "AlphaW must be a number in ?0, *")]
