@@ -166,8 +166,10 @@ public sealed class CommandLineTests : IDisposable
             var error = fit.StandardError.ReadToEndAsync();
 
             silo.Kill(entireProcessTree: true); // the cluster's only silo: nothing can answer any more
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await fit.WaitForExitAsync(limit.Token); // the client gives up after --unreachable-timeout
+            // The client gives up after --unreachable-timeout, counted from its first failing call, which may itself wait
+            // Orleans' 30 s response timeout; 120 s leaves room for a loaded machine.
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            await fit.WaitForExitAsync(limit.Token);
 
             ShouldBeAUserError((fit.ExitCode, await output, await error), "could not be reached for 00:00:02");
         }

@@ -56,15 +56,18 @@ public sealed class NmfClusterClient
         while (true)
         {
             NmfClusterFitStatus status;
+            var asked = DateTime.UtcNow;
             try
             {
                 status = await GetStatusAsync(fitId);
                 unreachableSince = null;
             }
             // Orleans reports a lost silo in many ways (rejections, timeouts, expired messages: an OperationCanceledException too).
+            // The outage counts from when the first failing call was made: that call alone may wait Orleans' response
+            // timeout (30 s by default) before it fails.
             catch (Exception e) when (!cancellation.IsCancellationRequested && e is not OutOfMemoryException)
             {
-                unreachableSince ??= DateTime.UtcNow;
+                unreachableSince ??= asked;
                 if (DateTime.UtcNow - unreachableSince > UnreachableTimeout)
                     throw new TimeoutException($"The coordinator of fit {fitId} could not be reached for {UnreachableTimeout}: {e.Message}", e);
                 await Task.Delay(PollInterval, cancellation);
