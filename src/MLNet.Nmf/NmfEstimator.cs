@@ -38,8 +38,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         _host = env.Register(nameof(NmfEstimator));
         if (columns.Length == 0)
             throw new ArgumentException("Give at least one column (NmfOptions with an OutputColumnName).", nameof(columns));
-        foreach (var options in columns)
-            Validate(options);
+        for (int i = 0; i < columns.Length; i++)
+            ValidatePair(columns, i);
         var duplicate = columns.GroupBy(c => c.OutputColumnName).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null)
             throw new ArgumentException($"The output column '{duplicate.Key}' is given {duplicate.Count()} times; each column pair needs its own output column.", nameof(columns));
@@ -48,6 +48,28 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             throw new ArgumentException($"The CheckpointDirectory '{shared.Key}' is given to {shared.Count()} column pairs ({string.Join(", ", shared.Select(c => c.OutputColumnName))}); each streamed column keeps its own checkpoint, so give each its own directory.", nameof(NmfOptions.CheckpointDirectory));
         // Copies: NmfOptions is mutable, and a change after these checks must not reach Fit unchecked.
         _columns = columns.Select(c => c.Clone()).ToArray();
+    }
+
+    /// <summary>
+    /// <see cref="Validate"/> for pair <paramref name="index"/>; with several pairs the message first says which one
+    /// ("columns[1] (output column 'B'): ..."), keeping the exception's type, option name and value.
+    /// </summary>
+    private static void ValidatePair(NmfOptions[] columns, int index)
+    {
+        var options = columns[index]
+            ?? throw new ArgumentNullException(nameof(columns), $"columns[{index}] is null; give one NmfOptions per column pair.");
+        try
+        {
+            Validate(options);
+        }
+        catch (ArgumentException e) when (columns.Length > 1)
+        {
+            string pair = string.IsNullOrWhiteSpace(options.OutputColumnName) ? $"columns[{index}]" : $"columns[{index}] (output column '{options.OutputColumnName}')";
+            string message = $"{pair}: {e.Message.Split(" (Parameter '")[0]}";
+            throw e is ArgumentOutOfRangeException range
+                ? new ArgumentOutOfRangeException(range.ParamName, range.ActualValue, message)
+                : new ArgumentException(message, e.ParamName, e);
+        }
     }
 
     private static void Validate(NmfOptions options)
