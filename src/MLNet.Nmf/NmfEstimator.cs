@@ -79,8 +79,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             throw new ArgumentException("The output column name must not be empty.", nameof(options.OutputColumnName));
         if (options.InputColumnName is { } input && string.IsNullOrWhiteSpace(input))
             throw new ArgumentException("The input column name must not be empty (use null for the output column's name).", nameof(options.InputColumnName));
-        if (options.MaximumIterations < 1)
-            throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
+        ValidateFitSettings(options);
         if (options.BlockSize < 1)
             throw new ArgumentOutOfRangeException(nameof(options.BlockSize), options.BlockSize, "BlockSize (rows per block of a streamed fit) must be at least 1.");
         if (options.MaximumPasses < 2)
@@ -90,11 +89,22 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (options.FitMode == NmfFitMode.Streamed && !CanStream(options))
             throw new ArgumentException($"FitMode Streamed needs Solver CoordinateDescent, Loss Frobenius and MissingValues Error, but Solver is {options.Solver}, Loss {options.Loss} and MissingValues {options.MissingValues}. Use FitMode InMemory (or Auto) for them.", nameof(options.FitMode));
         CheckCheckpointDirectory(options);
-        if (options.DegreeOfParallelism is int degree && degree < 1)
-            throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
         if (options.SlotNameTerms < 0 || options.SlotNameTerms > NmfOptions.MaxSlotNameTerms)
             throw new ArgumentOutOfRangeException(nameof(options.SlotNameTerms), options.SlotNameTerms, $"SlotNameTerms must be between 0 and {NmfOptions.MaxSlotNameTerms}.");
         options.ToEngine(seed: 0, log: null).Validate(); // every other option, before any data is read
+    }
+
+    /// <summary>
+    /// The options whose names differ from the engine's (<see cref="Engine.NmfFitOptions"/>) or that are nullable here, checked
+    /// under their <see cref="NmfOptions"/> names; every fit of <see cref="NmfOptions"/> (the estimator, rank selection) runs it
+    /// before the engine's own checks.
+    /// </summary>
+    internal static void ValidateFitSettings(NmfOptions options)
+    {
+        if (options.MaximumIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
+        if (options.DegreeOfParallelism is int degree && degree < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
     }
 
     /// <summary>A checkpoint is kept by a streamed fit only: refused where the column can never stream.</summary>
