@@ -329,9 +329,30 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// <summary>Throws a schema-mismatch error unless the type is a known-size vector of Single (of the given size).</summary>
     internal static void CheckInputType(IExceptionContext ectx, string name, DataViewType type, int? expectedSize)
     {
+        string expected = expectedSize is int size ? $"{ExpectedType} of length {size}" : ExpectedType;
         if (type is not VectorDataViewType vector || !vector.IsKnownSize || !vector.ItemType.Equals(NumberDataViewType.Single))
-            throw ectx.ExceptSchemaMismatch("inputSchema", "input", name, ExpectedType, type.ToString());
+            throw Mismatch(ectx, name, expected, type, WhatToDo(name, type));
         if (expectedSize is int n && vector.Size != n)
-            throw ectx.ExceptSchemaMismatch("inputSchema", "input", name, $"known-size vector of Single of length {n}", type.ToString());
+            throw Mismatch(ectx, name, expected, type, string.Create(CultureInfo.InvariantCulture,
+                $"The model was fitted on {n} slots: give it data prepared as at fit time (the same fitted featurization), or fit the model again on data of {vector.Size} slots."));
+    }
+
+    /// <summary>ML.NET's schema-mismatch message ("Schema mismatch for input column ..."), followed by what to do when known.</summary>
+    private static Exception Mismatch(IExceptionContext ectx, string name, string expected, DataViewType type, string? whatToDo) =>
+        whatToDo is null
+            ? ectx.ExceptSchemaMismatch("inputSchema", "input", name, expected, type.ToString())
+            : ectx.ExceptParam("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {type}. {whatToDo}");
+
+    /// <summary>The way from a column of <paramref name="type"/> to a known-size vector of Single, when there is a usual one.</summary>
+    private static string? WhatToDo(string name, DataViewType type)
+    {
+        var item = type is VectorDataViewType v ? v.ItemType : type;
+        if (type is VectorDataViewType { IsKnownSize: false } && item.Equals(NumberDataViewType.Single))
+            return "Give the column a known size (for a class property, [VectorType(n)]).";
+        if (item is NumberDataViewType && !item.Equals(NumberDataViewType.Single))
+            return $"Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).";
+        if (item is TextDataViewType)
+            return "Turn text into a vector of counts or weights first, for example with mlContext.Transforms.Text.FeaturizeText.";
+        return null;
     }
 }
