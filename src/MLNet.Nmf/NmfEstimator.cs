@@ -132,7 +132,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             if (!inputSchema.TryFindColumn(inputName, out var column))
                 throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName);
             if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
-                throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName, ExpectedType, column.GetTypeString());
+                throw Mismatch(_host, inputName, ExpectedType, column.GetTypeString(),
+                    WhatToDo(inputName, column.ItemType, variableSize: column.Kind == SchemaShape.Column.VectorKind.VariableVector));
             var slotNames = new SchemaShape(new[]
             {
                 new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
@@ -331,23 +332,23 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     {
         string expected = expectedSize is int size ? $"{ExpectedType} of length {size}" : ExpectedType;
         if (type is not VectorDataViewType vector || !vector.IsKnownSize || !vector.ItemType.Equals(NumberDataViewType.Single))
-            throw Mismatch(ectx, name, expected, type, WhatToDo(name, type));
+            throw Mismatch(ectx, name, expected, type.ToString(),
+                WhatToDo(name, type is VectorDataViewType v ? v.ItemType : type, variableSize: type is VectorDataViewType { IsKnownSize: false }));
         if (expectedSize is int n && vector.Size != n)
-            throw Mismatch(ectx, name, expected, type, string.Create(CultureInfo.InvariantCulture,
+            throw Mismatch(ectx, name, expected, type.ToString(), string.Create(CultureInfo.InvariantCulture,
                 $"The model was fitted on {n} slots: give it data prepared as at fit time (the same fitted featurization), or fit the model again on data of {vector.Size} slots."));
     }
 
     /// <summary>ML.NET's schema-mismatch message ("Schema mismatch for input column ..."), followed by what to do when known.</summary>
-    private static Exception Mismatch(IExceptionContext ectx, string name, string expected, DataViewType type, string? whatToDo) =>
+    private static Exception Mismatch(IExceptionContext ectx, string name, string expected, string got, string? whatToDo) =>
         whatToDo is null
-            ? ectx.ExceptSchemaMismatch("inputSchema", "input", name, expected, type.ToString())
-            : ectx.ExceptParam("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {type}. {whatToDo}");
+            ? ectx.ExceptSchemaMismatch("inputSchema", "input", name, expected, got)
+            : ectx.ExceptParam("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {got}. {whatToDo}");
 
-    /// <summary>The way from a column of <paramref name="type"/> to a known-size vector of Single, when there is a usual one.</summary>
-    private static string? WhatToDo(string name, DataViewType type)
+    /// <summary>The way from a column of items <paramref name="item"/> to a known-size vector of Single, when there is a usual one.</summary>
+    private static string? WhatToDo(string name, DataViewType item, bool variableSize)
     {
-        var item = type is VectorDataViewType v ? v.ItemType : type;
-        if (type is VectorDataViewType { IsKnownSize: false } && item.Equals(NumberDataViewType.Single))
+        if (variableSize && item.Equals(NumberDataViewType.Single))
             return "Give the column a known size (for a class property, [VectorType(n)]).";
         if (item is NumberDataViewType && !item.Equals(NumberDataViewType.Single))
             return $"Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).";

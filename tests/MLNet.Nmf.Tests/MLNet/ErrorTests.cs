@@ -87,7 +87,11 @@ public class ErrorTests
         var doubles = () => model.Transform(ml.Data.LoadFromEnumerable(new[] { new DoubleRow { Values = [1, 2, 3] } }));
         doubles.Should().Throw<ArgumentOutOfRangeException>().WithMessage(
             "Schema mismatch for input column 'Values': expected known-size vector of Single of length 3, got Vector<Double, 3>. Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"Values\", outputKind: DataKind.Single).*");
-        var fit = () => Nmf(ml, "Values").Fit(ml.Data.LoadFromEnumerable(new[] { new DoubleRow { Values = [1, 2, 3] } }));
+        var doubleData = ml.Data.LoadFromEnumerable(new[] { new DoubleRow { Values = [1, 2, 3] } });
+        var shape = () => Nmf(ml, "Values").GetOutputSchema(SchemaShapes.From(doubleData.Schema));
+        shape.Should().Throw<ArgumentOutOfRangeException>().WithMessage(
+            "*'Values'*got Vector<Double>. Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"Values\", outputKind: DataKind.Single).*");
+        var fit = () => Nmf(ml, "Values").Fit(doubleData);
         fit.Should().Throw<ArgumentOutOfRangeException>().WithMessage(
             "*got Vector<Double, 3>. Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"Values\", outputKind: DataKind.Single).*");
     }
