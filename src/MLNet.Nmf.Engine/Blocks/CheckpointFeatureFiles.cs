@@ -21,19 +21,42 @@ internal sealed class CheckpointFeatureFiles : IStreamedFeatures
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _written;
 
-    /// <summary>Opens (or, for a fresh fit, creates empty) both generations' files in <paramref name="directory"/>.</summary>
-    public CheckpointFeatureFiles(string directory, string prefix, long rows, int k, bool fresh)
+    /// <summary>Creates both generations' files in <paramref name="directory"/> for a fresh fit (empty files of W's length).</summary>
+    public CheckpointFeatureFiles(string directory, string prefix, long rows, int k)
+        : this(directory, prefix, rows, k, current: null, startOver: "", needed: "")
+    {
+    }
+
+    /// <summary>
+    /// Opens the files of a fit resumed with <paramref name="current"/> as the committed generation, or creates both
+    /// (<paramref name="current"/> null). The committed generation is opened as it is, never created nor resized: a missing or
+    /// truncated one is refused, naming it, and left untouched.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The committed generation's file is missing or does not have W's length.</exception>
+    private CheckpointFeatureFiles(string directory, string prefix, long rows, int k, int? current, string startOver, string needed)
     {
         _k = k;
         _length = 4L * rows * k;
+        Current = current ?? 0;
         try
         {
             for (int g = 0; g < 2; g++)
             {
                 _paths[g] = PathOf(directory, prefix, g);
-                // FileShare.None: a second fit on the same directory cannot open the files while this one runs.
-                _files[g] = File.OpenHandle(_paths[g], fresh ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                if (fresh || RandomAccess.GetLength(_files[g]) != _length)
+                if (g == current)
+                {
+                    if (!File.Exists(_paths[g]))
+                        throw new InvalidDataException($"The checkpoint's features file '{_paths[g]}' is missing: {needed}. {startOver}");
+                    // FileShare.None: a second fit on the same directory cannot open the files while this one runs.
+                    _files[g] = File.OpenHandle(_paths[g], FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                    long length = RandomAccess.GetLength(_files[g]);
+                    if (length != _length)
+                        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                            $"The checkpoint's features file '{_paths[g]}' is damaged: it has {length} bytes where W takes {_length} ({rows} rows x rank {k}). {startOver}"));
+                    continue;
+                }
+                _files[g] = File.OpenHandle(_paths[g], current is null ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                if (current is null || RandomAccess.GetLength(_files[g]) != _length)
                     RandomAccess.SetLength(_files[g], _length);
             }
         }
@@ -43,6 +66,17 @@ internal sealed class CheckpointFeatureFiles : IStreamedFeatures
             throw;
         }
     }
+
+    /// <summary>The files of a resumed fit whose committed W is generation <paramref name="current"/> (see the private constructor).</summary>
+    /// <param name="directory">The checkpoint directory.</param>
+    /// <param name="prefix">The start of the files' names.</param>
+    /// <param name="rows">m, the rows of W.</param>
+    /// <param name="k">The rank.</param>
+    /// <param name="current">The committed generation, 0 or 1.</param>
+    /// <param name="startOver">What the user does to start over, appended to an error.</param>
+    /// <param name="needed">Why the committed file is needed, for the error of a missing one.</param>
+    public static CheckpointFeatureFiles Resume(string directory, string prefix, long rows, int k, int current, string startOver, string needed) =>
+        new(directory, prefix, rows, k, current, startOver, needed);
 
     /// <summary>The generation (0 or 1) that reads return.</summary>
     public int Current { get; set; }

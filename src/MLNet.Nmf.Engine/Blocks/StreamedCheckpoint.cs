@@ -30,14 +30,16 @@ internal sealed class StreamedCheckpoint : IDisposable
 
     private readonly string _directory;
     private readonly string _manifest;
+    private readonly int _maxPasses;
     private readonly CheckpointDirectoryLock _lock;
     private readonly List<(string Name, string Value)> _options;
     private readonly IncrementalHash _content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private List<(string Name, string Value)>? _data;
     private CheckpointFeatureFiles? _features;
 
-    private StreamedCheckpoint(string directory, List<(string, string)> options, CheckpointDirectoryLock directoryLock)
+    private StreamedCheckpoint(string directory, List<(string, string)> options, int maxPasses, CheckpointDirectoryLock directoryLock)
     {
+        _maxPasses = maxPasses;
         _directory = directory;
         _lock = directoryLock;
         _manifest = Path.Combine(directory, Prefix + ".manifest");
@@ -58,10 +60,60 @@ internal sealed class StreamedCheckpoint : IDisposable
             return null;
         if (string.IsNullOrWhiteSpace(directory))
             throw new ArgumentException("CheckpointDirectory is empty; give a directory (it is created if missing), or null to keep no checkpoint.", nameof(streaming.CheckpointDirectory));
-        Directory.CreateDirectory(directory);
         string full = Path.GetFullPath(directory);
         var fingerprint = Fingerprint(options, streaming);
-        return new StreamedCheckpoint(full, fingerprint, CheckpointDirectoryLock.Take(full));
+        CheckpointDirectoryLock directoryLock;
+        try
+        {
+            CreateDirectory(directory, full);
+            directoryLock = CheckpointDirectoryLock.Take(full);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException(
+                $"CheckpointDirectory '{directory}' cannot be written by this process ({e.Message}). Give a directory this process can create and write, or null to keep no checkpoint.", e);
+        }
+        var checkpoint = new StreamedCheckpoint(full, fingerprint, streaming.MaxPasses, directoryLock);
+        try
+        {
+            checkpoint.CheckBeforeReading();
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+        return checkpoint;
+    }
+
+    /// <summary>
+    /// Before pass 1: a manifest in the directory must be intact, of this format and made with these options; what can be
+    /// refused without the data is refused before a pass that may take hours. The data's figures are compared by <see cref="Open"/>.
+    /// </summary>
+    private void CheckBeforeReading()
+    {
+        if (!File.Exists(_manifest))
+            return;
+        using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var reader = OpenManifest(file);
+        ReadEntries(reader); // the data's figures: compared after pass 1
+        Compare(data: null, ReadEntries(reader));
+    }
+
+    /// <summary>Creates the directory if missing, refusing by name a path that is a file or lies under one.</summary>
+    private static void CreateDirectory(string directory, string full)
+    {
+        const string Give = "Give a directory (it is created if missing), or null to keep no checkpoint.";
+        if (File.Exists(full))
+            throw new ArgumentException($"CheckpointDirectory '{directory}' is a file, not a directory. {Give}", nameof(NmfStreamingOptions.CheckpointDirectory));
+        for (string? parent = Path.GetDirectoryName(full); parent is not null; parent = Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
+                throw new ArgumentException($"CheckpointDirectory '{directory}' cannot be created: '{parent}' is a file. {Give}", nameof(NmfStreamingOptions.CheckpointDirectory));
+            if (Directory.Exists(parent))
+                break;
+        }
+        Directory.CreateDirectory(full);
     }
 
     /// <summary>W's files (valid after <see cref="Open"/>).</summary>
@@ -96,11 +148,12 @@ internal sealed class StreamedCheckpoint : IDisposable
         _data = DataFigures(blockRows, rows, columns, nonZeros, stored, sum, min, Convert.ToHexString(_content.GetHashAndReset()));
         if (!File.Exists(_manifest))
         {
-            _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank, fresh: true);
+            _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank);
             return null;
         }
         var (saved, generation, featuresSha) = Read(columns, rank);
-        _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank, fresh: false) { Current = generation };
+        _features = CheckpointFeatureFiles.Resume(_directory, Prefix, rows, rank, generation, StartOver,
+            Invariant($"the manifest's pass {saved.Passes} needs it to resume"));
         _features.Verify(featuresSha);
         return saved;
     }
@@ -166,19 +219,23 @@ internal sealed class StreamedCheckpoint : IDisposable
         _lock.Dispose();
     }
 
+    /// <summary>The manifest's state, checked; a manifest whose recorded sizes run past its end is refused as inconsistent.</summary>
     private (Saved Saved, int Generation, string FeaturesSha) Read(int columns, int rank)
     {
+        try
+        {
+            return ReadChecked(columns, rank);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (its recorded sizes run past its end). {StartOver}", e);
+        }
+    }
+
+    private (Saved Saved, int Generation, string FeaturesSha) ReadChecked(int columns, int rank)
+    {
         using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
-        CheckHash(file);
-        file.Position = 0;
-        using var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
-        Span<byte> magic = stackalloc byte[Magic.Length];
-        reader.BaseStream.ReadExactly(magic);
-        if (!magic.SequenceEqual(Magic))
-            throw new InvalidDataException($"'{_manifest}' is not a checkpoint manifest of MLNet.Nmf's streamed fit. {StartOver}");
-        int version = reader.ReadInt32();
-        if (version != FormatVersion)
-            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' has format version {version}; this version of MLNet.Nmf reads version {FormatVersion}. {StartOver}"));
+        using var reader = OpenManifest(file);
         Compare(ReadEntries(reader), ReadEntries(reader));
         int passes = reader.ReadInt32();
         long rowsRead = reader.ReadInt64();
@@ -189,7 +246,8 @@ internal sealed class StreamedCheckpoint : IDisposable
         bool converged = reader.ReadBoolean();
         int historyLength = reader.ReadInt32();
         int savedColumns = reader.ReadInt32(), savedRank = reader.ReadInt32();
-        if (generation is not (0 or 1) || passes < 2 || historyLength != iterations + 1 || iterations != passes - 1
+        // The last pass is never committed (the fit ends): a committed pass is below MaxPasses, which the options compared equal.
+        if (generation is not (0 or 1) || passes < 2 || passes >= _maxPasses || historyLength != iterations + 1 || iterations != passes - 1
             || savedColumns != columns || savedRank != rank)
             throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (generation, passes, iterations or sizes). {StartOver}");
         // historyLength follows from the checked passes, so this allocation is bounded by MaxPasses.
@@ -198,7 +256,25 @@ internal sealed class StreamedCheckpoint : IDisposable
             history[i] = reader.ReadDouble();
         var ht = FactorLayout.Allocate(columns, rank);
         reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(ht.AsSpan(0, columns * rank)));
+        if (reader.BaseStream.Position != reader.BaseStream.Length - SHA256.HashSizeInBytes)
+            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (its length does not match its contents). {StartOver}");
         return (new Saved(passes, rowsRead, ht, new NmfComponentCheckpoint(iterations, firstViolation, converged, history)), generation, featuresSha);
+    }
+
+    /// <summary>A reader positioned after the manifest's marker and version, once its SHA-256, marker and version are checked.</summary>
+    private BinaryReader OpenManifest(FileStream file)
+    {
+        CheckHash(file);
+        file.Position = 0;
+        var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
+        Span<byte> magic = stackalloc byte[Magic.Length];
+        reader.BaseStream.ReadExactly(magic);
+        if (!magic.SequenceEqual(Magic))
+            throw new InvalidDataException($"'{_manifest}' is not a checkpoint manifest of MLNet.Nmf's streamed fit. {StartOver}");
+        int version = reader.ReadInt32();
+        if (version != FormatVersion)
+            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' has format version {version}; this version of MLNet.Nmf reads version {FormatVersion}. {StartOver}"));
+        return reader;
     }
 
     /// <summary>Refuses a manifest whose bytes do not give the SHA-256 stored in its last 32 bytes.</summary>
@@ -223,10 +299,10 @@ internal sealed class StreamedCheckpoint : IDisposable
             throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted to resume the fit. {StartOver}");
     }
 
-    /// <summary>Throws naming every figure of the data and every option that differs from the manifest's.</summary>
-    private void Compare(List<(string Name, string Value)> data, List<(string Name, string Value)> options)
+    /// <summary>Throws naming every figure of the data (none before pass 1: <paramref name="data"/> null) and every option that differs from the manifest's.</summary>
+    private void Compare(List<(string Name, string Value)>? data, List<(string Name, string Value)> options)
     {
-        var dataDifferences = Differences(data, _data!);
+        var dataDifferences = data is null ? [] : Differences(data, _data!);
         var optionDifferences = Differences(options, _options);
         if (dataDifferences.Count == 0 && optionDifferences.Count == 0)
             return;
@@ -235,6 +311,12 @@ internal sealed class StreamedCheckpoint : IDisposable
             message.Append("the data differs (").Append(string.Join("; ", dataDifferences)).Append(')');
         if (optionDifferences.Count > 0)
             message.Append(dataDifferences.Count > 0 ? ", and " : "").Append("the options differ (").Append(string.Join("; ", optionDifferences)).Append(')');
+        // The same rows split into other blocks change the block figures and the values' SHA-256, which hashes block by block.
+        var savedData = data?.ToDictionary(e => e.Name, e => e.Value);
+        var currentData = _data?.ToDictionary(e => e.Name, e => e.Value);
+        if (savedData is not null && currentData is not null
+            && savedData.GetValueOrDefault(RowsOfEachBlock) != currentData[RowsOfEachBlock] && savedData.GetValueOrDefault("rows") == currentData["rows"])
+            message.Append(". The same ").Append(currentData["rows"]).Append(" rows came in other blocks: resume with the block size of the interrupted fit (NmfOptions.BlockSize in ML.NET; the source's blocks for NmfEngine.FitStreamed)");
         message.Append(". A checkpoint resumes only the same fit (same data, same options). ").Append(StartOver);
         throw new InvalidOperationException(message.ToString());
     }
@@ -246,12 +328,20 @@ internal sealed class StreamedCheckpoint : IDisposable
         foreach (var (name, value) in current)
         {
             if (!savedByName.TryGetValue(name, out var before))
-                differences.Add($"{name} is not recorded there, {value} here");
+                differences.Add($"{Display(name)} is not recorded there, {value} here");
             else if (before != value)
-                differences.Add($"{name} is {before} there, {value} here");
+                differences.Add($"{Display(name)} is {before} there, {value} here");
         }
         return differences;
     }
+
+    /// <summary>An option's name in messages: the engine's, with ML.NET's where NmfOptions names it otherwise (the manifest keeps the engine's).</summary>
+    private static string Display(string name) => name switch
+    {
+        "MaxIterations" => "MaxIterations (NmfOptions.MaximumIterations)",
+        "MaxPasses" => "MaxPasses (NmfOptions.MaximumPasses)",
+        _ => name,
+    };
 
     private string StartOver => $"To start the fit over, delete the files {Prefix}.* in '{_directory}' or point CheckpointDirectory at an empty directory.";
 
@@ -278,12 +368,14 @@ internal sealed class StreamedCheckpoint : IDisposable
             : "none"),
     ];
 
+    private const string RowsOfEachBlock = "rows of each block (SHA-256 of the list)";
+
     private static List<(string, string)> DataFigures(IReadOnlyList<int> blockRows, long rows, int columns, long nonZeros, long stored, double sum, float min, string contentSha) =>
     [
         ("columns", Text(columns)),
         ("rows", Text(rows)),
         ("row blocks", Text(blockRows.Count)),
-        ("rows of each block (SHA-256 of the list)", Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(blockRows.ToArray().AsSpan())))),
+        (RowsOfEachBlock, Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(blockRows.ToArray().AsSpan())))),
         ("non-zero values", Text(nonZeros)),
         ("stored values", Text(stored)),
         ("sum", Text(sum)),

@@ -27,6 +27,9 @@ internal static class StreamedFitDriver
         CheckBeforeReading(options, streaming);
         if (n < 1)
             throw new ArgumentException(Invariant($"The source has {n} columns; NMF needs at least one."), nameof(source));
+        if (k > n) // as OptionsValidator.Validate words it after pass 1, but before a pass that may take hours
+            throw new ArgumentOutOfRangeException(nameof(options.Rank), k, Invariant(
+                $"Rank {k} is above the number of features ({n}): with more components than features the factorization has no unique meaning, and memory grows with Rank. Use Rank <= {n}."));
         CheckInitialComponents(streaming, k, n);
         FitBudget.CheckStreamed(options, n, blockRows: 0);
 
@@ -35,6 +38,7 @@ internal static class StreamedFitDriver
         // Pass 1: the shape and sums of X, block by block.
         var clockPass = Stopwatch.StartNew();
         var blockRows = new List<int>();
+        var blockSums = new List<double>(); // each block's sum, to tell a source that hands out other rows in a later pass
         int m = 0;
         long nonZeros = 0, stored = 0;
         double sum = 0, squares = 0;
@@ -46,6 +50,7 @@ internal static class StreamedFitDriver
             var block = DataOperand.Create(matrix);
             CheckColumns(block, blockRows.Count, n);
             blockRows.Add(block.Rows);
+            blockSums.Add(block.Sum);
             m = m + block.Rows < m ? throw new InvalidOperationException($"The data has more than {int.MaxValue} rows; a streamed fit supports up to that many.") : m + block.Rows;
             nonZeros += block.NonZeroCount;
             stored += block.StoredCount;
@@ -113,9 +118,13 @@ internal static class StreamedFitDriver
             foreach (var matrix in Blocks(source, passes + 1, options.CancellationToken))
             {
                 MaskedFit.RefuseMissing(matrix, firstRow); // every pass: a source may hand out other values than pass 1 read
-                var step = new NmfBlockStep(DataOperand.Create(scale.IsNone ? matrix : scale.Apply(matrix)), product);
-                if (b >= blockRows.Count || step.Rows != blockRows[b] || step.Columns != n)
-                    throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave block {b} with {step.Rows} rows x {step.Columns} where pass 1 gave {(b < blockRows.Count ? blockRows[b] : 0)} x {n}. A streamed fit needs the same rows in the same order on every pass."));
+                var operand = DataOperand.Create(scale.IsNone ? matrix : scale.Apply(matrix));
+                var step = new NmfBlockStep(operand, product);
+                if (b >= blockRows.Count)
+                    throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave more than the {blockRows.Count} blocks ({m} rows) pass 1 gave (block {b}, of {step.Rows} rows x {step.Columns}). A streamed fit needs the same rows in the same order on every pass."));
+                if (step.Rows != blockRows[b] || step.Columns != n)
+                    throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave block {b} with {step.Rows} rows x {step.Columns} where pass 1 gave {blockRows[b]} x {n}. A streamed fit needs the same rows in the same order on every pass."));
+                CheckSameValues(operand.Sum, blockSums[b], scale, passes + 1, b, step.Rows);
                 if (!first)
                     store.Read(firstRow, step.Rows, w);
                 else if (warmProjector is not null)
@@ -230,6 +239,26 @@ internal static class StreamedFitDriver
             throw new ArgumentException("MissingValues = Ignore is not supported by the streamed fit (nor FitBlocks and the cluster fit built on the block step): the components' update of a column with missing entries needs the features of the very rows that miss it, which the summed block statistics do not carry. Fit in memory.", nameof(options.MissingValues));
         if (streaming.InitialComponents is null && options.Initialization is not (NmfInitialization.Auto or NmfInitialization.Random))
             throw new ArgumentException($"Initialization {options.Initialization} needs the whole matrix at once; a streamed fit starts from Random (or Auto, which means Random here), or from given components (warm start).", nameof(options.Initialization));
+        OptionsValidator.ValidateOptions(options); // the options that do not depend on the data, before a pass that may take hours
+        if (streaming.FeatureDirectory is { } features && streaming.CheckpointDirectory is null && !Directory.Exists(features))
+            throw new ArgumentException(File.Exists(features)
+                ? $"FeatureDirectory '{features}' is a file, not a directory; give an existing directory for W's temporary file, or null for the system's temporary folder."
+                : $"FeatureDirectory '{features}' does not exist; give an existing directory for W's temporary file, or null for the system's temporary folder.", nameof(streaming.FeatureDirectory));
+    }
+
+    /// <summary>
+    /// A block of a later pass must hold pass 1's values: its sum (a figure the block's operand computes anyway) is
+    /// compared with pass 1's, exactly for data fitted as it is, within 1e-6 relative for data fitted scaled (values
+    /// scaled below float's normal range lose bits). Each row's W is kept by position, so other rows would be fitted
+    /// with their neighbours' features.
+    /// </summary>
+    private static void CheckSameValues(double sum, double firstPassSum, DataScale scale, int pass, int block, int rows)
+    {
+        double expected = Math.ScaleB(firstPassSum, -scale.Exponent);
+        if (scale.IsNone ? sum == expected : Math.Abs(sum - expected) <= 1e-6 * Math.Abs(expected))
+            return;
+        throw new InvalidOperationException(Invariant(
+            $"The data changed between passes: pass {pass} gave block {block} ({rows} rows) with other values than pass 1 (sum {Math.ScaleB(sum, scale.Exponent):R} where pass 1 read {firstPassSum:R}). A streamed fit needs the same rows in the same order on every pass: a source that orders or samples its rows anew on every read (a database query without ORDER BY, a random sample) must be saved once (e.g. mlContext.Data.SaveAsBinary) and the saved copy streamed."));
     }
 
     private static void CheckColumns(DataOperand block, int index, int n)

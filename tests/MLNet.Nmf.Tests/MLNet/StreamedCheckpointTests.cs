@@ -68,6 +68,47 @@ public sealed class StreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Refit_WithAnotherBlockSize_IsRefusedNamingBlockSize_AndTheCheckpointStillResumes()
+    {
+        // Once: "the data differs (row blocks is 4 there, 5 here; ...)" for the very same rows, leaving the user to guess
+        // that BlockSize was the difference.
+        var ml = new MLContext(seed: 1);
+        var act = () => ml.Transforms.NonNegativeMatrixFactorization(Options(_directory)).Fit(ml.Data.LoadFromEnumerable(new Rows(failingPass: 4).Read()));
+        act.Should().Throw<IOException>();
+
+        var options = Options(_directory);
+        options.BlockSize = 400;
+        var other = () => ml.Transforms.NonNegativeMatrixFactorization(options).Fit(ml.Data.LoadFromEnumerable(new Rows(-1).Read()));
+
+        other.Should().Throw<InvalidOperationException>().WithMessage(
+            $"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: the data differs (row blocks is 4 there, 5 here; *). "
+            + "The same 2000 rows came in other blocks: resume with the block size of the interrupted fit (NmfOptions.BlockSize in ML.NET; the source's blocks for NmfEngine.FitStreamed). A checkpoint resumes only the same fit*");
+        var again = new Rows(-1);
+        ml.Transforms.NonNegativeMatrixFactorization(Options(_directory)).Fit(ml.Data.LoadFromEnumerable(again.Read())).Model.Iterations.Should().Be(8);
+        again.Passes.Should().Be(1 + 6, "pass 1 to check the data, then passes 4 to 9");
+    }
+
+    [Fact]
+    public void Refit_WithOtherMaximumIterationsAndPasses_IsRefusedBeforeReading_NamingTheMLNetOptions()
+    {
+        // Once: "MaxIterations is 8 there, 7 here; MaxPasses is 9 there, 8 here", the engine's names, which NmfOptions
+        // calls MaximumIterations and MaximumPasses; and only after the counting pass had read every row again.
+        var ml = new MLContext(seed: 1);
+        var act = () => ml.Transforms.NonNegativeMatrixFactorization(Options(_directory)).Fit(ml.Data.LoadFromEnumerable(new Rows(failingPass: 4).Read()));
+        act.Should().Throw<IOException>();
+
+        var options = Options(_directory);
+        options.MaximumIterations = 7;
+        options.MaximumPasses = 8;
+        var rows = new Rows(-1);
+        var other = () => ml.Transforms.NonNegativeMatrixFactorization(options).Fit(ml.Data.LoadFromEnumerable(rows.Read()));
+
+        other.Should().Throw<InvalidOperationException>().WithMessage(
+            $"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: the options differ (MaxIterations (NmfOptions.MaximumIterations) is 8 there, 7 here; MaxPasses (NmfOptions.MaximumPasses) is 9 there, 8 here). A checkpoint resumes only the same fit*");
+        rows.Passes.Should().Be(0, "the options are compared before any row is read");
+    }
+
+    [Fact]
     public void CheckpointDirectory_WhereTheColumnCannotStream_OrSharedByTwoColumns_IsRefusedNamingIt()
     {
         var ml = new MLContext(seed: 1);

@@ -42,6 +42,31 @@ public class StreamedFitInputTests
     }
 
     [Fact]
+    public void Streamed_OnRowsInAnotherOrderEveryPass_IsRefused_NotFittedWithEachRowsFeaturesMixedUp()
+    {
+        // A source read anew on every pass whose order is not fixed (a database query without ORDER BY, a directory listing):
+        // the same counts every pass, other rows in each block. The streamed fit keeps each row's W on disk by position, so
+        // it once fitted silently with the features of other rows.
+        var ml = new MLContext(seed: 1);
+        int passes = 0;
+        IEnumerable<DenseRow> Query()
+        {
+            int start = 7 * passes++;
+            for (int i = 0; i < 60; i++)
+            {
+                int r = (start + i) % 60;
+                yield return new DenseRow { Values = [1 + r % 7, r % 3, 2 + r % 5, r % 11] };
+            }
+        }
+
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(Streamed(blockSize: 20)).Fit(ml.Data.LoadFromEnumerable(Query()));
+
+        fit.Should().Throw<InvalidOperationException>().WithMessage(
+            "The data changed between passes: pass 2 gave block 0 (20 rows) with other values than pass 1 (sum * where pass 1 read *). A streamed fit needs the same rows in the same order on every pass: a source that orders or samples its rows anew on every read (a database query without ORDER BY, a random sample) must be saved once (e.g. mlContext.Data.SaveAsBinary) and the saved copy streamed.");
+        passes.Should().Be(2, "refused in the first pass that differs");
+    }
+
+    [Fact]
     public void Streamed_NoRows_NamesTheColumn()
     {
         // In memory: "The training data has no rows in column 'Values'"; streamed it once said "The data has no rows" (no column).

@@ -172,6 +172,70 @@ public sealed class FitStreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Checkpoint_WithOtherOptions_OrDamaged_IsRefusedBeforeTheCountingPass()
+    {
+        // Once refused only after pass 1 had read all the data again, which over data larger than memory takes as long as
+        // any pass: the options and the manifest's integrity are known before a row is read.
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+
+        var source = new FaultySource(Blocks(), 90);
+        var otherRank = () => NmfEngine.FitStreamed(source, Options with { Rank = 6, MaxIterations = 12 }, Streaming());
+        otherRank.Should().Throw<InvalidOperationException>()
+            .WithMessage($"The checkpoint in '{_directory}' was made by another fit, so this fit cannot resume from it: the options differ (Rank is 5 there, 6 here; MaxIterations (NmfOptions.MaximumIterations) is 9 there, 12 here). A checkpoint resumes only*");
+        source.Passes.Should().Be(0, "the options are compared before any row is read");
+
+        string manifest = Path.Combine(_directory, "mlnet-nmf-stream.manifest");
+        var good = File.ReadAllBytes(manifest);
+        var flipped = (byte[])good.Clone();
+        flipped[^40] ^= 1;
+        File.WriteAllBytes(manifest, flipped);
+        var damaged = () => NmfEngine.FitStreamed(source, Options, Streaming());
+        damaged.Should().Throw<InvalidDataException>().WithMessage($"The checkpoint manifest '{manifest}' is damaged*");
+        source.Passes.Should().Be(0, "a damaged manifest is refused before any row is read");
+
+        File.WriteAllBytes(manifest, good);
+        NmfEngine.FitStreamed(source, Options, Streaming()).Passes.Should().Be(10, "the checkpoint still resumes");
+    }
+
+    [Fact]
+    public void Manifest_ClaimingPassesBeyondMaxPasses_IsRefusedAsInconsistent_NotReturnedAsAFit()
+    {
+        // A manifest with a valid SHA-256 that records pass 50 of MaxPasses 50 (49 iterations, 50 objectives): it was once
+        // "resumed" into no pass at all, returning the stored H with Iterations 49 and RelativeError 0 (never computed).
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options with { MaxIterations = 60 }, Streaming());
+        act.Should().Throw<IOException>();
+        string manifest = Path.Combine(_directory, "mlnet-nmf-stream.manifest");
+        var good = File.ReadAllBytes(manifest);
+        using var reader = new BinaryReader(new MemoryStream(good));
+        reader.ReadBytes(20); // marker and version
+        for (int list = 0; list < 2; list++)
+            for (int count = reader.ReadInt32(), i = 0; i < 2 * count; i++)
+                reader.ReadString();
+        int passesAt = (int)reader.BaseStream.Position;
+        reader.ReadInt32().Should().Be(3, "passes 2 and 3 were committed");
+        reader.ReadInt64();
+        reader.ReadInt32();
+        reader.ReadString();
+        int iterationsAt = (int)reader.BaseStream.Position;
+        reader.ReadInt32().Should().Be(2);
+        reader.ReadDouble();
+        reader.ReadBoolean();
+        int historyAt = (int)reader.BaseStream.Position;
+        var crafted = new List<byte>(good[..^32]);
+        crafted.InsertRange(historyAt + 12 + 3 * 8, new byte[47 * 8]); // 47 more objectives (zeros) after the 3 recorded
+        var bytes = crafted.ToArray();
+        BitConverter.GetBytes(50).CopyTo(bytes, passesAt);
+        BitConverter.GetBytes(49).CopyTo(bytes, iterationsAt);
+        BitConverter.GetBytes(50).CopyTo(bytes, historyAt);
+        File.WriteAllBytes(manifest, [.. bytes, .. SHA256.HashData(bytes)]);
+
+        var resume = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options with { MaxIterations = 60 }, Streaming());
+
+        resume.Should().Throw<InvalidDataException>().WithMessage($"The checkpoint manifest '{manifest}' is inconsistent (generation, passes, iterations or sizes). To start the fit over, delete*");
+    }
+
+    [Fact]
     public void DamagedManifest_NewerManifest_OrDamagedFeaturesFile_IsRefused()
     {
         var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
@@ -203,6 +267,86 @@ public sealed class FitStreamedCheckpointTests : IDisposable
             File.WriteAllBytes(file, w);
         }
         resume.Should().Throw<InvalidDataException>().WithMessage("The checkpoint's features file '*' is damaged: its SHA-256 differs from the one its manifest recorded.*");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CurrentFeaturesFile_DeletedOrTruncated_IsRefusedNamingIt_AndLeftAsItWas(bool truncated)
+    {
+        // Once: a deleted file was created again (all zeros) and a truncated one extended with zeros, before both were
+        // refused as "damaged: its SHA-256 differs".
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+        // Passes 2 and 3 were committed: pass 2 wrote generation 1, pass 3 generation 0, which is current.
+        string current = CheckpointFeatureFiles.PathOf(_directory, "mlnet-nmf-stream", 0);
+        if (truncated)
+            File.WriteAllBytes(current, File.ReadAllBytes(current)[..1000]);
+        else
+            File.Delete(current);
+
+        var resume = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options, Streaming());
+
+        string startOver = $"To start the fit over, delete the files mlnet-nmf-stream.* in '{_directory}' or point CheckpointDirectory at an empty directory.";
+        resume.Should().Throw<InvalidDataException>().WithMessage(truncated
+            ? $"The checkpoint's features file '{current}' is damaged: it has 1000 bytes where W takes 20000 (1000 rows x rank 5). {startOver}"
+            : $"The checkpoint's features file '{current}' is missing: the manifest's pass 3 needs it to resume. {startOver}");
+        if (truncated)
+            new FileInfo(current).Length.Should().Be(1000, "a refused resume leaves the checkpoint as it was");
+        else
+            File.Exists(current).Should().BeFalse("a refused resume creates nothing in place of the missing file");
+    }
+
+    [Fact]
+    public void NonCurrentFeaturesFile_Deleted_TheFitResumes_BitIdentical()
+    {
+        var reference = NmfEngine.FitStreamed(new FaultySource(Blocks(), 90), Options, new NmfStreamingOptions { MaxPasses = 50 });
+        var act = () => NmfEngine.FitStreamed(new FaultySource(Blocks(), 90) { FaultPass = 4 }, Options, Streaming());
+        act.Should().Throw<IOException>();
+        File.Delete(CheckpointFeatureFiles.PathOf(_directory, "mlnet-nmf-stream", 1)); // the generation the failed pass 4 was writing
+
+        var again = new FaultySource(Blocks(), 90);
+        var resumed = NmfEngine.FitStreamed(again, Options, Streaming());
+
+        resumed.H.Values.ToArray().Should().Equal(reference.H.Values.ToArray());
+        again.Passes.Should().Be(1 + 10 - 3, "resumed after pass 3");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CheckpointDirectory_ThatIsAFile_OrUnderAFile_IsRefusedNamingIt_BeforeReading(bool under)
+    {
+        // Once: IOException "The file '...' already exists." and DirectoryNotFoundException "Could not find a part of the path".
+        string file = Path.Combine(_directory, "a-file");
+        File.WriteAllText(file, "not a directory");
+        string directory = under ? Path.Combine(file, "checkpoint") : file;
+        var source = new FaultySource(Blocks(), 90);
+
+        var act = () => NmfEngine.FitStreamed(source, Options, new NmfStreamingOptions { CheckpointDirectory = directory });
+
+        act.Should().Throw<ArgumentException>().WithMessage(under
+            ? $"CheckpointDirectory '{directory}' cannot be created: '{file}' is a file. Give a directory (it is created if missing), or null to keep no checkpoint.*"
+            : $"CheckpointDirectory '{directory}' is a file, not a directory. Give a directory (it is created if missing), or null to keep no checkpoint.*")
+            .Which.ParamName.Should().Be("CheckpointDirectory");
+        source.Passes.Should().Be(0);
+        File.ReadAllText(file).Should().Be("not a directory");
+    }
+
+    [Fact]
+    public void CheckpointDirectory_WhereTheFitCannotWrite_IsRefusedNamingIt_BeforeReading()
+    {
+        // A read-only directory refuses the lock file with UnauthorizedAccessException "Access to the path '.../
+        // mlnet-nmf-stream.lock' is denied.", naming neither CheckpointDirectory nor what to do. The tests may run as root,
+        // who writes into read-only directories; a directory in the lock file's place gives the same exception.
+        Directory.CreateDirectory(Path.Combine(_directory, "mlnet-nmf-stream.lock"));
+        var source = new FaultySource(Blocks(), 90);
+
+        var act = () => NmfEngine.FitStreamed(source, Options, Streaming());
+
+        act.Should().Throw<UnauthorizedAccessException>().WithMessage(
+            $"CheckpointDirectory '{_directory}' cannot be written by this process (Access to the path '*mlnet-nmf-stream.lock' is denied.*). Give a directory this process can create and write, or null to keep no checkpoint.");
+        source.Passes.Should().Be(0);
     }
 
     [Fact]
