@@ -332,10 +332,10 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     {
         string expected = expectedSize is int size ? $"{ExpectedType} of length {size}" : ExpectedType;
         if (type is not VectorDataViewType vector || !vector.IsKnownSize || !vector.ItemType.Equals(NumberDataViewType.Single))
-            throw Mismatch(ectx, name, expected, type.ToString(),
+            throw Mismatch(ectx, name, expected, type.ToString() ?? "",
                 WhatToDo(name, type is VectorDataViewType v ? v.ItemType : type, variableSize: type is VectorDataViewType { IsKnownSize: false }));
         if (expectedSize is int n && vector.Size != n)
-            throw Mismatch(ectx, name, expected, type.ToString(), string.Create(CultureInfo.InvariantCulture,
+            throw Mismatch(ectx, name, expected, type.ToString() ?? "", string.Create(CultureInfo.InvariantCulture,
                 $"The model was fitted on {n} slots: give it data prepared as at fit time (the same fitted featurization), or fit the model again on data of {vector.Size} slots."));
     }
 
