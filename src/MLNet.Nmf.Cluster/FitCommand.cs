@@ -33,6 +33,7 @@ internal static class FitCommand
         int connectTimeout = args.Int("--connect-timeout", fallback: 30, min: 1);
         int unreachableTimeout = args.Int("--unreachable-timeout", fallback: 300, min: 1);
         args.CheckAllUsed();
+        CheckReportWritable(report);
         Clustering.CheckRedis(clustering);
 
         var builder = Host.CreateApplicationBuilder();
@@ -116,6 +117,35 @@ internal static class FitCommand
                 : "through the Redis clustering given";
             throw new CommandException(string.Create(CultureInfo.InvariantCulture,
                 $"No silo of the cluster answered {where} within {seconds} s: start the silos first (`silo ...`), or give the --clustering and --gateway of a running cluster."), e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a --report path that cannot be written before the fit starts (it is written only after the fit, or as it
+    /// fails): its folder must exist and a file must be creatable there. A file this check creates is removed again.
+    /// </summary>
+    private static void CheckReportWritable(string? report)
+    {
+        if (report is null)
+            return;
+        string path = Path.GetFullPath(report);
+        if (Directory.Exists(path))
+            throw new CommandException($"--report '{report}' is a folder; give the path of a file to write the fit's status to.");
+        string? folder = Path.GetDirectoryName(path);
+        if (folder is not null && !Directory.Exists(folder))
+            throw new CommandException($"--report '{report}': the folder '{folder}' does not exist; create it or give a path in an existing folder.");
+        bool existed = File.Exists(path);
+        try
+        {
+            using (new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+            }
+            if (!existed)
+                File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"--report '{report}' cannot be written ({e.Message}); give a path in a folder you can write to.", e);
         }
     }
 

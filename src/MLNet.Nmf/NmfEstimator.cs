@@ -38,8 +38,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         _host = env.Register(nameof(NmfEstimator));
         if (columns.Length == 0)
             throw new ArgumentException("Give at least one column (NmfOptions with an OutputColumnName).", nameof(columns));
-        foreach (var options in columns)
-            Validate(options);
+        for (int i = 0; i < columns.Length; i++)
+            ValidatePair(columns, i);
         var duplicate = columns.GroupBy(c => c.OutputColumnName).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null)
             throw new ArgumentException($"The output column '{duplicate.Key}' is given {duplicate.Count()} times; each column pair needs its own output column.", nameof(columns));
@@ -50,6 +50,28 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         _columns = columns.Select(c => c.Clone()).ToArray();
     }
 
+    /// <summary>
+    /// <see cref="Validate"/> for pair <paramref name="index"/>; with several pairs the message first says which one
+    /// ("columns[1] (output column 'B'): ..."), keeping the exception's type, option name and value.
+    /// </summary>
+    private static void ValidatePair(NmfOptions[] columns, int index)
+    {
+        var options = columns[index]
+            ?? throw new ArgumentNullException(nameof(columns), $"columns[{index}] is null; give one NmfOptions per column pair.");
+        try
+        {
+            Validate(options);
+        }
+        catch (ArgumentException e) when (columns.Length > 1)
+        {
+            string pair = string.IsNullOrWhiteSpace(options.OutputColumnName) ? $"columns[{index}]" : $"columns[{index}] (output column '{options.OutputColumnName}')";
+            string message = $"{pair}: {e.Message.Split(" (Parameter '")[0]}";
+            throw e is ArgumentOutOfRangeException range
+                ? new ArgumentOutOfRangeException(range.ParamName, range.ActualValue, message)
+                : new ArgumentException(message, e.ParamName, e);
+        }
+    }
+
     private static void Validate(NmfOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -57,8 +79,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             throw new ArgumentException("The output column name must not be empty.", nameof(options.OutputColumnName));
         if (options.InputColumnName is { } input && string.IsNullOrWhiteSpace(input))
             throw new ArgumentException("The input column name must not be empty (use null for the output column's name).", nameof(options.InputColumnName));
-        if (options.MaximumIterations < 1)
-            throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
+        ValidateFitSettings(options);
         if (options.BlockSize < 1)
             throw new ArgumentOutOfRangeException(nameof(options.BlockSize), options.BlockSize, "BlockSize (rows per block of a streamed fit) must be at least 1.");
         if (options.MaximumPasses < 2)
@@ -68,11 +89,22 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (options.FitMode == NmfFitMode.Streamed && !CanStream(options))
             throw new ArgumentException($"FitMode Streamed needs Solver CoordinateDescent, Loss Frobenius and MissingValues Error, but Solver is {options.Solver}, Loss {options.Loss} and MissingValues {options.MissingValues}. Use FitMode InMemory (or Auto) for them.", nameof(options.FitMode));
         CheckCheckpointDirectory(options);
-        if (options.DegreeOfParallelism is int degree && degree < 1)
-            throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
         if (options.SlotNameTerms < 0 || options.SlotNameTerms > NmfOptions.MaxSlotNameTerms)
             throw new ArgumentOutOfRangeException(nameof(options.SlotNameTerms), options.SlotNameTerms, $"SlotNameTerms must be between 0 and {NmfOptions.MaxSlotNameTerms}.");
         options.ToEngine(seed: 0, log: null).Validate(); // every other option, before any data is read
+    }
+
+    /// <summary>
+    /// The options whose names differ from the engine's (<see cref="Engine.NmfFitOptions"/>) or that are nullable here, checked
+    /// under their <see cref="NmfOptions"/> names; every fit of <see cref="NmfOptions"/> (the estimator, rank selection) runs it
+    /// before the engine's own checks.
+    /// </summary>
+    internal static void ValidateFitSettings(NmfOptions options)
+    {
+        if (options.MaximumIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.MaximumIterations), options.MaximumIterations, "MaximumIterations must be at least 1.");
+        if (options.DegreeOfParallelism is int degree && degree < 1)
+            throw new ArgumentOutOfRangeException(nameof(options.DegreeOfParallelism), degree, "DegreeOfParallelism must be at least 1, or null for the processor count.");
     }
 
     /// <summary>A checkpoint is kept by a streamed fit only: refused where the column can never stream.</summary>
@@ -100,7 +132,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             if (!inputSchema.TryFindColumn(inputName, out var column))
                 throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName);
             if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
-                throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName, ExpectedType, column.GetTypeString());
+                throw Mismatch(_host, inputName, ExpectedType, column.GetTypeString(),
+                    WhatToDo(inputName, column.ItemType, variableSize: column.Kind == SchemaShape.Column.VectorKind.VariableVector));
             var slotNames = new SchemaShape(new[]
             {
                 new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
@@ -297,9 +330,30 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// <summary>Throws a schema-mismatch error unless the type is a known-size vector of Single (of the given size).</summary>
     internal static void CheckInputType(IExceptionContext ectx, string name, DataViewType type, int? expectedSize)
     {
+        string expected = expectedSize is int size ? $"{ExpectedType} of length {size}" : ExpectedType;
         if (type is not VectorDataViewType vector || !vector.IsKnownSize || !vector.ItemType.Equals(NumberDataViewType.Single))
-            throw ectx.ExceptSchemaMismatch("inputSchema", "input", name, ExpectedType, type.ToString());
+            throw Mismatch(ectx, name, expected, type.ToString() ?? "",
+                WhatToDo(name, type is VectorDataViewType v ? v.ItemType : type, variableSize: type is VectorDataViewType { IsKnownSize: false }));
         if (expectedSize is int n && vector.Size != n)
-            throw ectx.ExceptSchemaMismatch("inputSchema", "input", name, $"known-size vector of Single of length {n}", type.ToString());
+            throw Mismatch(ectx, name, expected, type.ToString() ?? "", string.Create(CultureInfo.InvariantCulture,
+                $"The model was fitted on {n} slots: give it data prepared as at fit time (the same fitted featurization), or fit the model again on data of {vector.Size} slots."));
+    }
+
+    /// <summary>ML.NET's schema-mismatch message ("Schema mismatch for input column ..."), followed by what to do when known.</summary>
+    private static Exception Mismatch(IExceptionContext ectx, string name, string expected, string got, string? whatToDo) =>
+        whatToDo is null
+            ? ectx.ExceptSchemaMismatch("inputSchema", "input", name, expected, got)
+            : ectx.ExceptParam("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {got}. {whatToDo}");
+
+    /// <summary>The way from a column of items <paramref name="item"/> to a known-size vector of Single, when there is a usual one.</summary>
+    private static string? WhatToDo(string name, DataViewType item, bool variableSize)
+    {
+        if (variableSize && item.Equals(NumberDataViewType.Single))
+            return "Give the column a known size (for a class property, [VectorType(n)]).";
+        if (item is NumberDataViewType && !item.Equals(NumberDataViewType.Single))
+            return $"Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).";
+        if (item is TextDataViewType)
+            return "Turn text into a vector of counts or weights first, for example with mlContext.Transforms.Text.FeaturizeText.";
+        return null;
     }
 }

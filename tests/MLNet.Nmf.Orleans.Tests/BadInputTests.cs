@@ -44,6 +44,24 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fit_ManifestWithAShardOfNoRows_NamesTheShardAndSaysWhatToDo()
+    {
+        // Was "Shard 2 in the manifest '...' has no path or fewer than 1 row.": which of the two, and no way out.
+        string manifest = Corpus.Split(Folder("no-rows"), shards: 4, rows: 200);
+        var shards = ShardManifest.Load(manifest);
+        var edited = shards.Shards.ToList();
+        edited[2] = edited[2] with { Rows = 0 };
+        (shards with { Shards = edited }).Save(manifest);
+        string shard2 = Path.Combine(Folder("no-rows"), "shard-002.idv");
+
+        var (error, model) = await FitFails(manifest);
+
+        error.Message.Should().Contain(
+            $"Shard 2 ('{shard2}') in the manifest '{manifest}' has 0 rows; every shard needs at least 1. Re-run `split` with fewer shards, or remove the shard from the manifest's shards if it really holds no rows.");
+        File.Exists(model).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Fit_UnreadableShard_NamesTheShard_AndWritesNoModel()
     {
         string manifest = Corpus.Split(Folder("unreadable"), shards: 6, rows: 300);

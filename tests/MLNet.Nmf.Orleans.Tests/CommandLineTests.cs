@@ -96,6 +96,28 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Fit_WithAReportInAFolderThatDoesNotExist_SaysSoNamingReport_BeforeConnecting()
+    {
+        // The report used to be written only after the whole fit, which then ended with an unhandled
+        // DirectoryNotFoundException; no cluster listens here, so an error naming --report proves it is checked first.
+        string report = Path.Combine(_root, "no-such-folder", "status.json");
+
+        var run = Run("fit", "--manifest", Path.Combine(_root, "shards.json"), "--rank", "3", "--iterations", "2", "--seed", "1",
+            "--out", Path.Combine(_root, "model.zip"), "--gateway", "39872", "--connect-timeout", "1", "--report", report);
+
+        ShouldBeAUserError(run, $"--report '{report}': the folder '{Path.GetDirectoryName(report)}' does not exist; create it or give a path in an existing folder.");
+    }
+
+    [Fact]
+    public void Fit_WithAReportThatIsAFolder_SaysSoNamingReport_BeforeConnecting()
+    {
+        var run = Run("fit", "--manifest", Path.Combine(_root, "shards.json"), "--rank", "3", "--iterations", "2", "--seed", "1",
+            "--out", Path.Combine(_root, "model.zip"), "--gateway", "39872", "--connect-timeout", "1", "--report", _root);
+
+        ShouldBeAUserError(run, $"--report '{_root}' is a folder; give the path of a file to write the fit's status to.");
+    }
+
+    [Fact]
     public void Silo_OnAPortAlreadyInUse_SaysWhichOption()
     {
         var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -16,6 +16,8 @@ namespace MLNet.Nmf.Engine.RankSelection;
 /// fraction · rows · columns stored values during the run. Repeat r uses seed <c>Seed + r</c> for both its mask and its
 /// fit, for every rank. A repeat whose draw holds out no entry (data of fewer observed entries than about
 /// 1 / fraction) holds out one observed entry chosen by its seed, so that every repeat measures a held-out error.
+/// The repeats run one after another, each fitting every rank on its own mask: one masked copy of the data is alive at
+/// a time, whatever the number of repeats, and each rank's line is logged as the last repeat finishes it.
 /// </remarks>
 public static class NmfRankSelection
 {
@@ -52,28 +54,28 @@ public static class NmfRankSelection
 
         CheckRanks(x, ranks, fit);
 
-        var masks = Enumerable.Range(0, repeats).Select(r => HoldOut.Create(x, holdOutFraction, unchecked(fit.Seed + r))).ToArray();
+        // Repeat by repeat, so that one mask (a copy of the data with its held-out entries set to NaN) is alive at a time:
+        // the peak memory does not grow with the repeats. A rank's line is complete, and logged, in the last repeat.
+        var heldOut = new double[ranks.Count, repeats];
+        var training = new double[ranks.Count, repeats];
+        var components = new DenseMatrix[ranks.Count][];
+        var seconds = new double[ranks.Count];
         var scores = new List<NmfRankScore>(ranks.Count);
-        foreach (int rank in ranks)
+        for (int r = 0; r < repeats; r++)
         {
-            var heldOut = new double[repeats];
-            var training = new double[repeats];
-            var components = new DenseMatrix[repeats];
-            double seconds = 0;
-            for (int r = 0; r < repeats; r++)
+            var mask = HoldOut.Create(x, holdOutFraction, unchecked(fit.Seed + r));
+            for (int i = 0; i < ranks.Count; i++)
             {
-                var options = fit with { Rank = rank, Seed = unchecked(fit.Seed + r), MissingValues = NmfMissingValues.Ignore, Log = null };
+                var options = fit with { Rank = ranks[i], Seed = unchecked(fit.Seed + r), MissingValues = NmfMissingValues.Ignore, Log = null };
                 var clock = Stopwatch.StartNew();
-                var result = NmfEngine.Fit(masks[r].Training, options);
-                seconds += clock.Elapsed.TotalSeconds;
-                heldOut[r] = masks[r].HeldOutRmse(result.W, result.H);
-                training[r] = Math.Sqrt(2 * result.Divergence / Math.Max(1, masks[r].TrainingCount));
-                components[r] = result.H;
+                var result = NmfEngine.Fit(mask.Training, options);
+                seconds[i] += clock.Elapsed.TotalSeconds;
+                heldOut[i, r] = mask.HeldOutRmse(result.W, result.H);
+                training[i, r] = Math.Sqrt(2 * result.Divergence / Math.Max(1, mask.TrainingCount));
+                (components[i] ??= new DenseMatrix[repeats])[r] = result.H;
+                if (r == repeats - 1)
+                    scores.Add(Score(ranks[i], Row(heldOut, i), Row(training, i), components[i], seconds[i] / repeats, fit.Log));
             }
-            var score = new NmfRankScore(rank, heldOut.Average(), Spread(heldOut), training.Average(), Spread(training),
-                ComponentMatching.MeanStability(components), seconds / repeats);
-            scores.Add(score);
-            fit.Log?.Invoke(FormattableString.Invariant($"NMF rank {rank}: held-out RMSE {score.HeldOutError:G5}, training RMSE {score.TrainingError:G5}, stability {score.Stability:F3}, {score.Seconds:F2} s per fit."));
         }
         return new NmfRankSelectionResult(scores, holdOutFraction, repeats);
     }
@@ -101,6 +103,17 @@ public static class NmfRankSelection
             }
         }
     }
+
+    private static NmfRankScore Score(int rank, double[] heldOut, double[] training, DenseMatrix[] components, double seconds, Action<string>? log)
+    {
+        var score = new NmfRankScore(rank, heldOut.Average(), Spread(heldOut), training.Average(), Spread(training),
+            ComponentMatching.MeanStability(components), seconds);
+        log?.Invoke(FormattableString.Invariant($"NMF rank {rank}: held-out RMSE {score.HeldOutError:G5}, training RMSE {score.TrainingError:G5}, stability {score.Stability:F3}, {score.Seconds:F2} s per fit."));
+        return score;
+    }
+
+    private static double[] Row(double[,] values, int row) =>
+        Enumerable.Range(0, values.GetLength(1)).Select(c => values[row, c]).ToArray();
 
     private static double Spread(double[] values)
     {

@@ -54,9 +54,19 @@ public sealed record ShardManifest
         if (manifest.FeatureCount < 1)
             throw new NmfShardException($"The shard manifest '{path}' declares {manifest.FeatureCount} features; expected at least 1.");
         for (int i = 0; i < manifest.Shards.Count; i++)
-            if (manifest.Shards[i] is null || string.IsNullOrWhiteSpace(manifest.Shards[i].Path) || manifest.Shards[i].Rows < 1)
-                throw new NmfShardException($"Shard {i} in the manifest '{path}' has no path or fewer than 1 row.");
+            CheckShard(manifest, path, i);
         return manifest;
+    }
+
+    /// <summary>One entry of <see cref="Shards"/>: a path and at least one row; the message names the shard and what to do.</summary>
+    private static void CheckShard(ShardManifest manifest, string path, int index)
+    {
+        var shard = manifest.Shards[index];
+        if (shard is null || string.IsNullOrWhiteSpace(shard.Path))
+            throw new NmfShardException($"Shard {index} in the manifest '{path}' has no path; give the path of its .idv file (relative to the manifest's folder), or re-run `split` (NmfShards.Split) to write the shards and the manifest together.");
+        if (shard.Rows < 1)
+            throw new NmfShardException(FormattableString.Invariant(
+                $"Shard {index} ('{manifest.ShardPath(path, index)}') in the manifest '{path}' has {shard.Rows} rows; every shard needs at least 1. Re-run `split` with fewer shards, or remove the shard from the manifest's shards if it really holds no rows."));
     }
 
     /// <summary>Writes the manifest as JSON.</summary>

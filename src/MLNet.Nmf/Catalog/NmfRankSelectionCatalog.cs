@@ -32,6 +32,9 @@ public static class NmfRankSelectionCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(ranks);
+        ArgumentException.ThrowIfNullOrWhiteSpace(columnName);
+        if (options is not null)
+            NmfEstimator.ValidateFitSettings(options);
         var env = MLNet.Nmf.MLNetInterop.Interop.EnvironmentOf(catalog);
         var host = env.Register(nameof(NmfRankSelection));
         var column = data.Schema.GetColumnOrNull(columnName)

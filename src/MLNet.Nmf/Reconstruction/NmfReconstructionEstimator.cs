@@ -50,14 +50,18 @@ public sealed class NmfReconstructionEstimator : IEstimator<NmfReconstructionTra
     {
         var withFeatures = _inner.GetOutputSchema(inputSchema); // checks the input column
         var result = inputSchema.ToDictionary(c => c.Name);
-        inputSchema.TryFindColumn(_input, out var input);
+        // The reconstruction always has slot names (the training input's, or Slot{j}) and no other annotation.
+        var slotNames = new SchemaShape(new[]
+        {
+            new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
+        });
         foreach (var (name, kind) in _outputs)
         {
             result[name] = kind switch
             {
                 NmfReconstructionOutput.Features => withFeatures.Single(c => c.Name == name),
                 NmfReconstructionOutput.Reconstruction => new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Vector,
-                    NumberDataViewType.Single, false, input.Annotations),
+                    NumberDataViewType.Single, false, slotNames),
                 _ => new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false),
             };
         }

@@ -86,6 +86,33 @@ public class ColumnPairsTests
     }
 
     [Fact]
+    public void Estimator_SeveralPairs_AnOptionOutOfRange_NamesThePairAndTheOption()
+    {
+        // With several pairs, "Rank must be at least 1." did not say whose Rank.
+        var ml = new MLContext(seed: 1);
+        var first = new NmfOptions { OutputColumnName = "A", InputColumnName = "X" };
+        var create = () => ml.Transforms.NonNegativeMatrixFactorization(first, new NmfOptions { OutputColumnName = "B", InputColumnName = "X", Rank = 0 });
+        var error = create.Should().Throw<ArgumentOutOfRangeException>().Which;
+        error.ParamName.Should().Be("Rank");
+        error.ActualValue.Should().Be(0);
+        error.Message.Should().StartWith("columns[1] (output column 'B'): Rank must be at least 1.");
+
+        var empty = () => ml.Transforms.NonNegativeMatrixFactorization(first, new NmfOptions { OutputColumnName = "" });
+        empty.Should().Throw<ArgumentException>().Which.Message.Should().StartWith("columns[1]: The output column name must not be empty.");
+    }
+
+    [Fact]
+    public void Estimator_SeveralPairs_OneNull_NamesItsPlace()
+    {
+        // Was "Value cannot be null. (Parameter 'options')", naming no parameter of the method called.
+        var ml = new MLContext(seed: 1);
+        var create = () => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "A", InputColumnName = "X" }, null!);
+        var error = create.Should().Throw<ArgumentNullException>().Which;
+        error.ParamName.Should().Be("columns");
+        error.Message.Should().StartWith("columns[1] is null; give one NmfOptions per column pair.");
+    }
+
+    [Fact]
     public void Fit_RankAboveTheNumberOfRows_WarnsInTheLog()
     {
         var (ml, data) = Featurized();

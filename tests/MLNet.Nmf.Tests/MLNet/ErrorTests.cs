@@ -63,6 +63,39 @@ public class ErrorTests
         act.Should().Throw<InvalidOperationException>().WithMessage($"*Column 'Values' has {expected}*non-negative*");
     }
 
+    private sealed class WiderRow
+    {
+        [VectorType(4)] public float[] Values { get; set; } = [];
+    }
+
+    private sealed class DoubleRow
+    {
+        [VectorType(3)] public double[] Values { get; set; } = [];
+    }
+
+    [Fact]
+    public void Transform_OfAColumnOfAnotherSizeOrType_SaysWhatToDo()
+    {
+        // Was "Schema mismatch for input column 'Values': expected known-size vector of Single of length 3, got
+        // Vector<Single, 4>", which says what is wrong but not what to do about it.
+        var ml = new MLContext(seed: 1);
+        var model = Nmf(ml, "Values").Fit(ml.Data.LoadFromEnumerable(Enumerable.Range(0, 6).Select(i => new FixedRow { Values = [1f + i, 2f, 0.5f * i] })));
+
+        var wider = () => model.Transform(ml.Data.LoadFromEnumerable(new[] { new WiderRow { Values = [1, 2, 3, 4] } }));
+        wider.Should().Throw<ArgumentOutOfRangeException>().WithMessage(
+            "Schema mismatch for input column 'Values': expected known-size vector of Single of length 3, got Vector<Single, 4>. The model was fitted on 3 slots: give it data prepared as at fit time (the same fitted featurization), or fit the model again on data of 4 slots.*");
+        var doubles = () => model.Transform(ml.Data.LoadFromEnumerable(new[] { new DoubleRow { Values = [1, 2, 3] } }));
+        doubles.Should().Throw<ArgumentOutOfRangeException>().WithMessage(
+            "Schema mismatch for input column 'Values': expected known-size vector of Single of length 3, got Vector<Double, 3>. Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"Values\", outputKind: DataKind.Single).*");
+        var doubleData = ml.Data.LoadFromEnumerable(new[] { new DoubleRow { Values = [1, 2, 3] } });
+        var shape = () => Nmf(ml, "Values").GetOutputSchema(SchemaShapes.From(doubleData.Schema));
+        shape.Should().Throw<ArgumentOutOfRangeException>().WithMessage(
+            "*'Values'*got Vector<Double>. Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"Values\", outputKind: DataKind.Single).*");
+        var fit = () => Nmf(ml, "Values").Fit(doubleData);
+        fit.Should().Throw<ArgumentOutOfRangeException>().WithMessage(
+            "*got Vector<Double, 3>. Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"Values\", outputKind: DataKind.Single).*");
+    }
+
     [Fact]
     public void BadValue_AtTransform_ThrowsNamingRowAndSlot()
     {

@@ -157,6 +157,22 @@ public class MissingValuesPipelineTests
         messages.Should().Contain(m => m.Contains("held-out RMSE") && m.Contains("stability"));
     }
 
+    [Fact]
+    public void RankSelection_OnTheCatalog_BadOptions_NameTheNmfOptionsProperty_AndANullColumnNamesColumnName()
+    {
+        // MaximumIterations = 0 was refused as "MaxIterations" (the engine's name, not NmfOptions'), and a null column as
+        // "Value cannot be null. (Parameter 'name')", a parameter the method does not have.
+        var ml = new MLContext(seed: 1);
+        var data = LoadDigits(ml, "digits-missing.csv");
+
+        var iterations = () => ml.Transforms.NonNegativeMatrixFactorizationRankSelection(data, "Pixels", [2], new NmfOptions { MaximumIterations = 0 });
+        iterations.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be(nameof(NmfOptions.MaximumIterations));
+        var threads = () => ml.Transforms.NonNegativeMatrixFactorizationRankSelection(data, "Pixels", [2], new NmfOptions { DegreeOfParallelism = 0 });
+        threads.Should().Throw<ArgumentOutOfRangeException>().WithMessage("DegreeOfParallelism must be at least 1, or null for the processor count.*");
+        var column = () => ml.Transforms.NonNegativeMatrixFactorizationRankSelection(data, null!, [2]);
+        column.Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be("columnName");
+    }
+
     private sealed class SmallRow
     {
         [VectorType(12)] public float[] F { get; set; } = [];

@@ -34,6 +34,28 @@ public class ReconstructionTests
     private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
 
     [Fact]
+    public void GetOutputSchema_AnnouncesTheAnnotationsTheTransformerGives()
+    {
+        // The reconstruction column always has slot names (the training input's, or Slot{j}), and nothing else; the
+        // estimator announced the input column's annotations instead: none for an input without slot names, and
+        // IsNormalized after a normalizer, so a pipeline's announced schema disagreed with the one it produced.
+        var ml = new MLContext(1);
+        var raw = ml.Data.LoadFromEnumerable(Rows(30, 1, 1f));
+        foreach (var data in new[] { raw, ml.Transforms.NormalizeMinMax("F").Fit(raw).Transform(raw) })
+        {
+            var estimator = ml.Transforms.NonNegativeMatrixFactorizationReconstruction(
+                new NmfOptions { InputColumnName = "F", OutputColumnName = "W", Rank = 3, DegreeOfParallelism = 2 }, "R", "E");
+
+            var shape = estimator.GetOutputSchema(SchemaShapes.From(data.Schema));
+            var schema = estimator.Fit(data).GetOutputSchema(data.Schema);
+
+            foreach (string column in new[] { "W", "R", "E" })
+                SchemaShapes.Find(shape, column).Annotations.Select(a => a.Name)
+                    .Should().BeEquivalentTo(schema[column].Annotations.Schema.Select(a => a.Name), "column {0}'s announced annotations are those it gets", column);
+        }
+    }
+
+    [Fact]
     public void Reconstruction_OfAFiniteRowNearFloatMax_DoesNotSilentlyGiveInfinity()
     {
         // The features of a row of 3e38 are finite (the projection rescales), but w·H and the RMS error overflow: the

@@ -39,6 +39,41 @@ public class RankSelectionTests(ITestOutputHelper output)
         result.ToTable().Should().Contain("held-out RMSE");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Run_ScoresEveryRank_BitIdenticalToFittingEachRepeatsMaskByHand(bool sparse)
+    {
+        // The reference is the computation rank selection stands for: repeat r's mask and fit both use seed Seed + r, for
+        // every rank. It holds the scores fixed whatever the order the masks are built and the fits run in.
+        INmfMatrix x = sparse ? TestData.TextTfidf(80) : TestData.Digits(60);
+        int[] ranks = [2, 3];
+        const int repeats = 3;
+        var fit = new NmfFitOptions { MaxIterations = 20, Tolerance = 0, Seed = 7, DegreeOfParallelism = 2 };
+
+        var result = NmfRankSelection.Run(x, ranks, fit, holdOutFraction: 0.1, repeats: repeats);
+
+        for (int i = 0; i < ranks.Length; i++)
+        {
+            var heldOut = new double[repeats];
+            var training = new double[repeats];
+            var components = new DenseMatrix[repeats];
+            for (int r = 0; r < repeats; r++)
+            {
+                var mask = HoldOut.Create(x, 0.1, fit.Seed + r);
+                var fitted = NmfEngine.Fit(mask.Training, fit with { Rank = ranks[i], Seed = fit.Seed + r, MissingValues = NmfMissingValues.Ignore });
+                heldOut[r] = mask.HeldOutRmse(fitted.W, fitted.H);
+                training[r] = Math.Sqrt(2 * fitted.Divergence / Math.Max(1, mask.TrainingCount));
+                components[r] = fitted.H;
+            }
+            var score = result.Scores[i];
+            score.Rank.Should().Be(ranks[i]);
+            score.HeldOutError.Should().Be(heldOut.Average(), "rank {0}'s held-out error is bit-identical", ranks[i]);
+            score.TrainingError.Should().Be(training.Average());
+            score.Stability.Should().Be(ComponentMatching.MeanStability(components));
+        }
+    }
+
     [Fact]
     public void Run_BadArguments_ThrowNamingThem()
     {
