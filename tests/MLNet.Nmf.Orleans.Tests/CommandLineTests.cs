@@ -221,10 +221,10 @@ public sealed class CommandLineTests : IDisposable
         return silo;
     }
 
-    /// <summary>Reads the process's output until a line starts with <paramref name="prefix"/> (true), it ends or 30 s pass (false).</summary>
+    /// <summary>Reads the process's output until a line starts with <paramref name="prefix"/> (true), it ends or 90 s pass (false): a silo starts in seconds, but CI runs the test assemblies side by side on 2 cores.</summary>
     private static async Task<bool> WaitForLine(Process process, string prefix)
     {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         try
         {
             for (string? line; (line = await process.StandardOutput.ReadLineAsync(limit.Token)) is not null;)
