@@ -299,6 +299,18 @@ public static class NmfEngine
     }
 
     /// <summary>
+    /// Deletes the finished record that a streamed fit with <see cref="NmfStreamingOptions.KeepFinished"/> left in
+    /// <paramref name="checkpointDirectory"/> (nothing when there is none or the directory does not exist), holding the
+    /// directory meanwhile as a fit does.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A streamed fit uses the directory now.</exception>
+    public static void DeleteFinishedRecord(string checkpointDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
+        StreamedCheckpoint.DeleteFinished(checkpointDirectory);
+    }
+
+    /// <summary>
     /// Fits the components H to data that is read block by block and never held whole (out of core): exact
     /// alternating HALS, one pass over the data per iteration, each block's features W_b kept in a temporary
     /// file between passes. The first pass counts the rows and sums what the start needs.

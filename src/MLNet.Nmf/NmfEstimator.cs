@@ -195,6 +195,11 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
                     "modelParameters");
         }
         var models = _columns.Select(options => FitColumn(input, options, initial)).ToArray();
+        // Every column has finished: only now do the streamed columns' finished records go (a later column's failure
+        // left them, so that fitting again did not redo the columns that had finished).
+        foreach (var options in _columns)
+            if (options.CheckpointDirectory is { } directory)
+                NmfEngine.DeleteFinishedRecord(directory);
         return new NmfTransformer(_host, _columns.Select(c => (c.OutputColumnName, InputOf(c))).ToArray(), models,
             _columns.Select(c => c.SlotNameTerms).ToArray());
     }
@@ -282,6 +287,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         {
             MaxPasses = columnOptions.MaximumPasses,
             CheckpointDirectory = columnOptions.CheckpointDirectory,
+            KeepFinished = true, // deleted by FitCore once every column has finished
             InitialComponents = initial is null ? null : new DenseMatrix(initial.Rank, initial.FeatureCount, initial.RawComponents.ToArray()),
             PassCompleted = (pass, rows, objective) =>
             {

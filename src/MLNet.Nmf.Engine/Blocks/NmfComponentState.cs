@@ -179,6 +179,13 @@ public sealed class NmfComponentState
         return Finished;
     }
 
+    /// <summary>Restores the last monitor's ‖X − WH‖²_F and ‖X‖²_F of a finished fit that is returned from its finished record.</summary>
+    public void RestoreMonitor(double squaredError, double dataSquaredNorm)
+    {
+        SquaredError = squaredError;
+        DataSquaredNorm = dataSquaredNorm;
+    }
+
     /// <summary>What, besides <see cref="ComponentsTransposed"/>, resumes this state (<see cref="Resume"/>).</summary>
     public NmfComponentCheckpoint Checkpoint() => new(Iterations, _firstViolation, Converged, _history.ToArray());
 

@@ -39,13 +39,26 @@ public sealed record NmfStreamingOptions
     /// the manifest, and resumes after the last completed pass: its components, loss history, iterations, passes and
     /// figures equal an uninterrupted fit's bit for bit. Other data or options, or a damaged manifest, are refused
     /// (<see cref="InvalidOperationException"/>, <see cref="InvalidDataException"/>) rather than started over. A fit that
-    /// finishes deletes the files it made (the directory stays). One fit at a time per directory: the fit holds a lock
+    /// finishes deletes the files it made (the directory stays), or keeps a finished record with <see cref="KeepFinished"/>. One fit at a time per directory: the fit holds a lock
     /// file there (<c>mlnet-nmf-stream.lock</c>, deleted when the fit ends, however it ends), and a second fit on the
     /// directory meanwhile is refused (<see cref="InvalidOperationException"/> naming the directory). After each
     /// committed manifest the directory is flushed to disk (Linux, macOS; Windows has no such call) so that a power
     /// cut cannot lose the rename.
     /// </summary>
     public string? CheckpointDirectory { get; init; }
+
+    /// <summary>
+    /// With a <see cref="CheckpointDirectory"/>: a fit that finishes keeps a finished record there
+    /// (<c>mlnet-nmf-stream.finished</c>: the final components and the figures of the result, with the data's figures and
+    /// the options, protected as the manifest is: SHA-256, atomic replacement, the directory flushed) and deletes only the
+    /// pass checkpoint, so that work which runs several fits one after another (the ML.NET estimator's column pairs) loses
+    /// no finished fit when a later one fails. A fit that finds a finished record reads pass 1 (to check the data's figures
+    /// as a resume does; other data or options are refused in the same words) and returns the recorded result, bit for bit
+    /// the finished fit's, without a further pass. The caller deletes the record with
+    /// <see cref="NmfEngine.DeleteFinishedRecord"/> once all its fits have finished. False (the default): a finishing fit
+    /// deletes every file it made, a finished record it was returned from included.
+    /// </summary>
+    public bool KeepFinished { get; init; }
 
     /// <summary>
     /// Called after each pass with (pass number from 1, rows read in it, objective after it or NaN for the first pass).

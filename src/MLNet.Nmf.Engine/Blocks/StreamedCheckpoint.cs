@@ -28,8 +28,15 @@ internal sealed class StreamedCheckpoint : IDisposable
 
     private static ReadOnlySpan<byte> Magic => "MLNET-NMF-STREAM"u8;
 
+    /// <summary>The finished record's marker (as long as the manifest's).</summary>
+    private static ReadOnlySpan<byte> FinishedMagic => "MLNET-NMF-FINISH"u8;
+
+    /// <summary>The name of the finished record (<see cref="NmfStreamingOptions.KeepFinished"/>).</summary>
+    public const string FinishedName = Prefix + ".finished";
+
     private readonly string _directory;
     private readonly string _manifest;
+    private readonly string _finished;
     private readonly int _maxPasses;
     private readonly CheckpointDirectoryLock _lock;
     private readonly List<(string Name, string Value)> _options;
@@ -43,11 +50,16 @@ internal sealed class StreamedCheckpoint : IDisposable
         _directory = directory;
         _lock = directoryLock;
         _manifest = Path.Combine(directory, Prefix + ".manifest");
+        _finished = Path.Combine(directory, FinishedName);
         _options = options;
     }
 
     /// <summary>The state a resumed fit continues from.</summary>
-    internal sealed record Saved(int Passes, long RowsRead, float[] ComponentsTransposed, NmfComponentCheckpoint State);
+    internal sealed record Saved(int Passes, long RowsRead, float[] ComponentsTransposed, NmfComponentCheckpoint State)
+    {
+        /// <summary>Set when the state is a finished fit's (<see cref="NmfStreamingOptions.KeepFinished"/>): its last monitor, ‖X − WH‖²_F and ‖X‖²_F.</summary>
+        public (double SquaredError, double DataSquaredNorm)? Finished { get; init; }
+    }
 
     /// <summary>
     /// The checkpoint of a fit with these options, or null when <see cref="NmfStreamingOptions.CheckpointDirectory"/> is null.
@@ -92,10 +104,11 @@ internal sealed class StreamedCheckpoint : IDisposable
     /// </summary>
     private void CheckBeforeReading()
     {
-        if (!File.Exists(_manifest))
+        bool finished = File.Exists(_finished);
+        if (!finished && !File.Exists(_manifest))
             return;
-        using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
-        using var reader = OpenManifest(file);
+        using var file = new FileStream(finished ? _finished : _manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var reader = OpenManifest(file, finished);
         ReadEntries(reader); // the data's figures: compared after pass 1
         Compare(data: null, ReadEntries(reader));
     }
@@ -146,6 +159,8 @@ internal sealed class StreamedCheckpoint : IDisposable
     {
         long rows = blockRows.Sum(r => (long)r);
         _data = DataFigures(blockRows, rows, columns, nonZeros, stored, sum, min, Convert.ToHexString(_content.GetHashAndReset()));
+        if (File.Exists(_finished))
+            return ReadFinished(columns, rank);
         if (!File.Exists(_manifest))
         {
             _features = new CheckpointFeatureFiles(_directory, Prefix, rows, rank);
@@ -165,17 +180,38 @@ internal sealed class StreamedCheckpoint : IDisposable
     public void Commit(int passes, long rowsRead, NmfComponentState components)
     {
         string featuresSha = _features!.FinishWritten();
+        WriteAtomically(_manifest, Magic, passes, rowsRead, components, writer =>
+        {
+            writer.Write(1 - _features.Current);
+            writer.Write(featuresSha);
+        }, finished: false);
+        _features.Swap();
+    }
+
+    /// <summary>
+    /// The fit finished and its caller keeps the result (<see cref="NmfStreamingOptions.KeepFinished"/>): writes the
+    /// finished record (the options, the data's figures, the final components and the figures the result needs, with the
+    /// manifest's SHA-256 and atomic replacement), then deletes the pass checkpoint (manifest and W's files).
+    /// </summary>
+    public void Finish(int passes, long rowsRead, NmfComponentState components)
+    {
+        WriteAtomically(_finished, FinishedMagic, passes, rowsRead, components, _ => { }, finished: true);
+        DeletePassCheckpoint();
+    }
+
+    /// <summary>A manifest or finished record: written to a temporary file with its SHA-256, flushed, moved over <paramref name="path"/>, the directory flushed.</summary>
+    private void WriteAtomically(string path, ReadOnlySpan<byte> magic, int passes, long rowsRead, NmfComponentState components, Action<BinaryWriter> features, bool finished)
+    {
         var head = new MemoryStream();
         using (var writer = new BinaryWriter(head, Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Magic);
+            writer.Write(magic);
             writer.Write(FormatVersion);
             WriteEntries(writer, _data!);
             WriteEntries(writer, _options);
             writer.Write(passes);
             writer.Write(rowsRead);
-            writer.Write(1 - _features.Current);
-            writer.Write(featuresSha);
+            features(writer);
             var state = components.Checkpoint();
             writer.Write(state.Iterations);
             writer.Write(state.FirstViolation);
@@ -185,12 +221,17 @@ internal sealed class StreamedCheckpoint : IDisposable
             writer.Write(components.Rank);
             foreach (double v in state.LossHistory)
                 writer.Write(v);
+            if (finished)
+            {
+                writer.Write(components.SquaredError);
+                writer.Write(components.DataSquaredNorm);
+            }
         }
         var ht = MemoryMarshal.AsBytes(components.ComponentsTransposed.AsSpan(0, components.Columns * components.Rank));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(head.GetBuffer(), 0, (int)head.Length);
         hash.AppendData(ht);
-        string temporary = _manifest + ".tmp";
+        string temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             file.Write(head.GetBuffer(), 0, (int)head.Length);
@@ -198,17 +239,38 @@ internal sealed class StreamedCheckpoint : IDisposable
             file.Write(hash.GetHashAndReset());
             file.Flush(flushToDisk: true);
         }
-        File.Move(temporary, _manifest, overwrite: true);
-        DirectorySync.Flush(_directory); // the rename itself, durable before the pass counts as committed
-        _features.Swap();
+        File.Move(temporary, path, overwrite: true);
+        DirectorySync.Flush(_directory); // the rename itself, durable before the pass (or the fit) counts as committed
     }
 
     /// <summary>The fit finished: deletes every file the checkpoint made (the directory stays).</summary>
     public void Complete()
     {
+        DeletePassCheckpoint();
+        File.Delete(_finished);
+        File.Delete(_finished + ".tmp");
+    }
+
+    private void DeletePassCheckpoint()
+    {
         _features?.Delete();
         File.Delete(_manifest);
         File.Delete(_manifest + ".tmp");
+    }
+
+    /// <summary>
+    /// Deletes the finished record a fit with <see cref="NmfStreamingOptions.KeepFinished"/> left in
+    /// <paramref name="directory"/>, if any, holding the directory meanwhile (<see cref="CheckpointDirectoryLock"/>).
+    /// </summary>
+    public static void DeleteFinished(string directory)
+    {
+        string full = Path.GetFullPath(directory);
+        if (!Directory.Exists(full))
+            return;
+        using var directoryLock = CheckpointDirectoryLock.Take(full);
+        File.Delete(Path.Combine(full, FinishedName));
+        File.Delete(Path.Combine(full, FinishedName + ".tmp"));
+        DirectorySync.Flush(full);
     }
 
     /// <summary>Closes W's files and releases the directory.</summary>
@@ -232,10 +294,44 @@ internal sealed class StreamedCheckpoint : IDisposable
         }
     }
 
+    /// <summary>The finished record's state, checked against the data's figures and the options as a manifest is.</summary>
+    private Saved ReadFinished(int columns, int rank)
+    {
+        try
+        {
+            using var file = new FileStream(_finished, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var reader = OpenManifest(file, finished: true);
+            Compare(ReadEntries(reader), ReadEntries(reader));
+            int passes = reader.ReadInt32();
+            long rowsRead = reader.ReadInt64();
+            int iterations = reader.ReadInt32();
+            double firstViolation = reader.ReadDouble();
+            bool converged = reader.ReadBoolean();
+            int historyLength = reader.ReadInt32();
+            int savedColumns = reader.ReadInt32(), savedRank = reader.ReadInt32();
+            if (passes < 2 || passes > _maxPasses || historyLength != iterations + 1 || iterations != passes - 1
+                || savedColumns != columns || savedRank != rank)
+                throw new InvalidDataException($"The finished record '{_finished}' is inconsistent (passes, iterations or sizes). {StartOver}");
+            var history = new double[historyLength];
+            for (int i = 0; i < history.Length; i++)
+                history[i] = reader.ReadDouble();
+            double squared = reader.ReadDouble(), dataNorm = reader.ReadDouble();
+            var ht = FactorLayout.Allocate(columns, rank);
+            reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(ht.AsSpan(0, columns * rank)));
+            if (reader.BaseStream.Position != reader.BaseStream.Length - SHA256.HashSizeInBytes)
+                throw new InvalidDataException($"The finished record '{_finished}' is inconsistent (its length does not match its contents). {StartOver}");
+            return new Saved(passes, rowsRead, ht, new NmfComponentCheckpoint(iterations, firstViolation, converged, history)) { Finished = (squared, dataNorm) };
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"The finished record '{_finished}' is inconsistent (its recorded sizes run past its end). {StartOver}", e);
+        }
+    }
+
     private (Saved Saved, int Generation, string FeaturesSha) ReadChecked(int columns, int rank)
     {
         using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
-        using var reader = OpenManifest(file);
+        using var reader = OpenManifest(file, finished: false);
         Compare(ReadEntries(reader), ReadEntries(reader));
         int passes = reader.ReadInt32();
         long rowsRead = reader.ReadInt64();
@@ -262,41 +358,42 @@ internal sealed class StreamedCheckpoint : IDisposable
     }
 
     /// <summary>A reader positioned after the manifest's marker and version, once its SHA-256, marker and version are checked.</summary>
-    private BinaryReader OpenManifest(FileStream file)
+    private BinaryReader OpenManifest(FileStream file, bool finished)
     {
-        CheckHash(file);
+        string what = finished ? "finished record" : "checkpoint manifest", path = finished ? _finished : _manifest;
+        CheckHash(file, what, path);
         file.Position = 0;
         var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
         Span<byte> magic = stackalloc byte[Magic.Length];
         reader.BaseStream.ReadExactly(magic);
-        if (!magic.SequenceEqual(Magic))
-            throw new InvalidDataException($"'{_manifest}' is not a checkpoint manifest of MLNet.Nmf's streamed fit. {StartOver}");
+        if (!magic.SequenceEqual(finished ? FinishedMagic : Magic))
+            throw new InvalidDataException($"'{path}' is not a {what} of MLNet.Nmf's streamed fit. {StartOver}");
         int version = reader.ReadInt32();
         if (version != FormatVersion)
-            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' has format version {version}; this version of MLNet.Nmf reads version {FormatVersion}. {StartOver}"));
+            throw new InvalidDataException(Invariant($"The {what} '{path}' has format version {version}; this version of MLNet.Nmf reads version {FormatVersion}. {StartOver}"));
         return reader;
     }
 
     /// <summary>Refuses a manifest whose bytes do not give the SHA-256 stored in its last 32 bytes.</summary>
-    private void CheckHash(FileStream file)
+    private void CheckHash(FileStream file, string what, string path)
     {
         long length = file.Length - SHA256.HashSizeInBytes;
         if (length < Magic.Length + 4)
-            throw new InvalidDataException(Invariant($"The checkpoint manifest '{_manifest}' is damaged: it has {file.Length} bytes, too few for a manifest. {StartOver}"));
+            throw new InvalidDataException(Invariant($"The {what} '{path}' is damaged: it has {file.Length} bytes, too few for a {(path == _manifest ? "manifest" : what)}. {StartOver}"));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 16];
         for (long at = 0; at < length;)
         {
             int read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, length - at));
             if (read <= 0)
-                throw new InvalidDataException($"The checkpoint manifest '{_manifest}' ended early. {StartOver}");
+                throw new InvalidDataException($"The {what} '{path}' ended early. {StartOver}");
             hash.AppendData(buffer, 0, read);
             at += read;
         }
         Span<byte> stored = stackalloc byte[SHA256.HashSizeInBytes];
         file.ReadExactly(stored);
         if (!stored.SequenceEqual(hash.GetHashAndReset()))
-            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted to resume the fit. {StartOver}");
+            throw new InvalidDataException($"The {what} '{path}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted{(path == _manifest ? " to resume the fit" : "")}. {StartOver}");
     }
 
     /// <summary>Throws naming every figure of the data (none before pass 1: <paramref name="data"/> null) and every option that differs from the manifest's.</summary>

@@ -85,6 +85,16 @@ internal static class StreamedFitDriver
             : scale.IsNone ? h.Values.ToArray() : DataScale.Scale(h.Values, -scale.HExponent);
         // A resumed fit continues from the checkpoint's components; only a fresh one builds its start.
         var saved = checkpoint?.Open(blockRows, n, nonZeros, stored, sum, min, k);
+        if (saved?.Finished is { } monitor)
+        {
+            // The fit had finished (NmfStreamingOptions.KeepFinished): its result, without a further pass.
+            var done = NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State);
+            done.RestoreMonitor(monitor.SquaredError, monitor.DataSquaredNorm);
+            options.Log?.Invoke(Invariant($"NMF streamed: the fit in '{streaming.CheckpointDirectory}' had finished (pass {saved.Passes}, iteration {done.Iterations}); its finished record is returned without further passes."));
+            if (!streaming.KeepFinished)
+                checkpoint!.Complete();
+            return Result(done, scale, options, m, saved.Passes, saved.RowsRead, clock);
+        }
         var components = saved is not null
             ? NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State)
             : new NmfComponentState(initial is not null
@@ -153,7 +163,10 @@ internal static class StreamedFitDriver
             options.Log?.Invoke(Invariant($"NMF streamed: pass {passes} (iteration {components.Iterations}) read {m} rows in {clockPass.Elapsed.TotalSeconds:F3} s; objective {objective:G8}."));
         }
 
-        checkpoint?.Complete();
+        if (checkpoint is not null && streaming.KeepFinished)
+            checkpoint.Finish(passes, rowsRead, components);
+        else
+            checkpoint?.Complete();
         return Result(components, scale, options, m, passes, rowsRead, clock);
     }
 
