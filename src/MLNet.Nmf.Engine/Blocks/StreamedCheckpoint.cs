@@ -251,9 +251,17 @@ internal sealed class StreamedCheckpoint : IDisposable
         File.Delete(_finished + ".tmp");
     }
 
-    private void DeletePassCheckpoint()
+    /// <summary>
+    /// Deletes the pass checkpoint (manifest and W's files), also when a finished record was found and W's files were
+    /// never opened: a fault between writing the record and this deletion leaves them behind.
+    /// </summary>
+    public void DeletePassCheckpoint()
     {
-        _features?.Delete();
+        if (_features is not null)
+            _features.Delete();
+        else
+            for (int generation = 0; generation < 2; generation++)
+                File.Delete(CheckpointFeatureFiles.PathOf(_directory, Prefix, generation));
         File.Delete(_manifest);
         File.Delete(_manifest + ".tmp");
     }

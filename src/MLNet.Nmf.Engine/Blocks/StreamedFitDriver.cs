@@ -91,7 +91,9 @@ internal static class StreamedFitDriver
             var done = NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State);
             done.RestoreMonitor(monitor.SquaredError, monitor.DataSquaredNorm);
             options.Log?.Invoke(Invariant($"NMF streamed: the fit in '{streaming.CheckpointDirectory}' had finished (pass {saved.Passes}, iteration {done.Iterations}); its finished record is returned without further passes."));
-            if (!streaming.KeepFinished)
+            if (streaming.KeepFinished)
+                checkpoint!.DeletePassCheckpoint(); // left behind only by a fault right after the record was written
+            else
                 checkpoint!.Complete();
             return Result(done, scale, options, m, saved.Passes, saved.RowsRead, clock);
         }

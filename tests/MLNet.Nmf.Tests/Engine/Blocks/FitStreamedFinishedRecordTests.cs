@@ -19,11 +19,17 @@ public sealed class FitStreamedFinishedRecordTests : IDisposable
     {
         public int Columns => columns;
         public int Passes { get; private set; }
+        public int FaultPass { get; init; } = -1;
 
         public IEnumerable<INmfMatrix> ReadBlocks()
         {
             Passes++;
-            return blocks;
+            for (int b = 0; b < blocks.Count; b++)
+            {
+                if (Passes == FaultPass && b == 1)
+                    throw new IOException($"The disk went away in pass {Passes}.");
+                yield return blocks[b];
+            }
         }
     }
 
@@ -102,5 +108,25 @@ public sealed class FitStreamedFinishedRecordTests : IDisposable
         act.Should().Throw<InvalidDataException>().WithMessage(
             $"The finished record '{Record}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted. To start the fit over, delete the files mlnet-nmf-stream.* in '{_directory}'*");
         source.Passes.Should().Be(0);
+    }
+
+    [Fact]
+    public void FaultBetweenTheRecordAndTheDeletionOfThePassCheckpoint_TheRecordIsReturned_AndTheLeftoversDeleted()
+    {
+        var blocks = Blocks();
+        var finished = NmfEngine.FitStreamed(new CountingSource(blocks, 40), Options, Streaming(keep: true));
+        var record = File.ReadAllBytes(Record);
+        File.Delete(Record);
+        var act = () => NmfEngine.FitStreamed(new CountingSource(blocks, 40) { FaultPass = 4 }, Options, Streaming(keep: true));
+        act.Should().Throw<IOException>().WithMessage("The disk went away in pass 4.");
+        File.WriteAllBytes(Record, record); // as if the fit had written its record and died before deleting its pass checkpoint
+        Directory.GetFiles(_directory).Should().HaveCount(4, "the record, the manifest and W's two generations");
+
+        var source = new CountingSource(blocks, 40);
+        var again = NmfEngine.FitStreamed(source, Options, Streaming(keep: true));
+
+        source.Passes.Should().Be(1);
+        again.H.Values.ToArray().Should().Equal(finished.H.Values.ToArray());
+        Directory.GetFiles(_directory).Select(Path.GetFileName).Should().Equal("mlnet-nmf-stream.finished");
     }
 }
