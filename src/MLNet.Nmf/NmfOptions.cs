@@ -127,7 +127,9 @@ public sealed class NmfOptions
     /// then resumes after the last completed pass and ends with the components of an uninterrupted fit, bit for bit.
     /// Other data or other options are refused (delete the directory's <c>mlnet-nmf-stream.*</c> files, or use an
     /// empty directory, to start over). It costs disk for W twice (8 bytes x rows x <see cref="Rank"/>) plus the
-    /// components; the files are deleted when the fit finishes. Used when the column is streamed: refused with
+    /// components; the files are deleted when <see cref="NmfEstimator.Fit(Microsoft.ML.IDataView)"/> finishes. With several
+    /// column pairs, a column that finished keeps a finished record there until every column has finished, so that fitting
+    /// again after a later column failed returns it after the counting pass instead of refitting it. Used when the column is streamed: refused with
     /// <see cref="NmfFitMode.InMemory"/> or a solver that cannot stream; with <see cref="NmfFitMode.Auto"/> an in-memory
     /// fit keeps no checkpoint (the log says so). Each column pair needs its own directory, and two fits may not share one
     /// at the same time (the second is refused naming the directory). See

@@ -15,7 +15,9 @@ namespace MLNet.Nmf.Engine.Blocks;
 /// pass-1 figures, the options that change the arithmetic, the passes done, Hᵀ, the components' checkpoint
 /// (<see cref="NmfComponentState.Checkpoint"/>), which W generation is current and its SHA-256. The manifest ends
 /// with the SHA-256 of all its bytes. A fit started on a directory that holds a manifest resumes after the
-/// recorded pass when the data and options match, and refuses to start otherwise. A fit holds the directory for its
+/// recorded pass when the data and options match, and refuses to start otherwise. A fit that finishes with
+/// <see cref="NmfStreamingOptions.KeepFinished"/> leaves a finished record instead (<see cref="Finish"/>), which a later
+/// same fit returns after the counting pass. A fit holds the directory for its
 /// duration (<see cref="CheckpointDirectoryLock"/>): a second fit on it at the same time is refused.
 /// </summary>
 internal sealed class StreamedCheckpoint : IDisposable
@@ -175,7 +177,7 @@ internal sealed class StreamedCheckpoint : IDisposable
 
     /// <summary>
     /// Commits a completed pass: W's written generation flushed, then the manifest replaced atomically; the written
-    /// generation becomes current. The last pass of a fit is not committed (the fit ends and deletes the files).
+    /// generation becomes current. The last pass of a fit is not committed (the fit ends: it deletes the files, or keeps a finished record, <see cref="Finish"/>).
     /// </summary>
     public void Commit(int passes, long rowsRead, NmfComponentState components)
     {
