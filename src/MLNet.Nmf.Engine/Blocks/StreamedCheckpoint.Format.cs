@@ -14,79 +14,52 @@ namespace MLNet.Nmf.Engine.Blocks;
 internal sealed partial class StreamedCheckpoint
 {
     /// <summary>The manifest's state, checked; a manifest whose recorded sizes run past its end is refused as inconsistent.</summary>
-    private (Saved Saved, int Generation, string FeaturesSha) Read(int columns, int rank)
-    {
-        try
-        {
-            return ReadChecked(columns, rank);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (its recorded sizes run past its end). {StartOver}", e);
-        }
-    }
+    private (Saved Saved, int Generation, string FeaturesSha) Read(int columns, int rank) => ReadFile(columns, rank, finished: false);
 
     /// <summary>The finished record's state, checked against the data's figures and the options as a manifest is.</summary>
-    private Saved ReadFinished(int columns, int rank)
+    private Saved ReadFinished(int columns, int rank) => ReadFile(columns, rank, finished: true).Saved;
+
+    /// <summary>
+    /// Reads a manifest or a finished record as <see cref="WriteAtomically"/> wrote it: the same fields, a manifest with W's
+    /// generation and SHA-256 after the rows read, a finished record with its two error figures after the loss history.
+    /// A manifest's passes are below MaxPasses (the last pass is never committed), a finished record's at most MaxPasses.
+    /// </summary>
+    private (Saved Saved, int Generation, string FeaturesSha) ReadFile(int columns, int rank, bool finished)
     {
+        string path = finished ? _finished : _manifest, what = finished ? "finished record" : "checkpoint manifest";
         try
         {
-            using var file = new FileStream(_finished, FileMode.Open, FileAccess.Read, FileShare.Read);
-            using var reader = OpenManifest(file, finished: true);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var reader = OpenManifest(file, finished);
             Compare(ReadEntries(reader), ReadEntries(reader));
             int passes = reader.ReadInt32();
             long rowsRead = reader.ReadInt64();
+            int generation = finished ? 0 : reader.ReadInt32();
+            string featuresSha = finished ? "" : reader.ReadString();
             int iterations = reader.ReadInt32();
             double firstViolation = reader.ReadDouble();
             bool converged = reader.ReadBoolean();
             int historyLength = reader.ReadInt32();
             int savedColumns = reader.ReadInt32(), savedRank = reader.ReadInt32();
-            if (passes < 2 || passes > _maxPasses || historyLength != iterations + 1 || iterations != passes - 1
-                || savedColumns != columns || savedRank != rank)
-                throw new InvalidDataException($"The finished record '{_finished}' is inconsistent (passes, iterations or sizes). {StartOver}");
+            if (generation is not (0 or 1) || passes < 2 || passes > _maxPasses || (!finished && passes == _maxPasses)
+                || historyLength != iterations + 1 || iterations != passes - 1 || savedColumns != columns || savedRank != rank)
+                throw new InvalidDataException($"The {what} '{path}' is inconsistent (generation, passes, iterations or sizes). {StartOver}");
+            // historyLength follows from the checked passes, so this allocation is bounded by MaxPasses.
             var history = new double[historyLength];
             for (int i = 0; i < history.Length; i++)
                 history[i] = reader.ReadDouble();
-            double squared = reader.ReadDouble(), dataNorm = reader.ReadDouble();
+            (double, double)? errors = finished ? (reader.ReadDouble(), reader.ReadDouble()) : null;
             var ht = FactorLayout.Allocate(columns, rank);
             reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(ht.AsSpan(0, columns * rank)));
             if (reader.BaseStream.Position != reader.BaseStream.Length - SHA256.HashSizeInBytes)
-                throw new InvalidDataException($"The finished record '{_finished}' is inconsistent (its length does not match its contents). {StartOver}");
-            return new Saved(passes, rowsRead, ht, new NmfComponentCheckpoint(iterations, firstViolation, converged, history)) { Finished = (squared, dataNorm) };
+                throw new InvalidDataException($"The {what} '{path}' is inconsistent (its length does not match its contents). {StartOver}");
+            var state = new NmfComponentCheckpoint(iterations, firstViolation, converged, history);
+            return (new Saved(passes, rowsRead, ht, state) { Finished = errors }, generation, featuresSha);
         }
         catch (EndOfStreamException e)
         {
-            throw new InvalidDataException($"The finished record '{_finished}' is inconsistent (its recorded sizes run past its end). {StartOver}", e);
+            throw new InvalidDataException($"The {what} '{path}' is inconsistent (its recorded sizes run past its end). {StartOver}", e);
         }
-    }
-
-    private (Saved Saved, int Generation, string FeaturesSha) ReadChecked(int columns, int rank)
-    {
-        using var file = new FileStream(_manifest, FileMode.Open, FileAccess.Read, FileShare.Read);
-        using var reader = OpenManifest(file, finished: false);
-        Compare(ReadEntries(reader), ReadEntries(reader));
-        int passes = reader.ReadInt32();
-        long rowsRead = reader.ReadInt64();
-        int generation = reader.ReadInt32();
-        string featuresSha = reader.ReadString();
-        int iterations = reader.ReadInt32();
-        double firstViolation = reader.ReadDouble();
-        bool converged = reader.ReadBoolean();
-        int historyLength = reader.ReadInt32();
-        int savedColumns = reader.ReadInt32(), savedRank = reader.ReadInt32();
-        // The last pass is never committed (the fit ends): a committed pass is below MaxPasses, which the options compared equal.
-        if (generation is not (0 or 1) || passes < 2 || passes >= _maxPasses || historyLength != iterations + 1 || iterations != passes - 1
-            || savedColumns != columns || savedRank != rank)
-            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (generation, passes, iterations or sizes). {StartOver}");
-        // historyLength follows from the checked passes, so this allocation is bounded by MaxPasses.
-        var history = new double[historyLength];
-        for (int i = 0; i < history.Length; i++)
-            history[i] = reader.ReadDouble();
-        var ht = FactorLayout.Allocate(columns, rank);
-        reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(ht.AsSpan(0, columns * rank)));
-        if (reader.BaseStream.Position != reader.BaseStream.Length - SHA256.HashSizeInBytes)
-            throw new InvalidDataException($"The checkpoint manifest '{_manifest}' is inconsistent (its length does not match its contents). {StartOver}");
-        return (new Saved(passes, rowsRead, ht, new NmfComponentCheckpoint(iterations, firstViolation, converged, history)), generation, featuresSha);
     }
 
     /// <summary>A reader positioned after the manifest's marker and version, once its SHA-256, marker and version are checked.</summary>

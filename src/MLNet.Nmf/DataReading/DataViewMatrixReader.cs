@@ -127,6 +127,20 @@ internal static class DataViewMatrixReader
         return null;
     }
 
+    /// <summary>
+    /// Throws at the row's first value that is negative, infinite, or NaN where NaN does not mark a missing entry, naming the
+    /// column, row and slot (<see cref="Check(string, long, int, float, bool)"/>). The projector checks the values itself, so
+    /// a transform calls this only once the projector has refused the row, to give the column's message.
+    /// </summary>
+    public static void CheckValues(string columnName, long row, in VBuffer<float> buffer, bool allowMissing)
+    {
+        var values = buffer.GetValues();
+        var indices = buffer.IsDense ? default : buffer.GetIndices();
+        for (int p = 0; p < values.Length; p++)
+            if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
+                Check(columnName, row, buffer.IsDense ? p : indices[p], values[p], allowMissing);
+    }
+
     /// <summary>Throws when a value is negative, NaN or infinite, naming the column, row, slot and value.</summary>
     public static void Check(string columnName, long row, int slot, float value) => Check(columnName, row, slot, value, allowMissing: false);
 

@@ -175,26 +175,18 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
                 source(ref row);
                 DataViewMatrixReader.CheckLength(columnName, input.Position, row.Length, size);
                 var values = row.GetValues();
-                if (row.IsDense)
-                {
-                    for (int j = 0; j < values.Length; j++)
-                        if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
-                            DataViewMatrixReader.Check(columnName, input.Position, j, values[j], allowMissing);
-                }
-                else
-                {
-                    var indices = row.GetIndices();
-                    for (int p = 0; p < values.Length; p++)
-                        if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
-                            DataViewMatrixReader.Check(columnName, input.Position, indices[p], values[p], allowMissing);
-                }
                 var editor = VBufferEditor.Create(ref destination, rank);
                 try
                 {
                     if (row.IsDense)
-                        projector.Project(values, editor.Values, workspace);
+                        projector.Project(values, editor.Values, workspace); // checks the values
                     else
-                        projector.Project(row.GetIndices(), values, editor.Values, workspace); // checks the indices
+                        projector.Project(row.GetIndices(), values, editor.Values, workspace); // checks the indices and values
+                }
+                catch (ArgumentException e) when (e.ParamName is "values" or "row")
+                {
+                    DataViewMatrixReader.CheckValues(columnName, input.Position, row, allowMissing); // the column's message
+                    throw;
                 }
                 catch (ArgumentException e) when (!row.IsDense
                     && DataViewMatrixReader.IndexError(columnName, input.Position, row.GetIndices(), size, e) is { } indexError)

@@ -57,20 +57,14 @@ internal sealed class NmfRowReconstruction
         try
         {
             if (_row.IsDense)
-            {
-                for (int j = 0; j < values.Length; j++)
-                    if (!(values[j] >= 0f) || values[j] == float.PositiveInfinity)
-                        DataViewMatrixReader.Check(_columnName, position, j, values[j], _allowMissing);
-                projector.Project(values, Features, _workspace);
-            }
+                projector.Project(values, Features, _workspace); // checks the values
             else
-            {
-                var indices = _row.GetIndices();
-                for (int p = 0; p < values.Length; p++)
-                    if (!(values[p] >= 0f) || values[p] == float.PositiveInfinity)
-                        DataViewMatrixReader.Check(_columnName, position, indices[p], values[p], _allowMissing);
-                projector.Project(indices, values, Features, _workspace); // checks the indices, which ObservedError relies on
-            }
+                projector.Project(_row.GetIndices(), values, Features, _workspace); // checks the indices (ObservedError relies on them) and values
+        }
+        catch (ArgumentException e) when (e.ParamName is "values" or "row")
+        {
+            DataViewMatrixReader.CheckValues(_columnName, position, _row, _allowMissing); // the column's message
+            throw;
         }
         catch (ArgumentException e) when (!_row.IsDense
             && DataViewMatrixReader.IndexError(_columnName, position, _row.GetIndices(), _model.FeatureCount, e) is { } indexError)
