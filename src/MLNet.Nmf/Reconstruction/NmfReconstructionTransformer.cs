@@ -20,7 +20,8 @@ namespace MLNet.Nmf;
 /// Appends, from one input column x and fixed components H, any of: the features w (length rank, as
 /// <see cref="NmfTransformer"/>), the reconstruction x̂ = w·H (every slot, including those the row had missing:
 /// the imputation) and the row's reconstruction error (a Single: the root mean square of x − x̂ over the observed
-/// slots, 0 when none is observed; a large value flags a row the parts do not explain). Created by
+/// slots; NaN, ML.NET's missing value, when none is observed, as no error can be measured there; a large value flags a row the
+/// parts do not explain). Created by
 /// <c>mlContext.Transforms.NonNegativeMatrixFactorizationReconstruction(...)</c>; saved and loaded like the rest.
 /// </summary>
 /// <remarks>

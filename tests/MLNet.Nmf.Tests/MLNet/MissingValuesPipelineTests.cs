@@ -84,14 +84,35 @@ public class MissingValuesPipelineTests
                 }
         Math.Sqrt(imputed / count).Should().BeLessThan(0.75 * Math.Sqrt(meanFill / count), "the parts predict missing pixels better than column means");
         rebuilt.SelectMany(r => r).Should().OnlyContain(v => float.IsFinite(v));
-        errors.Should().OnlyContain(v => float.IsFinite(v) && v >= 0);
-        errors[5].Should().Be(0f, "row 5 has no observed slot");
+        errors.Where((_, i) => i != 5).Should().OnlyContain(v => float.IsFinite(v) && v >= 0);
+        float.IsNaN(errors[5]).Should().BeTrue("row 5 has no observed slot: its error is missing, not 0 (a perfect fit), but was {0}", errors[5]);
         rebuilt[5].Should().OnlyContain(v => v == 0f, "zero features reconstruct to zero");
 
         // The error column is the RMS over observed slots of x − x̂.
         var observed = Enumerable.Range(0, 64).Where(j => !float.IsNaN(seen[0][j])).ToArray();
         double expected = Math.Sqrt(observed.Average(j => Math.Pow(seen[0][j] - rebuilt[0][j], 2)));
         errors[0].Should().BeApproximately((float)expected, 1e-4f);
+    }
+
+    [Fact]
+    public void Reconstruction_ErrorOfARowWithNothingObserved_IsMissing_SoMLNetsMissingValueFilterDropsIt()
+    {
+        // Row 5 of digits-missing.csv is all NaN. Its error was 0, a perfect reconstruction, so a pipeline that flags the rows
+        // the parts explain worst (or filters rows without a score) ranked it as the best explained row of all.
+        var ml = new MLContext(seed: 4);
+        var holey = LoadDigits(ml, "digits-missing.csv");
+        holey.GetColumn<float[]>("Pixels").ElementAt(5).Should().OnlyContain(v => float.IsNaN(v), "the premise: row 5 has nothing observed");
+        var model = ml.Transforms.NonNegativeMatrixFactorizationReconstruction(Options(NmfMissingValues.Ignore), "Reconstruction", "Error").Fit(holey);
+
+        var output = model.Transform(holey);
+        var errors = output.GetColumn<float>("Error").ToArray();
+        var scored = ml.Data.FilterRowsByMissingValues(output, "Error");
+
+        float.IsNaN(errors[5]).Should().BeTrue("no slot of row 5 was observed, so no error was measured, but the error was {0}", errors[5]);
+        errors.Where((_, i) => i != 5).Should().OnlyContain(v => float.IsFinite(v) && v > 0);
+        scored.GetColumn<float>("Error").Should().HaveCount(299).And.Equal(errors.Where((_, i) => i != 5), "ML.NET reads the NaN as a missing value");
+        output.GetColumn<VBuffer<float>>("Reconstruction").ElementAt(5).DenseValues().Should().OnlyContain(v => v == 0f,
+            "its reconstruction is still given (zero features)");
     }
 
     private sealed class ReconstructionOutput
