@@ -146,7 +146,7 @@ public static class NmfEngine
         stage = Stopwatch.GetTimestamp();
 
         double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
-        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);
+        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Reported(Divergence.Beta(data, features, ht, k, beta, degree));
         double objective = divergence
             + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
             + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
