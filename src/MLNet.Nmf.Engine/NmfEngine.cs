@@ -53,13 +53,14 @@ public static class NmfEngine
         ReclaimEarlierResults(data.Rows, data.Columns, options.Rank);
         options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
-        var scale = DataScale.For(x, data.SquaredNorm, options);
+        // The largest value from the operand's statistics pass (the data has no NaN here): no further pass over the data.
+        var scale = DataScale.For(data.MaxValue, data.SquaredNorm).Balanced(options);
         OptionsValidator.CheckCustomMagnitude(options, init, scale);
         if (scale.IsNone)
             return EnsureFinite(FitCore(data, options, init));
         options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
         var scaledData = DataOperand.Create(scale.Apply(x));
-        OptionsValidator.CheckScaledZeros(options, data.MinValue, DataScale.Largest(x), scaledData.MinValue, scale);
+        OptionsValidator.CheckScaledZeros(options, data.MinValue, data.MaxValue, scaledData.MinValue, scale);
         var scaled = FitCore(scaledData, scale.Apply(options), init);
         return EnsureFinite(Unscale(scaled, scale, new[] { data }, options, "x"));
     }
