@@ -151,14 +151,16 @@ public sealed class NmfComponentState
     /// </summary>
     /// <exception cref="InvalidOperationException"><see cref="Start"/> was not called.</exception>
     /// <exception cref="OperationCanceledException">The fit was cancelled (the token, or the progress callback threw it).</exception>
-    public bool Update(NmfBlockStatistics total) => Update(total, report: true);
+    public bool Update(NmfBlockStatistics total) => Apply(total, report: true);
 
     /// <summary>
-    /// <see cref="Update(NmfBlockStatistics)"/>, reporting progress (and checking cancellation) only when
-    /// <paramref name="report"/>: the streamed driver reports with <see cref="ReportProgress"/> once the pass is committed,
-    /// so that a cancellation seen after a pass's last block loses no finished pass.
+    /// <see cref="Update"/> without its progress report and cancellation check: the streamed driver reports with
+    /// <see cref="ReportProgress"/> once the pass is committed, so that a cancellation seen after a pass's last block
+    /// loses no finished pass.
     /// </summary>
-    internal bool Update(NmfBlockStatistics total, bool report)
+    internal bool UpdateUnreported(NmfBlockStatistics total) => Apply(total, report: false);
+
+    private bool Apply(NmfBlockStatistics total, bool report)
     {
         Check(total);
         if (_history.Count == 0)
@@ -189,7 +191,7 @@ public sealed class NmfComponentState
 
     /// <summary>
     /// Reports the last iteration (<see cref="NmfFitOptions.Progress"/>, <see cref="NmfFitOptions.Log"/>) and checks
-    /// <see cref="NmfFitOptions.CancellationToken"/>, as <see cref="Update(NmfBlockStatistics)"/> does after each iteration.
+    /// <see cref="NmfFitOptions.CancellationToken"/>, as <see cref="Update"/> does after each iteration.
     /// </summary>
     /// <exception cref="OperationCanceledException">The fit was cancelled (the token, or the progress callback threw it).</exception>
     internal void ReportProgress() => _progress.Report(Iterations, _history);

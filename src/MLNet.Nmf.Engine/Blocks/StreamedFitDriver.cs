@@ -159,7 +159,7 @@ internal static class StreamedFitDriver
                 throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave {b} blocks ({firstRow} rows) where pass 1 gave {blockRows.Count} ({m} rows). A streamed fit needs the same rows in the same order on every pass."));
             if (first)
                 components.Start(measured);
-            components.Update(total, report: false);
+            components.UpdateUnreported(total);
             passes++;
             rowsRead += m;
             // The pass is secured before the progress report and the callbacks, which may throw (a cancellation seen
