@@ -277,6 +277,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             options.MissingValues);
     }
 
+    /// <summary>How the engine's streamed fit begins every refusal of a later pass that differs from pass 1 (StreamedFitDriver).</summary>
+    private const string DataChanged = "The data changed between passes";
+
     private static NmfModelParameters FitStreamed(IChannel channel, IHost host, IDataView input, DataViewSchema.Column column, int size, NmfOptions columnOptions, NmfFitOptions options, NmfModelParameters? initial)
     {
         // The host's cancellation is checked before every block of every pass, the counting pass included.
@@ -302,7 +305,17 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
                 }
             },
         };
-        var result = NmfEngine.FitStreamed(source, options, streaming);
+        NmfStreamedResult result;
+        try
+        {
+            result = NmfEngine.FitStreamed(source, options, streaming);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith(DataChanged, StringComparison.Ordinal))
+        {
+            // The engine's refusal of a later pass that differs from pass 1 knows blocks, not ML.NET columns: named here as
+            // the reader's own data errors are ("Column 'Values' has ...").
+            throw new InvalidOperationException($"The data of column '{column.Name}' changed between passes{e.Message[DataChanged.Length..]}", e);
+        }
         WarnIfNotConverged(channel, result, columnOptions, options);
         return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
