@@ -311,6 +311,23 @@ public static class NmfEngine
     }
 
     /// <summary>
+    /// Deletes the files a streamed fit's checkpoint keeps in <paramref name="checkpointDirectory"/>
+    /// (<see cref="NmfStreamingOptions.CheckpointDirectory"/>): the manifest, W's two files and the finished record
+    /// (<c>mlnet-nmf-stream.manifest</c>, <c>mlnet-nmf-stream.features-0.bin</c>, <c>mlnet-nmf-stream.features-1.bin</c>,
+    /// <c>mlnet-nmf-stream.finished</c>, and the <c>.tmp</c> files of the manifest and the record), found by these exact
+    /// names: no other file of the directory is touched, and the directory stays. Nothing happens when the directory does
+    /// not exist. The directory is held meanwhile as a fit holds it. Use it when the fit that the checkpoint would resume
+    /// is not going to run (e.g. the data was fitted in memory instead).
+    /// </summary>
+    /// <returns>The number of files deleted.</returns>
+    /// <exception cref="InvalidOperationException">A streamed fit uses the directory now.</exception>
+    public static int DeleteCheckpoint(string checkpointDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
+        return StreamedCheckpoint.DeleteAll(checkpointDirectory);
+    }
+
+    /// <summary>
     /// Fits the components H to data that is read block by block and never held whole (out of core): exact
     /// alternating HALS, one pass over the data per iteration, each block's features W_b kept in a temporary
     /// file between passes. The first pass counts the rows and sums what the start needs.

@@ -150,7 +150,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// the log tells which and why.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value); or, streamed, a later pass read other rows than the first, or the same rows in another order (the message names the column, the pass and the block).</exception>
     /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
     public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);
 
@@ -249,7 +249,31 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (matrix is null)
             return FitStreamed(channel, _host, input, column, size, columnOptions, options, initial);
         WarnIfRankAboveRows(channel, columnOptions.Rank, matrix.Rows, inputName);
-        return FitInMemory(channel, matrix, options, initial, slotNames);
+        var model = FitInMemory(channel, matrix, options, initial, slotNames);
+        if (columnOptions.CheckpointDirectory is { } directory)
+            DeleteStreamedCheckpoint(channel, directory);
+        return model;
+    }
+
+    /// <summary>
+    /// A column of FitMode Auto fitted in memory has no use for an earlier streamed attempt's checkpoint in its directory
+    /// (a fit that finishes leaves none): its files, known by their exact names (<see cref="NmfEngine.DeleteCheckpoint"/>),
+    /// are deleted once the in-memory fit has succeeded; nothing else in the directory is touched. A failure to delete
+    /// them (another fit holds the directory, no permission) is a warning: the fitted model is not lost for it.
+    /// </summary>
+    private static void DeleteStreamedCheckpoint(IChannel channel, string directory)
+    {
+        try
+        {
+            int deleted = NmfEngine.DeleteCheckpoint(directory);
+            if (deleted > 0)
+                channel.Info(string.Create(CultureInfo.InvariantCulture,
+                    $"NMF: deleted the {deleted} files of an earlier streamed fit's checkpoint in '{directory}': this column was fitted in memory, and a finished fit keeps no checkpoint."));
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            channel.Warning($"NMF: the checkpoint files of an earlier streamed fit in '{directory}' were left there ({e.Message}); this column was fitted in memory and does not need them.");
+        }
     }
 
     /// <summary>The warning of a rank above the row count, in memory and streamed (after the counting pass) alike.</summary>

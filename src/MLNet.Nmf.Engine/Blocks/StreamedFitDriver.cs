@@ -93,6 +93,8 @@ internal static class StreamedFitDriver
             var done = NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State);
             done.RestoreMonitor(monitor.SquaredError, monitor.DataSquaredNorm);
             options.Log?.Invoke(Invariant($"NMF streamed: the fit in '{streaming.CheckpointDirectory}' had finished (pass {saved.Passes}, iteration {done.Iterations}); its finished record is returned without further passes."));
+            // Reported as a resume reports its restored pass (0 rows read), before the record may be deleted: a callback that throws loses nothing.
+            streaming.PassCompleted?.Invoke(saved.Passes, 0, done.LossHistory[^1] * scale.ObjectiveFactor(2));
             if (streaming.KeepFinished)
                 checkpoint!.DeletePassCheckpoint(); // left behind only by a fault right after the record was written
             else
