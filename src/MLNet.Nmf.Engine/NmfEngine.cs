@@ -338,7 +338,11 @@ public static class NmfEngine
     /// of X (and its transpose), its W_b, Hᵀ and two k x n statistics, whatever the number of rows.
     /// Solver <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss only. Data of extreme magnitude is
     /// rescaled as <see cref="Fit"/> rescales it (decided after the counting pass; each block scaled as it is read)
-    /// and H scaled back exactly. <see cref="NmfFitOptions.CancellationToken"/> is checked before every block.
+    /// and H scaled back exactly. <see cref="NmfFitOptions.CancellationToken"/> is checked before every block but a pass's
+    /// first and, after a pass's last block, once the pass is committed (<see cref="NmfStreamingOptions.CheckpointDirectory"/>),
+    /// so that a resume starts after it. Every later pass must hand out pass 1's blocks: the same rows per block and, in
+    /// each block, the same values at the same rows and slots (its sum and an order-sensitive fingerprint are compared
+    /// with pass 1's), since each row's W is kept by position.
     /// </remarks>
     /// <param name="source">The data: each call of <see cref="INmfRowBlockSource.ReadBlocks"/> is one pass.</param>
     /// <param name="options">The fit's settings; null for the defaults.</param>
@@ -347,7 +351,8 @@ public static class NmfEngine
     /// with a negative, NaN or infinite value, or all zeros, or a NaN in a block (in any pass).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or Rank needs arrays or memory the process
     /// cannot have; the message names it.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty, changed between passes, or the source handed out
+    /// <exception cref="InvalidOperationException">The data is empty, changed between passes (other rows, or pass 1's rows
+    /// in another order within a block: the message names the pass and the block), or the source handed out
     /// null for a pass or a block; or <see cref="NmfStreamingOptions.CheckpointDirectory"/> holds the checkpoint of a fit
     /// of other data or with other options.</exception>
     /// <exception cref="InvalidDataException">The checkpoint in <see cref="NmfStreamingOptions.CheckpointDirectory"/> is damaged or of an unknown version.</exception>
