@@ -296,7 +296,7 @@ internal static class StreamedFitDriver
     /// <summary>
     /// A block of a later pass must hold pass 1's values at pass 1's rows and slots: its fingerprint
     /// (<see cref="BlockFingerprint"/>, of the values as read, so exact for data fitted scaled too) is compared with pass 1's.
-    /// Checked after the sum, which it catches what the sum cannot: the same rows in another order.
+    /// Checked after the sum (whose message gives the figures); it catches what the sum cannot: the same rows in another order.
     /// </summary>
     private static void CheckSameOrder(ulong fingerprint, ulong firstPassFingerprint, double firstPassSum, int pass, int block, int rows)
     {
