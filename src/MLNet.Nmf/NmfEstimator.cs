@@ -320,12 +320,13 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             {
                 if (pass == 1)
                     WarnIfRankAboveRows(channel, columnOptions.Rank, rows, column.Name);
-                // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline.
-                if (!suggested && pass >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
+                // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline. Counted in passes
+                // this fit read (source.Passes): a restored or recorded pass is reported with 0 rows and was not read.
+                if (!suggested && rows > 0 && source.Passes >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
                 {
                     suggested = true;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
-                        $"NMF: reading the input took {source.ReadTime.TotalSeconds:F1} s of the {clock.Elapsed.TotalSeconds:F1} s of {pass} passes: each pass re-runs the pipeline upstream of this estimator. If the featurized data fits in memory, append AppendCacheCheckpoint(mlContext) before NMF; otherwise save it once with mlContext.Data.SaveAsBinary and fit on mlContext.Data.LoadFromBinary."));
+                        $"NMF: reading the input took {source.ReadTime.TotalSeconds:F1} s of the {clock.Elapsed.TotalSeconds:F1} s of {source.Passes} passes: each pass re-runs the pipeline upstream of this estimator. If the featurized data fits in memory, append AppendCacheCheckpoint(mlContext) before NMF; otherwise save it once with mlContext.Data.SaveAsBinary and fit on mlContext.Data.LoadFromBinary."));
                 }
             },
         };
