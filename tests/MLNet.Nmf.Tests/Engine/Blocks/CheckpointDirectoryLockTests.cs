@@ -134,6 +134,38 @@ public sealed class CheckpointDirectoryLockTests : IDisposable
     }
 
     [Fact]
+    public async Task DirectoryHeldInThisProcess_IsRefusedToAFitInAnotherProcess_AndFreeOnceReleased()
+    {
+        // The hold is the operating system's (flock on Linux and macOS, the sharing mode on Windows), so it reaches across
+        // processes: a streamed ML.NET fit in the model runner on a directory this process holds is refused naming it.
+        async Task<(int ExitCode, string Output)> FitInAnotherProcess()
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(global::MLNet.Nmf.Tests.MLNet.SaveLoadTests.Runner());
+            start.ArgumentList.Add("stream-checkpoint");
+            start.ArgumentList.Add(_directory);
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var error = process.StandardError.ReadToEndAsync();
+            string output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, output + await error);
+        }
+
+        using (CheckpointDirectoryLock.Take(_directory))
+        {
+            var (code, output) = await FitInAnotherProcess();
+            code.Should().Be(3, output);
+            output.Trim().Should().Be(
+                $"The checkpoint directory '{_directory}' is in use by another streamed fit (it holds the lock file 'mlnet-nmf-stream.lock'): two fits on one directory would overwrite each other's checkpoint. Give each fit its own CheckpointDirectory, or wait for the other fit to end (a fit that ends or fails releases the directory).");
+        }
+
+        var (exitCode, fitted) = await FitInAnotherProcess();
+        exitCode.Should().Be(0, fitted);
+        fitted.Trim().Should().Be("fitted: 3 iterations");
+        Directory.GetFiles(_directory).Should().BeEmpty();
+    }
+
+    [Fact]
     public void DirectoryFlush_SyncsTheDirectory_WhereTheSystemCan_AndNamesAMissingOne()
     {
         DirectorySync.Flush(_directory).Should().Be(!OperatingSystem.IsWindows(), "Linux and macOS fsync a directory; Windows has no such call");
