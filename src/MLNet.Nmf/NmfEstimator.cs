@@ -150,7 +150,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// the log tells which and why.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value); or, streamed, a later pass read other rows than the first, or the same rows in another order (the message names the column, the pass and the block).</exception>
     /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
     public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);
 
@@ -249,7 +249,31 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (matrix is null)
             return FitStreamed(channel, _host, input, column, size, columnOptions, options, initial);
         WarnIfRankAboveRows(channel, columnOptions.Rank, matrix.Rows, inputName);
-        return FitInMemory(channel, matrix, options, initial, slotNames);
+        var model = FitInMemory(channel, matrix, options, initial, slotNames);
+        if (columnOptions.CheckpointDirectory is { } directory)
+            DeleteStreamedCheckpoint(channel, directory);
+        return model;
+    }
+
+    /// <summary>
+    /// A column of FitMode Auto fitted in memory has no use for an earlier streamed attempt's checkpoint in its directory
+    /// (a fit that finishes leaves none): its files, known by their exact names (<see cref="NmfEngine.DeleteCheckpoint"/>),
+    /// are deleted once the in-memory fit has succeeded; nothing else in the directory is touched. A failure to delete
+    /// them (another fit holds the directory, no permission) is a warning: the fitted model is not lost for it.
+    /// </summary>
+    private static void DeleteStreamedCheckpoint(IChannel channel, string directory)
+    {
+        try
+        {
+            int deleted = NmfEngine.DeleteCheckpoint(directory);
+            if (deleted > 0)
+                channel.Info(string.Create(CultureInfo.InvariantCulture,
+                    $"NMF: deleted the {deleted} files of an earlier streamed fit's checkpoint in '{directory}': this column was fitted in memory, and a finished fit keeps no checkpoint."));
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            channel.Warning($"NMF: the checkpoint files of an earlier streamed fit in '{directory}' were left there ({e.Message}); this column was fitted in memory and does not need them.");
+        }
     }
 
     /// <summary>The warning of a rank above the row count, in memory and streamed (after the counting pass) alike.</summary>
@@ -277,6 +301,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             options.MissingValues);
     }
 
+    /// <summary>How the engine's streamed fit begins every refusal of a later pass that differs from pass 1 (StreamedFitDriver).</summary>
+    private const string DataChanged = "The data changed between passes";
+
     private static NmfModelParameters FitStreamed(IChannel channel, IHost host, IDataView input, DataViewSchema.Column column, int size, NmfOptions columnOptions, NmfFitOptions options, NmfModelParameters? initial)
     {
         // The host's cancellation is checked before every block of every pass, the counting pass included.
@@ -293,16 +320,27 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             {
                 if (pass == 1)
                     WarnIfRankAboveRows(channel, columnOptions.Rank, rows, column.Name);
-                // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline.
-                if (!suggested && pass >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
+                // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline. Counted in passes
+                // this fit read (source.Passes): a restored or recorded pass is reported with 0 rows and was not read.
+                if (!suggested && rows > 0 && source.Passes >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
                 {
                     suggested = true;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
-                        $"NMF: reading the input took {source.ReadTime.TotalSeconds:F1} s of the {clock.Elapsed.TotalSeconds:F1} s of {pass} passes: each pass re-runs the pipeline upstream of this estimator. If the featurized data fits in memory, append AppendCacheCheckpoint(mlContext) before NMF; otherwise save it once with mlContext.Data.SaveAsBinary and fit on mlContext.Data.LoadFromBinary."));
+                        $"NMF: reading the input took {source.ReadTime.TotalSeconds:F1} s of the {clock.Elapsed.TotalSeconds:F1} s of {source.Passes} passes: each pass re-runs the pipeline upstream of this estimator. If the featurized data fits in memory, append AppendCacheCheckpoint(mlContext) before NMF; otherwise save it once with mlContext.Data.SaveAsBinary and fit on mlContext.Data.LoadFromBinary."));
                 }
             },
         };
-        var result = NmfEngine.FitStreamed(source, options, streaming);
+        NmfStreamedResult result;
+        try
+        {
+            result = NmfEngine.FitStreamed(source, options, streaming);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith(DataChanged, StringComparison.Ordinal))
+        {
+            // The engine's refusal of a later pass that differs from pass 1 knows blocks, not ML.NET columns: named here as
+            // the reader's own data errors are ("Column 'Values' has ...").
+            throw new InvalidOperationException($"The data of column '{column.Name}' changed between passes{e.Message[DataChanged.Length..]}", e);
+        }
         WarnIfNotConverged(channel, result, columnOptions, options);
         return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
