@@ -61,7 +61,7 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
             {
                 getter(ref buffer);
                 if (buffer.Length != Columns)
-                    throw new InvalidOperationException(Invariant($"Column '{name}' has {buffer.Length} slots at row {row}, but its type declares {Columns}."));
+                    throw DataViewMatrixReader.WrongLength(name, row, buffer.Length, Columns);
                 Append(name, row, buffer, indices, values);
                 pointers.Add(indices.Count);
                 row++;
