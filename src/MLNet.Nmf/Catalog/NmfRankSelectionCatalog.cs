@@ -25,7 +25,7 @@ public static class NmfRankSelectionCatalog
     /// <param name="repeats">Masks (and seeds) per rank; 2 or more also measure stability.</param>
     /// <returns>The per-rank table; <see cref="NmfRankSelectionResult.BestRank"/> has the smallest held-out error.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or has the wrong type, or an argument is out of range.</exception>
-    /// <exception cref="InvalidOperationException">A value is negative or infinite (the message names row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, or every entry is missing or zero, or a value is negative or infinite (the message names the column, and row, slot and value).</exception>
     public static NmfRankSelectionResult NonNegativeMatrixFactorizationRankSelection(this TransformsCatalog catalog, IDataView data,
         string columnName, IEnumerable<int> ranks, NmfOptions? options = null, double holdOutFraction = 0.1, int repeats = 3)
     {

@@ -39,7 +39,7 @@ internal static class DataViewMatrixReader
             {
                 getter(ref buffer);
                 if (buffer.Length != size)
-                    throw new InvalidOperationException(Invariant($"Column '{columnName}' has {buffer.Length} slots at row {row}, but its type declares {size}."));
+                    throw WrongLength(columnName, row, buffer.Length, size);
                 var v = buffer.GetValues();
                 if (buffer.IsDense)
                 {
@@ -82,6 +82,8 @@ internal static class DataViewMatrixReader
             throw new InvalidOperationException($"The training data has {row} rows; NMF supports up to {int.MaxValue}.");
         if (indices.Count == 0)
             throw AllZeros(columnName);
+        if (allowMissing && !values.Exists(v => v > 0f)) // the stored values are all NaN: nothing observed but zeros
+            throw NothingObserved(columnName);
 
         var csr = new CsrMatrix((int)row, size, rowPointers.ToArray(), indices.ToArray(), values.ToArray(), missingValues);
         INmfMatrix matrix = anySparse ? csr : csr.ToDense();
@@ -95,6 +97,14 @@ internal static class DataViewMatrixReader
     /// <summary>The error for a column whose every value is zero (in-memory and streamed reading alike).</summary>
     public static InvalidOperationException AllZeros(string columnName) =>
         new($"Column '{columnName}' is all zeros in the training data; there is nothing to factorize.");
+
+    /// <summary>The error for a column whose every value is missing (NaN) or zero, when NaN marks a missing entry.</summary>
+    public static InvalidOperationException NothingObserved(string columnName) =>
+        new($"Column '{columnName}' has no observed non-zero value in the training data: every entry is missing (NaN) or zero, so there is nothing to factorize. Fit on rows that have observed values.");
+
+    /// <summary>The error for a training row whose length is not its column's (in-memory and streamed reading alike).</summary>
+    public static InvalidOperationException WrongLength(string columnName, long row, int length, int size) =>
+        new(Invariant($"Column '{columnName}' has {length} slots at row {row}, but its type declares {size}. Give every row {size} slots."));
 
     /// <summary>
     /// Throws unless a sparse row's slot indices are strictly increasing and below <paramref name="size"/>, as a VBuffer

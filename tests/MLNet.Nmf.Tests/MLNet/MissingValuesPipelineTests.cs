@@ -36,6 +36,30 @@ public class MissingValuesPipelineTests
         reconstruction.Should().HaveCount(64).And.OnlyContain(v => float.IsFinite(v));
     }
 
+    private sealed class FourRow
+    {
+        [VectorType(4)] public float[] F { get; set; } = [];
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(float.NaN)]
+    public void Fit_WithIgnore_OnAColumnWithNoObservedNonZeroValue_ThrowsNamingTheColumn(float other)
+    {
+        // Every entry missing (or missing and zero): the reader passed the NaNs on as stored values and the engine threw its
+        // ArgumentException "Every entry of X is missing (NaN) ... (Parameter 'x')" (or "X is all zeros"), naming no column,
+        // where the estimator documents InvalidOperationException for data with nothing to factorize.
+        var ml = new MLContext(seed: 1);
+        float n = float.NaN;
+        var data = ml.Data.LoadFromEnumerable(new[] { new FourRow { F = [n, other, n, n] }, new FourRow { F = [n, n, other, n] }, new FourRow { F = [n, n, n, n] } });
+        string expected = "Column 'F' has no observed non-zero value in the training data: every entry is missing (NaN) or zero, so there is nothing to factorize. Fit on rows that have observed values.";
+
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "T", InputColumnName = "F", Rank = 2, MissingValues = NmfMissingValues.Ignore }).Fit(data);
+        fit.Should().Throw<InvalidOperationException>().WithMessage(expected);
+        var reconstruction = () => ml.Transforms.NonNegativeMatrixFactorizationReconstruction("R", "F", rank: 2).Fit(data);
+        reconstruction.Should().Throw<InvalidOperationException>().WithMessage(expected);
+    }
+
     [Fact]
     public void Transform_NaNWithAModelFittedWithError_ThrowsTodaysMessage()
     {
