@@ -24,7 +24,8 @@ namespace MLNet.Nmf;
 /// (Hsieh &amp; Dhillon 2011); NNDSVD initialisation (Boutsidis &amp; Gallopoulos 2008).
 /// Each column is fitted in memory or streamed block by block (<see cref="NmfOptions.FitMode"/>).
 /// Progress goes to ML.NET's progress channel and, every few seconds, to <c>MLContext.Log</c>; the outcome to
-/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration (a streamed fit also before every block it reads).
+/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration, and while it reads the data: every 1024 rows in
+/// memory, before every block streamed.
 /// </remarks>
 public sealed class NmfEstimator : IEstimator<NmfTransformer>
 {
@@ -219,15 +220,15 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         {
             case NmfFitMode.InMemory:
                 channel.Info("NMF: fitting in memory (FitMode InMemory).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive);
                 break;
             case NmfFitMode.Auto when !CanStream(columnOptions):
                 channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {columnOptions.Solver} with Loss {columnOptions.Loss} and MissingValues {columnOptions.MissingValues} cannot stream).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive);
                 break;
             case NmfFitMode.Auto:
                 long budget = MemoryBudget();
-                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues) is { } read)
+                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive) is { } read)
                 {
                     (matrix, slotNames) = read;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,

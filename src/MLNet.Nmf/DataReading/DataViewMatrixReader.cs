@@ -12,17 +12,23 @@ namespace MLNet.Nmf.DataReading;
 /// </summary>
 internal static class DataViewMatrixReader
 {
+    /// <summary>Rows read between two calls of a read's cancellation check.</summary>
+    public const int RowsPerCancellationCheck = 1024;
+
     public static (INmfMatrix Matrix, string[]? SlotNames) Read(IDataView data, string columnName, int size,
-        NmfMissingValues missingValues = NmfMissingValues.Error) =>
-        TryRead(data, columnName, size, long.MaxValue, missingValues)!.Value;
+        NmfMissingValues missingValues = NmfMissingValues.Error, Action? checkAlive = null) =>
+        TryRead(data, columnName, size, long.MaxValue, missingValues, checkAlive)!.Value;
 
     /// <summary>
     /// As <see cref="Read"/>, but gives up (returns null) as soon as the copy being built would need more than
     /// <paramref name="budgetBytes"/>: its growing lists and the final arrays take about three times the CSR's
     /// 8 bytes per stored value at the peak (dense data: plus the dense matrix and the transposed copy the fit builds).
+    /// <paramref name="checkAlive"/> (ML.NET's <c>IHost.CheckAlive</c>, which throws once <c>MLContext.CancelExecution</c>
+    /// was called) runs every <see cref="RowsPerCancellationCheck"/> rows and after the last one, so that a cancelled fit
+    /// stops reading an expensive pipeline instead of reading it to the end.
     /// </summary>
     public static (INmfMatrix Matrix, string[]? SlotNames)? TryRead(IDataView data, string columnName, int size, long budgetBytes,
-        NmfMissingValues missingValues = NmfMissingValues.Error)
+        NmfMissingValues missingValues = NmfMissingValues.Error, Action? checkAlive = null)
     {
         bool allowMissing = missingValues == NmfMissingValues.Ignore;
         var column = data.Schema[columnName];
@@ -72,10 +78,13 @@ internal static class DataViewMatrixReader
                     throw new InvalidOperationException($"Column '{columnName}' has more than {int.MaxValue} non-zero values; NMF supports up to that many.");
                 rowPointers.Add(indices.Count);
                 row++;
+                if (row % RowsPerCancellationCheck == 0)
+                    checkAlive?.Invoke();
                 if (24L * indices.Count + 12L * row + (anySparse ? 0 : 8L * row * size) > budgetBytes)
                     return null;
             }
         }
+        checkAlive?.Invoke();
         if (row == 0)
             throw NoRows(columnName);
         if (row > int.MaxValue)
