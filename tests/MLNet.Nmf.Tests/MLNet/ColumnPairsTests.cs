@@ -113,6 +113,17 @@ public class ColumnPairsTests
     }
 
     [Fact]
+    public void Catalog_ColumnPairsWithANullPair_NamesItsPlace()
+    {
+        // The InputOutputColumnPair[] overload threw a NullReferenceException; the NmfOptions[] overload names the place.
+        var ml = new MLContext(seed: 1);
+        var create = () => ml.Transforms.NonNegativeMatrixFactorization(new[] { new InputOutputColumnPair("A", "X"), null! }, rank: 2);
+        var error = create.Should().Throw<ArgumentNullException>().Which;
+        error.ParamName.Should().Be("columns");
+        error.Message.Should().StartWith("columns[1] is null; give one InputOutputColumnPair per column pair.");
+    }
+
+    [Fact]
     public void Fit_RankAboveTheNumberOfRows_WarnsInTheLog()
     {
         var (ml, data) = Featurized();
