@@ -220,15 +220,15 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         {
             case NmfFitMode.InMemory:
                 channel.Info("NMF: fitting in memory (FitMode InMemory).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, message => channel.Warning(message));
                 break;
             case NmfFitMode.Auto when !CanStream(columnOptions):
                 channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {columnOptions.Solver} with Loss {columnOptions.Loss} and MissingValues {columnOptions.MissingValues} cannot stream).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, message => channel.Warning(message));
                 break;
             case NmfFitMode.Auto:
                 long budget = MemoryBudget();
-                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive) is { } read)
+                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive, message => channel.Warning(message)) is { } read)
                 {
                     (matrix, slotNames) = read;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,

@@ -43,7 +43,7 @@ public static class NmfRankSelectionCatalog
         int size = column.Type.GetVectorSize();
 
         using var channel = host.Start("NMF rank selection");
-        var (matrix, _) = DataViewMatrixReader.Read(data, columnName, size, NmfMissingValues.Ignore, host.CheckAlive);
+        var (matrix, _) = DataViewMatrixReader.Read(data, columnName, size, NmfMissingValues.Ignore, host.CheckAlive, message => channel.Warning(message));
         options ??= new NmfOptions();
         int seed = options.Seed ?? MLNet.Nmf.MLNetInterop.Interop.SeedOf(host) ?? 0;
         using var progress = new MLNet.Nmf.Progress.FitProgressReporter(host, columnName); // progress channel and MLContext.CancelExecution

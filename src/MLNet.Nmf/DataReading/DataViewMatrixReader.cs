@@ -16,8 +16,8 @@ internal static class DataViewMatrixReader
     public const int RowsPerCancellationCheck = 1024;
 
     public static (INmfMatrix Matrix, string[]? SlotNames) Read(IDataView data, string columnName, int size,
-        NmfMissingValues missingValues = NmfMissingValues.Error, Action? checkAlive = null) =>
-        TryRead(data, columnName, size, long.MaxValue, missingValues, checkAlive)!.Value;
+        NmfMissingValues missingValues = NmfMissingValues.Error, Action? checkAlive = null, Action<string>? warn = null) =>
+        TryRead(data, columnName, size, long.MaxValue, missingValues, checkAlive, warn)!.Value;
 
     /// <summary>
     /// As <see cref="Read"/>, but gives up (returns null) as soon as the copy being built would need more than
@@ -25,10 +25,11 @@ internal static class DataViewMatrixReader
     /// 8 bytes per stored value at the peak (dense data: plus the dense matrix and the transposed copy the fit builds).
     /// <paramref name="checkAlive"/> (ML.NET's <c>IHost.CheckAlive</c>, which throws once <c>MLContext.CancelExecution</c>
     /// was called) runs every <see cref="RowsPerCancellationCheck"/> rows and after the last one, so that a cancelled fit
-    /// stops reading an expensive pipeline instead of reading it to the end.
+    /// stops reading an expensive pipeline instead of reading it to the end. <paramref name="warn"/> is told of slots that
+    /// are missing (NaN) in every row, which the fit cannot learn.
     /// </summary>
     public static (INmfMatrix Matrix, string[]? SlotNames)? TryRead(IDataView data, string columnName, int size, long budgetBytes,
-        NmfMissingValues missingValues = NmfMissingValues.Error, Action? checkAlive = null)
+        NmfMissingValues missingValues = NmfMissingValues.Error, Action? checkAlive = null, Action<string>? warn = null)
     {
         bool allowMissing = missingValues == NmfMissingValues.Ignore;
         var column = data.Schema[columnName];
@@ -93,6 +94,8 @@ internal static class DataViewMatrixReader
             throw AllZeros(columnName);
         if (allowMissing && !values.Exists(v => v > 0f)) // the stored values are all NaN: nothing observed but zeros
             throw NothingObserved(columnName);
+        if (allowMissing && warn is not null && NeverObserved(columnName, indices, values, row, size) is { } unobserved)
+            warn(unobserved);
 
         var csr = new CsrMatrix((int)row, size, rowPointers.ToArray(), indices.ToArray(), values.ToArray(), missingValues);
         INmfMatrix matrix = anySparse ? csr : csr.ToDense();
@@ -106,6 +109,25 @@ internal static class DataViewMatrixReader
     /// <summary>The error for a column whose every value is zero (in-memory and streamed reading alike).</summary>
     public static InvalidOperationException AllZeros(string columnName) =>
         new($"Column '{columnName}' is all zeros in the training data; there is nothing to factorize.");
+
+    /// <summary>
+    /// The warning for slots missing (NaN) in every one of the <paramref name="rows"/> rows read, or null when every slot is
+    /// observed somewhere: the fit learns nothing there (the components hold 0), so the reconstruction imputes 0.
+    /// </summary>
+    private static string? NeverObserved(string columnName, List<int> indices, List<float> values, long rows, int size)
+    {
+        long[]? missing = null;
+        for (int p = 0; p < values.Count; p++)
+            if (float.IsNaN(values[p]))
+                (missing ??= new long[size])[indices[p]]++;
+        if (missing is null)
+            return null;
+        var slots = Enumerable.Range(0, size).Where(j => missing[j] == rows).ToArray();
+        if (slots.Length == 0)
+            return null;
+        string listed = string.Join(", ", slots.Take(10)) + (slots.Length > 10 ? ", ..." : "");
+        return Invariant($"Column '{columnName}' has {(slots.Length == 1 ? "slot" : "slots")} {listed} ({slots.Length} of {size}) missing (NaN) in every training row: the fit learns nothing there (the components hold 0), so the reconstruction imputes 0 for them. Drop those slots, or fit on rows that observe them.");
+    }
 
     /// <summary>The error for a column whose every value is missing (NaN) or zero, when NaN marks a missing entry.</summary>
     public static InvalidOperationException NothingObserved(string columnName) =>

@@ -61,6 +61,25 @@ public class MissingValuesPipelineTests
     }
 
     [Fact]
+    public void Fit_WithIgnore_ASlotMissingInEveryRow_WarnsThatItsReconstructionIsZero()
+    {
+        // The components hold 0 at a slot no row observes, so the reconstruction imputed 0 there without a word.
+        var ml = new MLContext(seed: 1);
+        var warnings = new List<string>();
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) lock (warnings) warnings.Add(e.Message); };
+        float n = float.NaN;
+        FourRow[] Rows(float third) => [new() { F = [1, 2, n, 3] }, new() { F = [n, n, n, n] }, new() { F = [2, 1, third, 1] }, new() { F = [0, 4, n, 1] }];
+
+        var model = ml.Transforms.NonNegativeMatrixFactorizationReconstruction("R", "F", rank: 2).Fit(ml.Data.LoadFromEnumerable(Rows(n)));
+
+        warnings.Should().ContainSingle(m => m.Contains("Column 'F' has slot 2 (1 of 4) missing (NaN) in every training row: the fit learns nothing there (the components hold 0), so the reconstruction imputes 0 for them. Drop those slots, or fit on rows that observe them."));
+        Enumerable.Range(0, model.Model.Rank).Select(t => model.Model.GetComponent(t)[2]).Should().OnlyContain(v => v == 0f, "the warning says what the model holds");
+        warnings.Clear();
+        ml.Transforms.NonNegativeMatrixFactorizationReconstruction("R", "F", rank: 2).Fit(ml.Data.LoadFromEnumerable(Rows(3f)));
+        warnings.Should().NotContain(m => m.Contains("missing (NaN) in every training row"), "slot 2 is observed in one row");
+    }
+
+    [Fact]
     public void Transform_NaNWithAModelFittedWithError_ThrowsTodaysMessage()
     {
         var ml = new MLContext(seed: 2);
