@@ -22,12 +22,21 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 
 INmfMatrix x;
 string dataset;
-if (a.Csr is not null)
-    (x, dataset) = BenchData.ReadCsr(a.Csr);
-else if (a.Digits is not null)
-    (x, dataset) = BenchData.ReadDigits(a.Digits);
-else
-    (x, dataset) = BenchData.ReadDense(a.Dense!);
+try
+{
+    if (a.Csr is not null)
+        (x, dataset) = BenchData.ReadCsr(a.Csr);
+    else if (a.Digits is not null)
+        (x, dataset) = BenchData.ReadDigits(a.Digits);
+    else
+        (x, dataset) = BenchData.ReadDense(a.Dense!);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException)
+{
+    // A missing or unreadable data file (or its .json header): one line naming it, not a stack trace.
+    Console.Error.WriteLine($"error: cannot read the data given by --csr, --digits or --dense: {e.Message}");
+    return 2;
+}
 if (a.Missing > 0)
 {
     x = BenchData.WithMissing(x, a.Missing, a.Seed);
