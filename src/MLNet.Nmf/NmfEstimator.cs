@@ -216,19 +216,20 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         var options = columnOptions.ToEngine(seed, message => channel.Info(message), progress.Report);
         INmfMatrix? matrix = null;
         string[]? slotNames = null;
+        Action<string> warn = message => channel.Warning(message); // the in-memory reader's warnings (slots never observed)
         switch (columnOptions.FitMode)
         {
             case NmfFitMode.InMemory:
                 channel.Info("NMF: fitting in memory (FitMode InMemory).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, message => channel.Warning(message));
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, warn);
                 break;
             case NmfFitMode.Auto when !CanStream(columnOptions):
                 channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {columnOptions.Solver} with Loss {columnOptions.Loss} and MissingValues {columnOptions.MissingValues} cannot stream).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, message => channel.Warning(message));
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, warn);
                 break;
             case NmfFitMode.Auto:
                 long budget = MemoryBudget();
-                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive, message => channel.Warning(message)) is { } read)
+                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive, warn) is { } read)
                 {
                     (matrix, slotNames) = read;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
