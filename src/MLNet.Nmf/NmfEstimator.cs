@@ -24,7 +24,8 @@ namespace MLNet.Nmf;
 /// (Hsieh &amp; Dhillon 2011); NNDSVD initialisation (Boutsidis &amp; Gallopoulos 2008).
 /// Each column is fitted in memory or streamed block by block (<see cref="NmfOptions.FitMode"/>).
 /// Progress goes to ML.NET's progress channel and, every few seconds, to <c>MLContext.Log</c>; the outcome to
-/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration (a streamed fit also before every block it reads).
+/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration, and while it reads the data: every 1024 rows in
+/// memory, before every block streamed.
 /// </remarks>
 public sealed class NmfEstimator : IEstimator<NmfTransformer>
 {
@@ -131,9 +132,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             string inputName = InputOf(options);
             if (!inputSchema.TryFindColumn(inputName, out var column))
                 throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName);
-            if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
+            if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single) || column.IsKey)
                 throw Mismatch(_host, inputName, ExpectedType, column.GetTypeString(),
-                    WhatToDo(inputName, column.ItemType, variableSize: column.Kind == SchemaShape.Column.VectorKind.VariableVector));
+                    WhatToDo(inputName, column.ItemType, column.IsKey, column.Kind));
             var slotNames = new SchemaShape(new[]
             {
                 new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
@@ -150,7 +151,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// the log tells which and why.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value); or, streamed, a later pass read other rows than the first, or the same rows in another order (the message names the column, the pass and the block).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero (with MissingValues Ignore: every entry missing or zero), a row's length is not its column's, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value); or, streamed, a later pass read other rows than the first, or the same rows in another order (the message names the column, the pass and the block).</exception>
     /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
     public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);
 
@@ -162,7 +163,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// <param name="modelParameters">The model to start from: same rank and number of input slots.</param>
     /// <exception cref="ArgumentException">The estimator has several column pairs, the model's rank or slot count differs from this estimator's rank or the input column, or its components are all zeros.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero (with MissingValues Ignore: every entry missing or zero), or a value is negative, NaN or infinite.</exception>
     public NmfTransformer Fit(IDataView input, NmfModelParameters modelParameters)
     {
         ArgumentNullException.ThrowIfNull(modelParameters);
@@ -215,19 +216,20 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         var options = columnOptions.ToEngine(seed, message => channel.Info(message), progress.Report);
         INmfMatrix? matrix = null;
         string[]? slotNames = null;
+        Action<string> warn = message => channel.Warning(message); // the in-memory reader's warnings (slots never observed)
         switch (columnOptions.FitMode)
         {
             case NmfFitMode.InMemory:
                 channel.Info("NMF: fitting in memory (FitMode InMemory).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, warn);
                 break;
             case NmfFitMode.Auto when !CanStream(columnOptions):
                 channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {columnOptions.Solver} with Loss {columnOptions.Loss} and MissingValues {columnOptions.MissingValues} cannot stream).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, warn);
                 break;
             case NmfFitMode.Auto:
                 long budget = MemoryBudget();
-                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues) is { } read)
+                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive, warn) is { } read)
                 {
                     (matrix, slotNames) = read;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
@@ -376,8 +378,16 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     {
         string expected = expectedSize is int size ? $"{ExpectedType} of length {size}" : ExpectedType;
         if (type is not VectorDataViewType vector || !vector.IsKnownSize || !vector.ItemType.Equals(NumberDataViewType.Single))
-            throw Mismatch(ectx, name, expected, type.ToString() ?? "",
-                WhatToDo(name, type is VectorDataViewType v ? v.ItemType : type, variableSize: type is VectorDataViewType { IsKnownSize: false }));
+        {
+            var item = type is VectorDataViewType v ? v.ItemType : type;
+            var kind = type switch
+            {
+                VectorDataViewType { IsKnownSize: true } => SchemaShape.Column.VectorKind.Vector,
+                VectorDataViewType => SchemaShape.Column.VectorKind.VariableVector,
+                _ => SchemaShape.Column.VectorKind.Scalar,
+            };
+            throw Mismatch(ectx, name, expected, type.ToString() ?? "", WhatToDo(name, item, item is KeyDataViewType, kind));
+        }
         if (expectedSize is int n && vector.Size != n)
             throw Mismatch(ectx, name, expected, type.ToString() ?? "", string.Create(CultureInfo.InvariantCulture,
                 $"The model was fitted on {n} slots: give it data prepared as at fit time (the same fitted featurization), or fit the model again on data of {vector.Size} slots."));
@@ -389,15 +399,24 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             ? ectx.ExceptSchemaMismatch("inputSchema", "input", name, expected, got)
             : ectx.ExceptParam("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {got}. {whatToDo}");
 
-    /// <summary>The way from a column of items <paramref name="item"/> to a known-size vector of Single, when there is a usual one.</summary>
-    private static string? WhatToDo(string name, DataViewType item, bool variableSize)
+    /// <summary>
+    /// The way from a column of <paramref name="kind"/> with items <paramref name="item"/> to a known-size vector of Single, when
+    /// there is a usual one. Keys are categories (their item type is an integer in a <see cref="SchemaShape"/>): converting their
+    /// indices to Single would factorize numbering, so they are counted instead.
+    /// </summary>
+    private static string? WhatToDo(string name, DataViewType item, bool isKey, SchemaShape.Column.VectorKind kind)
     {
-        if (variableSize && item.Equals(NumberDataViewType.Single))
-            return "Give the column a known size (for a class property, [VectorType(n)]).";
-        if (item is NumberDataViewType && !item.Equals(NumberDataViewType.Single))
-            return $"Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).";
+        if (isKey)
+            return $"The column holds keys (categories), not amounts: turn them into a vector of counts first with mlContext.Transforms.Conversion.MapKeyToVector(\"{name}\", outputCountVector: true).";
         if (item is TextDataViewType)
             return "Turn text into a vector of counts or weights first, for example with mlContext.Transforms.Text.FeaturizeText.";
+        bool numeric = item is NumberDataViewType or BooleanDataViewType;
+        if (kind == SchemaShape.Column.VectorKind.Scalar && numeric)
+            return $"NMF factorizes one vector per row: gather the row's numeric columns into one vector of Single first, for example mlContext.Transforms.Concatenate(\"Features\", \"{name}\", ...), converting columns that are not Single beforehand with mlContext.Transforms.Conversion.ConvertType(name, outputKind: DataKind.Single) (Concatenate takes columns of one type), and give NMF that vector.";
+        if (numeric && !item.Equals(NumberDataViewType.Single))
+            return $"Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).";
+        if (kind == SchemaShape.Column.VectorKind.VariableVector && item.Equals(NumberDataViewType.Single))
+            return "Give the column a known size (for a class property, [VectorType(n)]).";
         return null;
     }
 }

@@ -30,7 +30,7 @@ public static class NmfRankSelectionCatalog
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or has the wrong type, or an argument is out of range.</exception>
     /// <exception cref="ArgumentException"><see cref="NmfOptions.FitMode"/> is <see cref="NmfFitMode.Streamed"/> or
     /// <see cref="NmfOptions.CheckpointDirectory"/> is set: rank selection cannot stream (the message names the option and what to do).</exception>
-    /// <exception cref="InvalidOperationException">A value is negative or infinite (the message names row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, or every entry is missing or zero, or a value is negative or infinite (the message names the column, and row, slot and value).</exception>
     public static NmfRankSelectionResult NonNegativeMatrixFactorizationRankSelection(this TransformsCatalog catalog, IDataView data,
         string columnName, IEnumerable<int> ranks, NmfOptions? options = null, double holdOutFraction = 0.1, int repeats = 3)
     {
@@ -51,7 +51,7 @@ public static class NmfRankSelectionCatalog
         int size = column.Type.GetVectorSize();
 
         using var channel = host.Start("NMF rank selection");
-        var (matrix, _) = DataViewMatrixReader.Read(data, columnName, size, NmfMissingValues.Ignore);
+        var (matrix, _) = DataViewMatrixReader.Read(data, columnName, size, NmfMissingValues.Ignore, host.CheckAlive, message => channel.Warning(message));
         options ??= new NmfOptions();
         int seed = options.Seed ?? MLNet.Nmf.MLNetInterop.Interop.SeedOf(host) ?? 0;
         using var progress = new MLNet.Nmf.Progress.FitProgressReporter(host, columnName); // progress channel and MLContext.CancelExecution

@@ -62,6 +62,12 @@ public sealed class NmfReconstructionTransformer : OneToOneTransformerBase
                 throw new InvalidDataException($"Invalid MLNet.Nmf reconstruction model: unknown output kind {kind}.");
             _kinds[i] = (NmfReconstructionOutput)kind;
         }
+        // As the estimator writes them: each kind at most once, in enum order, not Features alone. The kinds are outside the
+        // payload's checksum; this refuses every single damaged kind of a model with all three outputs or with features
+        // and reconstruction (not one that turns Features+Error into Reconstruction+Error, which is also a valid set).
+        bool increasing = _kinds.Zip(_kinds.Skip(1)).All(p => p.First < p.Second);
+        if (!increasing || _kinds.All(k => k == NmfReconstructionOutput.Features))
+            throw new InvalidDataException($"Invalid MLNet.Nmf reconstruction model: its output kinds are {string.Join(", ", _kinds)}, but a fit writes each kind at most once, in the order Features, Reconstruction, Error, and not Features alone. The model file is damaged.");
         if (ColumnPairs.Select(p => p.inputColumnName).Distinct().Count() != 1)
             throw new InvalidDataException("Invalid MLNet.Nmf reconstruction model: its outputs read different input columns.");
         Model = NmfModelFormat.Read(ctx.Reader, MLNetInterop.Interop.RemainingInModel(ctx));

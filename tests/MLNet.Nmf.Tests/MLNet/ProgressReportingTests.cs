@@ -171,6 +171,32 @@ public class ProgressReportingTests
         }
     }
 
+    [Theory]
+    [InlineData(NmfFitMode.InMemory)]
+    [InlineData(NmfFitMode.Auto)]
+    public void InMemory_CancelledWhileReadingTheData_StopsReading(NmfFitMode mode)
+    {
+        // The in-memory fit read every row before its first check (the first iteration): cancelling while an expensive
+        // pipeline upstream (FeaturizeText on millions of documents) is being read waited for the whole read.
+        var ml = new MLContext(seed: 1);
+        const int rows = 20_000;
+        int read = 0;
+        IEnumerable<FourSlotRow> Rows()
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                if (++read == 100)
+                    CancelExecution(ml);
+                yield return new FourSlotRow { Values = new[] { 1f + i % 7, 0.5f, 2f, 1f } };
+            }
+        }
+        var options = new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, Seed = 5, FitMode = mode };
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(options).Fit(ml.Data.LoadFromEnumerable(Rows()));
+
+        fit.Should().Throw<OperationCanceledException>();
+        read.Should().BeLessThan(rows / 4, "the read stops within a few thousand rows of the cancellation");
+    }
+
     // MLContext.CancelExecution is internal; ML.NET exposes it in its Microsoft.ML.Experimental package (not served here),
     // whose extension method calls this same member.
     [Fact]

@@ -42,6 +42,24 @@ public class StreamedFitInputTests
     }
 
     [Fact]
+    public void Streamed_OnDataThatCanBeReadOnlyOnce_SaysTheDataChangedBetweenPasses_NotThatItHasNoRows()
+    {
+        // An IEnumerable that yields its rows once (a forward-only reader) gave pass 1 its 50 rows and pass 2 none, and the
+        // fit said "The training data has no rows in column 'Values'", which the user can see is false.
+        var ml = new MLContext(seed: 1);
+        using var rows = Enumerable.Range(0, 50).Select(i => new DenseRow { Values = [1 + i % 3, i % 5, 2, 1] }).GetEnumerator();
+        IEnumerable<DenseRow> ReadOnce()
+        {
+            while (rows.MoveNext())
+                yield return rows.Current;
+        }
+
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(Streamed(blockSize: 10)).Fit(ml.Data.LoadFromEnumerable(ReadOnce()));
+
+        fit.Should().Throw<InvalidOperationException>().WithMessage("The data changed between passes: pass 2 gave 0 blocks (0 rows) where pass 1 gave 5 (50 rows). A streamed fit needs the same rows in the same order on every pass.*");
+    }
+
+    [Fact]
     public void Streamed_OnRowsInAnotherOrderEveryPass_IsRefused_NotFittedWithEachRowsFeaturesMixedUp()
     {
         // A source read anew on every pass whose order is not fixed (a database query without ORDER BY, a directory listing):
