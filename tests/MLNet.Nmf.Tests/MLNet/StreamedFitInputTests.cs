@@ -56,7 +56,7 @@ public class StreamedFitInputTests
 
         var fit = () => ml.Transforms.NonNegativeMatrixFactorization(Streamed(blockSize: 10)).Fit(ml.Data.LoadFromEnumerable(ReadOnce()));
 
-        fit.Should().Throw<InvalidOperationException>().WithMessage("The data changed between passes: pass 2 gave 0 blocks (0 rows) where pass 1 gave 5 (50 rows). A streamed fit needs the same rows in the same order on every pass.*");
+        fit.Should().Throw<InvalidOperationException>().WithMessage("The data of column 'Values' changed between passes: pass 2 gave 0 blocks (0 rows) where pass 1 gave 5 (50 rows). A streamed fit needs the same rows in the same order on every pass.*");
     }
 
     [Fact]
