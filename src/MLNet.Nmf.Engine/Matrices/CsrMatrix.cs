@@ -88,12 +88,27 @@ public sealed class CsrMatrix : INmfMatrix
     internal float[] RawValues => _values;
 
     /// <summary>The column indices of row <paramref name="row"/>.</summary>
-    public ReadOnlySpan<int> RowIndices(int row) =>
-        _columnIndices.AsSpan(_rowPointers[row], _rowPointers[row + 1] - _rowPointers[row]);
+    /// <exception cref="ArgumentOutOfRangeException">The row is outside [0, <see cref="Rows"/>); the message names it.</exception>
+    public ReadOnlySpan<int> RowIndices(int row)
+    {
+        CheckRow(row);
+        return _columnIndices.AsSpan(_rowPointers[row], _rowPointers[row + 1] - _rowPointers[row]);
+    }
 
     /// <summary>The stored values of row <paramref name="row"/>.</summary>
-    public ReadOnlySpan<float> RowValues(int row) =>
-        _values.AsSpan(_rowPointers[row], _rowPointers[row + 1] - _rowPointers[row]);
+    /// <exception cref="ArgumentOutOfRangeException">The row is outside [0, <see cref="Rows"/>); the message names it.</exception>
+    public ReadOnlySpan<float> RowValues(int row)
+    {
+        CheckRow(row);
+        return _values.AsSpan(_rowPointers[row], _rowPointers[row + 1] - _rowPointers[row]);
+    }
+
+    private void CheckRow(int row)
+    {
+        if ((uint)row >= (uint)Rows)
+            throw new ArgumentOutOfRangeException(nameof(row), row, string.Create(CultureInfo.InvariantCulture,
+                $"Row {row} is outside [0, {Rows}): the matrix has {Rows} rows."));
+    }
 
     /// <summary>Returns the transpose (n x m) in CSR form, i.e. this matrix in compressed sparse column form.</summary>
     public CsrMatrix Transpose() => Transpose(pooled: false);
@@ -149,8 +164,8 @@ public sealed class CsrMatrix : INmfMatrix
             throw new ArgumentOutOfRangeException(nameof(rows), rows, "A matrix needs at least one row.");
         if (columns < 1)
             throw new ArgumentOutOfRangeException(nameof(columns), columns, "A matrix needs at least one column.");
-        if (rowPointers.Length != rows + 1)
-            throw new ArgumentException($"RowPointers must have Rows + 1 = {rows + 1} entries but has {rowPointers.Length}.", nameof(rowPointers));
+        if (rowPointers.Length != rows + 1L)
+            throw new ArgumentException($"RowPointers must have Rows + 1 = {rows + 1L} entries but has {rowPointers.Length}.", nameof(rowPointers));
         if (rowPointers[0] != 0)
             throw new ArgumentException($"RowPointers[0] must be 0 but is {rowPointers[0]}.", nameof(rowPointers));
         int nnz = rowPointers[rows];

@@ -77,10 +77,34 @@ public sealed class DenseMatrix : INmfMatrix
     public long StoredCount => (long)Rows * Columns;
 
     /// <summary>The entry at row <paramref name="row"/>, column <paramref name="column"/>.</summary>
-    public float this[int row, int column] => _values[row * Columns + column];
+    /// <exception cref="ArgumentOutOfRangeException">The row is outside [0, <see cref="Rows"/>) or the column outside
+    /// [0, <see cref="Columns"/>); the message names it.</exception>
+    public float this[int row, int column]
+    {
+        get
+        {
+            CheckRow(row);
+            if ((uint)column >= (uint)Columns)
+                throw new ArgumentOutOfRangeException(nameof(column), column, string.Create(CultureInfo.InvariantCulture,
+                    $"Column {column} is outside [0, {Columns}): the matrix has {Columns} columns."));
+            return _values[row * Columns + column];
+        }
+    }
 
     /// <summary>One row as a span of <see cref="Columns"/> values.</summary>
-    public ReadOnlySpan<float> Row(int row) => _values.AsSpan(row * Columns, Columns);
+    /// <exception cref="ArgumentOutOfRangeException">The row is outside [0, <see cref="Rows"/>); the message names it.</exception>
+    public ReadOnlySpan<float> Row(int row)
+    {
+        CheckRow(row);
+        return _values.AsSpan(row * Columns, Columns);
+    }
+
+    private void CheckRow(int row)
+    {
+        if ((uint)row >= (uint)Rows)
+            throw new ArgumentOutOfRangeException(nameof(row), row, string.Create(CultureInfo.InvariantCulture,
+                $"Row {row} is outside [0, {Rows}): the matrix has {Rows} rows."));
+    }
 
     internal float[] RawValues => _values;
 

@@ -15,6 +15,32 @@ public sealed unsafe partial class NmfProjector
     /// </summary>
     public bool AllowsMissing { get; }
 
+    /// <summary>
+    /// Refuses a matrix built with <see cref="NmfMissingValues.Ignore"/> that holds a NaN, for a projector that takes no
+    /// missing entries: named by its row and column (the projection itself would only see NaN features).
+    /// </summary>
+    private static void RefuseMissing(INmfMatrix matrix)
+    {
+        if (matrix is DenseMatrix { AllowsMissing: true } dense)
+        {
+            int at = dense.Values.IndexOfAnyExceptInRange(0f, float.MaxValue); // the values are validated: only NaN is outside
+            if (at >= 0)
+                throw Missing(at / dense.Columns, at % dense.Columns);
+        }
+        else if (matrix is CsrMatrix { AllowsMissing: true } csr)
+        {
+            for (int i = 0; i < csr.Rows; i++)
+            {
+                int at = csr.RowValues(i).IndexOfAnyExceptInRange(0f, float.MaxValue);
+                if (at >= 0)
+                    throw Missing(i, csr.RowIndices(i)[at]);
+            }
+        }
+
+        static ArgumentException Missing(int row, int column) => new(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"The matrix has NaN (a missing entry) at row {row}, column {column}, but this projector takes no missing entries (only the components of a Frobenius fit with MissingValues = Ignore do). Fill in the missing entries first."), "matrix");
+    }
+
     private static bool HasMissing(ReadOnlySpan<float> values)
     {
         foreach (float v in values)

@@ -109,11 +109,14 @@ public sealed unsafe partial class NmfProjector
     /// <exception cref="ArgumentOutOfRangeException">An index is outside [0, <see cref="Features"/>); the message names it and its position.</exception>
     /// <exception cref="ArgumentException">The indices are not strictly increasing, their count differs from the values',
     /// a value is negative, infinite or NaN (NaN allowed where <see cref="AllowsMissing"/>; the message names its position
-    /// and column), or <paramref name="features"/> has fewer than <see cref="Rank"/> slots.</exception>
+    /// and column), <paramref name="features"/> has fewer than <see cref="Rank"/> slots, or <paramref name="workspace"/> was
+    /// made for another rank.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="workspace"/> is null.</exception>
     /// <exception cref="OverflowException">The row's features themselves exceed float's range (a row far larger than the
     /// data the components were fitted on); nothing is clamped or replaced.</exception>
     public void Project(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
     {
+        CheckWorkspace(workspace);
         CheckIndices(indices, values.Length);
         float largest = CheckValues(indices, values, nameof(values));
         ProjectCore(indices, values, features, workspace, largest);
@@ -273,6 +276,15 @@ public sealed unsafe partial class NmfProjector
         }
     }
 
+    /// <summary>Refuses a workspace this projector cannot use: null, or made for another rank (its buffers hold that rank).</summary>
+    private void CheckWorkspace(ProjectionWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        if (workspace.Rank != Rank)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The workspace was made for rank {workspace.Rank}, but this projector has rank {Rank}. Use this projector's CreateWorkspace()."), nameof(workspace));
+    }
+
     /// <summary>The power of two that brings the row's largest product x·Hᵀ into the safe range; 0 for ordinary rows.</summary>
     private int RowShift(ReadOnlySpan<float> values) => RowShift(DataScale.Largest(values));
 
@@ -288,10 +300,13 @@ public sealed unsafe partial class NmfProjector
 
 
     /// <summary>Projects a dense row of <see cref="Features"/> values (the same result as its sparse form).</summary>
-    /// <exception cref="ArgumentException">The row's length is not <see cref="Features"/>, or a value is negative, infinite or
-    /// NaN (NaN allowed where <see cref="AllowsMissing"/>); the message names its column.</exception>
+    /// <exception cref="ArgumentException">The row's length is not <see cref="Features"/>, a value is negative, infinite or
+    /// NaN (NaN allowed where <see cref="AllowsMissing"/>; the message names its column), or <paramref name="workspace"/> was
+    /// made for another rank.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="workspace"/> is null.</exception>
     public void Project(ReadOnlySpan<float> row, Span<float> features, ProjectionWorkspace workspace)
     {
+        CheckWorkspace(workspace);
         if (row.Length != Features)
             throw new ArgumentException($"The row has {row.Length} values but the components have {Features} features.", nameof(row));
         float largest = CheckValues(ReadOnlySpan<int>.Empty, row, nameof(row));
@@ -299,11 +314,21 @@ public sealed unsafe partial class NmfProjector
     }
 
     /// <summary>Projects every row of <paramref name="matrix"/>; returns W (m x k).</summary>
+    /// <param name="matrix">The rows, with <see cref="Features"/> columns; NaN (a matrix built with
+    /// <see cref="NmfMissingValues.Ignore"/>) only where <see cref="AllowsMissing"/>.</param>
+    /// <param name="degreeOfParallelism">Threads used (0 or less: the processor count); the result does not depend on it.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="matrix"/> is null.</exception>
+    /// <exception cref="ArgumentException">The matrix has another number of columns, or holds a NaN (missing entry) and this
+    /// projector takes none; the message names its row and column.</exception>
+    /// <exception cref="OverflowException">A row's features exceed float's range (see
+    /// <see cref="Project(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, ProjectionWorkspace)"/>).</exception>
     public DenseMatrix Transform(INmfMatrix matrix, int degreeOfParallelism = 0)
     {
         var data = DataOperand.Create(matrix);
         if (data.Columns != Features)
             throw new ArgumentException($"The matrix has {data.Columns} columns but the components have {Features} features.", nameof(matrix));
+        if (!AllowsMissing)
+            RefuseMissing(matrix);
         var w = ProjectAll(data, degreeOfParallelism <= 0 ? Environment.ProcessorCount : degreeOfParallelism);
         return new DenseMatrix(data.Rows, Rank, w.AsSpan(0, data.Rows * Rank).ToArray(), validate: false);
     }

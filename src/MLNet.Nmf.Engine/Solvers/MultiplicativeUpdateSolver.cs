@@ -74,11 +74,12 @@ internal static unsafe class MultiplicativeUpdateSolver
             iteration++;
             state.Progress.Report(iteration, history);
 
-            // scikit-learn's rule: every 10 iterations, stop when (previous − current) / initial < tol.
+            // scikit-learn's rule: every 10 iterations, stop when (previous − current) / initial < tol. A start whose
+            // objective is 0 (an exact start) has nothing to decrease: converged, where the rule's 0 / 0 never stops.
             int last = history.Count - 1;
             if (options.Tolerance > 0 && iteration % 10 == 0 && last >= 10)
             {
-                double decrease = (history[last - 10] - history[last]) / history[0];
+                double decrease = history[0] > 0 ? (history[last - 10] - history[last]) / history[0] : 0;
                 if (decrease < options.Tolerance)
                 {
                     converged = true;

@@ -70,4 +70,20 @@ public class CsrMatrixTests
         for (int j = 0; j < t.Rows; j++)
             t.RowIndices(j).ToArray().Should().BeInAscendingOrder("the transpose keeps the CSR invariants");
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(-1)]
+    public void RowAccess_OutsideTheMatrix_ThrowsNamingTheRow(int row)
+    {
+        // RowIndices / RowValues read RowPointers[row + 1]: an IndexOutOfRangeException naming nothing.
+        var m = new CsrMatrix(2, 5, new[] { 0, 1, 3 }, new[] { 0, 1, 4 }, new[] { 1f, 2f, 3f });
+
+        var indices = () => m.RowIndices(row).ToArray();
+        var values = () => m.RowValues(row).ToArray();
+
+        string message = FormattableString.Invariant($"Row {row} is outside [0, 2): the matrix has 2 rows.*");
+        indices.Should().Throw<ArgumentOutOfRangeException>().WithMessage(message).Which.ParamName.Should().Be("row");
+        values.Should().Throw<ArgumentOutOfRangeException>().WithMessage(message).Which.ParamName.Should().Be("row");
+    }
 }

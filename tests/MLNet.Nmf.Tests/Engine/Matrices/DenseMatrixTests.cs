@@ -46,6 +46,31 @@ public class DenseMatrixTests
         t.Values.ToArray().Should().Equal(1f, 4f, 2f, 5f, 3f, 6f);
     }
 
+    [Theory]
+    [InlineData(0, 3, "column", "Column 3 is outside [0, 3): the matrix has 3 columns.*")]
+    [InlineData(0, -1, "column", "Column -1 is outside [0, 3): the matrix has 3 columns.*")]
+    [InlineData(2, 0, "row", "Row 2 is outside [0, 2): the matrix has 2 rows.*")]
+    [InlineData(-1, 2, "row", "Row -1 is outside [0, 2): the matrix has 2 rows.*")]
+    public void Indexer_OutsideTheMatrix_ThrowsNamingTheIndex(int row, int column, string name, string message)
+    {
+        // m[0, 3] of a 2 x 3 matrix read the flat array at 3 and returned m[1, 0] (4) instead of an error.
+        var m = new DenseMatrix(2, 3, new[] { 1f, 2f, 3f, 4f, 5f, 6f });
+
+        var act = () => m[row, column];
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage(message).Which.ParamName.Should().Be(name);
+    }
+
+    [Fact]
+    public void Row_OutsideTheMatrix_ThrowsNamingTheRow()
+    {
+        var m = new DenseMatrix(2, 3, new[] { 1f, 2f, 3f, 4f, 5f, 6f });
+
+        var act = () => m.Row(2).ToArray();
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("Row 2 is outside [0, 2): the matrix has 2 rows.*").Which.ParamName.Should().Be("row");
+    }
+
     [Fact]
     public void Transpose_OfALargeMatrix_CrossesTheCacheBlocks()
     {
