@@ -18,9 +18,15 @@ public readonly record struct NmfBlockScale
     private NmfBlockScale(DataScale scale) => _scale = scale;
 
     /// <summary>The scale for data whose largest value is <paramref name="largest"/> and ‖X‖² <paramref name="squaredNorm"/>, fitted with <paramref name="options"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="largest"/> or <paramref name="squaredNorm"/> is negative, NaN or infinite.</exception>
     public static NmfBlockScale For(float largest, double squaredNorm, NmfFitOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // NaN (e.g. the Largest of a block with missing entries) gave an exponent of int.MaxValue: a scale of garbage.
+        if (!(largest >= 0 && float.IsFinite(largest)))
+            throw new ArgumentOutOfRangeException(nameof(largest), largest, "largest (the data's largest value) must be a finite number >= 0.");
+        if (!(squaredNorm >= 0 && double.IsFinite(squaredNorm)))
+            throw new ArgumentOutOfRangeException(nameof(squaredNorm), squaredNorm, "squaredNorm (Σ x² over X) must be a finite number >= 0.");
         return new(DataScale.For(largest, squaredNorm).Balanced(options));
     }
 
@@ -28,17 +34,23 @@ public readonly record struct NmfBlockScale
     /// <exception cref="ArgumentOutOfRangeException">An exponent is outside what a float can be scaled by (±300), or the components' is non-zero without the data's.</exception>
     public static NmfBlockScale FromExponents(int exponent, int componentsExponent)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(Math.Abs(exponent), 300, nameof(exponent));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(Math.Abs(componentsExponent), 300, nameof(componentsExponent));
+        // Not Math.Abs: it throws OverflowException for int.MinValue.
+        if (exponent is < -300 or > 300)
+            throw new ArgumentOutOfRangeException(nameof(exponent), exponent, "exponent must be in [-300, 300] (what a float can be scaled by).");
+        if (componentsExponent is < -300 or > 300)
+            throw new ArgumentOutOfRangeException(nameof(componentsExponent), componentsExponent, "componentsExponent must be in [-300, 300] (what a float can be scaled by).");
         if (exponent == 0 && componentsExponent != 0)
             throw new ArgumentOutOfRangeException(nameof(componentsExponent), componentsExponent, "Unscaled data has unscaled components.");
         return new(new DataScale(exponent, exponent - componentsExponent, componentsExponent));
     }
 
     /// <summary>The largest value of a block (0 for an empty or all-zero one).</summary>
+    /// <exception cref="ArgumentException">The block is neither a <see cref="DenseMatrix"/> nor a <see cref="CsrMatrix"/>.</exception>
     public static float Largest(INmfMatrix block)
     {
         ArgumentNullException.ThrowIfNull(block);
+        if (block is not (DenseMatrix or CsrMatrix))
+            throw new ArgumentException($"Unsupported matrix type {block.GetType().Name}; use DenseMatrix or CsrMatrix.", nameof(block));
         return DataScale.Largest(block);
     }
 

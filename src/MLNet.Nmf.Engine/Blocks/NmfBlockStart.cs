@@ -17,14 +17,23 @@ public static class NmfBlockStart
     /// <param name="rows">m.</param>
     /// <param name="columns">n.</param>
     /// <param name="rank">k.</param>
-    public static double RandomScale(double sum, long rows, int columns, int rank) =>
-        Math.Sqrt(sum / ((double)rows * columns) / rank);
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or <paramref name="sum"/> is negative or not finite.</exception>
+    public static double RandomScale(double sum, long rows, int columns, int rank)
+    {
+        Check(rank, columns);
+        if (rows < 1)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be at least 1.");
+        if (!(sum >= 0 && double.IsFinite(sum)))
+            throw new ArgumentOutOfRangeException(nameof(sum), sum, "sum (Σ x over X) must be a finite number >= 0.");
+        return Math.Sqrt(sum / ((double)rows * columns) / rank);
+    }
 
     /// <summary>The random starting Hᵀ: n x k row-major plus 8 spare floats.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or <paramref name="scale"/> is negative or not finite.</exception>
     public static float[] RandomComponents(int seed, int rank, int columns, double scale)
     {
         Check(rank, columns);
+        CheckScale(scale);
         var random = new SeededRandom((ulong)(uint)seed);
         var ht = FactorLayout.Allocate(columns, rank);
         for (int t = 0; t < rank; t++)
@@ -37,10 +46,12 @@ public static class NmfBlockStart
     /// The random starting W_b of the <paramref name="rows"/> rows that start at global row
     /// <paramref name="firstRow"/>: rows x k row-major plus 8 spare floats.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or <paramref name="firstRow"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, <paramref name="firstRow"/> is negative, or
+    /// <paramref name="scale"/> is negative or not finite.</exception>
     public static float[] RandomFeatures(int seed, int rank, int columns, long firstRow, int rows, double scale)
     {
         Check(rank, columns);
+        CheckScale(scale);
         if (firstRow < 0)
             throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, "firstRow must be >= 0.");
         if (rows < 0)
@@ -59,6 +70,13 @@ public static class NmfBlockStart
         int count = rows * rank;
         for (int i = 0; i < count; i++)
             w[i] = (float)Math.Abs(scale * random.NextGaussian());
+    }
+
+    /// <summary>A NaN, infinite or negative scale would start the fit from NaN, infinite or (|N| times it) negative factors.</summary>
+    private static void CheckScale(double scale)
+    {
+        if (!(scale >= 0 && double.IsFinite(scale)))
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be a finite number >= 0 (see RandomScale).");
     }
 
     private static void Check(int rank, int columns)

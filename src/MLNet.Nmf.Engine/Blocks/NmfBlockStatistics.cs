@@ -61,7 +61,10 @@ public sealed class NmfBlockStatistics
     /// <param name="dataSquaredNorm">Σ x² over the rows.</param>
     /// <param name="featureSum">Σ w over the features (0 when W carries no penalty).</param>
     /// <param name="featureSquares">Σ w² over the features (0 when W carries no penalty).</param>
-    /// <exception cref="ArgumentException">An array has the wrong length for <paramref name="rank"/> and <paramref name="columns"/>.</exception>
+    /// <exception cref="ArgumentException">An array has the wrong length for <paramref name="rank"/> and <paramref name="columns"/>, or
+    /// holds a NaN or infinite value (the message names the array and the entry).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, <paramref name="rows"/> is negative, the violation is not
+    /// finite, or a sum of squares or of features is negative or not finite.</exception>
     public NmfBlockStatistics(int rank, int columns, long rows, double[] gram, double[] crossProduct,
         double violation, double dataSquaredNorm, double featureSum, double featureSquares)
     {
@@ -73,6 +76,17 @@ public sealed class NmfBlockStatistics
             throw new ArgumentException(Invariant($"gram must hold k*k = {(long)rank * rank} values but holds {gram.Length}."), nameof(gram));
         if (crossProduct.Length != (long)columns * rank)
             throw new ArgumentException(Invariant($"crossProduct must hold n*k = {(long)columns * rank} values but holds {crossProduct.Length}."), nameof(crossProduct));
+        // Statistics from their parts come from elsewhere (another machine, a file): a NaN or infinity in them would be
+        // fitted into NaN components without any error, so they are refused here, named.
+        if (rows < 0)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be >= 0.");
+        CheckFinite(gram, rank, nameof(gram));
+        CheckFinite(crossProduct, rank, nameof(crossProduct));
+        if (!double.IsFinite(violation))
+            throw new ArgumentOutOfRangeException(nameof(violation), violation, "violation must be a finite number.");
+        NonNegative(dataSquaredNorm, nameof(dataSquaredNorm));
+        NonNegative(featureSum, nameof(featureSum));
+        NonNegative(featureSquares, nameof(featureSquares));
         Rank = rank;
         Columns = columns;
         Rows = rows;
@@ -162,6 +176,19 @@ public sealed class NmfBlockStatistics
         DataSquaredNorm = dataSquaredNorm;
         FeatureSum = featureSum;
         FeatureSquares = featureSquares;
+    }
+
+    private static void CheckFinite(double[] values, int rank, string name)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!double.IsFinite(values[i]))
+                throw new ArgumentException(Invariant($"{name} holds {values[i]} at row {i / rank}, column {i % rank}; block statistics must be finite (were they corrupted on the way?)."), name);
+    }
+
+    private static void NonNegative(double value, string name)
+    {
+        if (!(value >= 0 && double.IsFinite(value)))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number >= 0.");
     }
 
     private static int Positive(int value, string name) =>
