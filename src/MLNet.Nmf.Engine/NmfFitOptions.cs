@@ -118,7 +118,8 @@ public sealed record NmfFitOptions
     /// <remarks>
     /// The start is fitted in float: its largest values (of W, of H, and their product) must lie within 2^±48 (about
     /// 2.8e14) of 1, measured after the data's own rescaling (none for data whose largest value is in [2⁻²⁰, 2⁴⁰]); a
-    /// start whose W·H is of the data's magnitude always is. Another is refused naming InitialW or InitialH.
+    /// start whose W·H is of the data's magnitude always is. Another is refused naming InitialW or InitialH. With any other
+    /// <see cref="Initialization"/> a given InitialW or InitialH is refused (naming Initialization) rather than ignored.
     /// </remarks>
     public DenseMatrix? InitialW { get; init; }
 

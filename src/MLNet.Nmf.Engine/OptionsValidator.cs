@@ -70,6 +70,13 @@ internal static class OptionsValidator
         if (!Enum.IsDefined(o.Initialization))
             throw new ArgumentOutOfRangeException(nameof(o.Initialization), o.Initialization, "Unknown initialization.");
 
+        // scikit-learn warns that a W or H given with init != 'custom' is ignored; silently fitting from another start
+        // (a warm start that is not one) is refused here instead.
+        if ((o.InitialW is not null || o.InitialH is not null) && o.Initialization != NmfInitialization.Custom)
+            throw new ArgumentException(Invariant(
+                $"{(o.InitialW is not null ? "InitialW" : "InitialH")} is given, but Initialization is {o.Initialization}, which would ignore it. Set Initialization = Custom to start from InitialW and InitialH, or leave them null."),
+                nameof(o.Initialization));
+
         double effective = o.EffectiveBeta;
         if (o.Solver == NmfSolver.CoordinateDescent && effective != 2)
             throw new ArgumentException(Invariant($"Solver CoordinateDescent minimizes the Frobenius loss only, but Loss is {o.Loss} (beta = {effective}). Use MultiplicativeUpdate, or CoordinateDescentKL for Kullback-Leibler."), nameof(o.Solver));

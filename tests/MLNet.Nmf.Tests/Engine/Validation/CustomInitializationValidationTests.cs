@@ -30,6 +30,21 @@ public class CustomInitializationValidationTests
         Fit(GoodW, TestData.Uniform(64, 3, seed: 2)).Should().Throw<ArgumentException>().WithMessage("InitialH must be 3 x 64 but is 64 x 3.*", "a transposed H is a common mistake");
     }
 
+    [Theory]
+    [InlineData(NmfInitialization.Auto, true, true)]
+    [InlineData(NmfInitialization.Random, true, false)]
+    [InlineData(NmfInitialization.Nndsvda, false, true)]
+    public void AStartGiven_WithAnotherInitialization_IsRefusedNotIgnored(NmfInitialization init, bool withW, bool withH)
+    {
+        // A warm start from a previous result without Initialization = Custom fitted from NNDSVDa (or Random) as if the
+        // start had not been given, with no word (scikit-learn at least warns that it is ignored).
+        var act = () => NmfEngine.Fit(X, new NmfFitOptions { Rank = 3, MaxIterations = 2, Initialization = init, InitialW = withW ? GoodW : null, InitialH = withH ? GoodH : null });
+
+        act.Should().Throw<ArgumentException>()
+            .WithMessage($"{(withW ? "InitialW" : "InitialH")} is given, but Initialization is {init}, which would ignore it. Set Initialization = Custom to start from InitialW and InitialH, or leave them null.*")
+            .Which.ParamName.Should().Be("Initialization");
+    }
+
     [Fact]
     public void Custom_AllZero_ThrowsNamingTheFactor()
     {
