@@ -211,7 +211,8 @@ public sealed class NmfComponentState
     /// stored then (with the same data sizes and options): it continues exactly as the original would have, the
     /// coordinate orders drawn so far included.
     /// </summary>
-    /// <exception cref="ArgumentException">The checkpoint is inconsistent (history length, negative iterations).</exception>
+    /// <exception cref="ArgumentException">The checkpoint is inconsistent (history length, negative iterations) or damaged (a
+    /// NaN, infinite or negative first violation, a NaN or infinite objective).</exception>
     public static NmfComponentState Resume(float[] componentsTransposed, int columns, int rows, long nonZeroCount, NmfFitOptions options,
         NmfComponentCheckpoint checkpoint)
     {
@@ -219,6 +220,13 @@ public sealed class NmfComponentState
         ArgumentNullException.ThrowIfNull(checkpoint.LossHistory);
         if (checkpoint.Iterations < 0 || checkpoint.LossHistory.Length != checkpoint.Iterations + 1)
             throw new ArgumentException(Invariant($"The checkpoint records {checkpoint.Iterations} iterations and {checkpoint.LossHistory.Length} objective values; expected iterations + 1 values."), nameof(checkpoint));
+        // A NaN reference violation never meets the stopping rule (the fit silently runs to MaxIterations), a NaN objective
+        // is reported as the fit's: a damaged checkpoint is refused, named, instead.
+        if (!(checkpoint.FirstViolation >= 0 && double.IsFinite(checkpoint.FirstViolation)))
+            throw new ArgumentException(Invariant($"The checkpoint's FirstViolation is {checkpoint.FirstViolation}; it must be a finite number >= 0 (is the checkpoint damaged?)."), nameof(checkpoint));
+        for (int i = 0; i < checkpoint.LossHistory.Length; i++)
+            if (!double.IsFinite(checkpoint.LossHistory[i]))
+                throw new ArgumentException(Invariant($"The checkpoint's LossHistory holds {checkpoint.LossHistory[i]} at {i}; objectives must be finite (is the checkpoint damaged?)."), nameof(checkpoint));
         var state = new NmfComponentState(componentsTransposed, columns, rows, nonZeroCount, options);
         state._history.AddRange(checkpoint.LossHistory);
         state.Iterations = checkpoint.Iterations;

@@ -104,6 +104,21 @@ public class BlockSurfaceInputTests
         act.Should().Throw<ArgumentException>().WithMessage("Unsupported matrix type OtherMatrix; use DenseMatrix or CsrMatrix.*").Which.ParamName.Should().Be("block");
     }
 
+    [Theory]
+    [InlineData(double.NaN, 1.0, "The checkpoint's FirstViolation is NaN; it must be a finite number >= 0*")]
+    [InlineData(-1.0, 1.0, "The checkpoint's FirstViolation is -1; it must be a finite number >= 0*")]
+    [InlineData(1.0, double.PositiveInfinity, "The checkpoint's LossHistory holds Infinity at 1; objectives must be finite*")]
+    public void Resume_FromADamagedCheckpoint_IsRefused(double firstViolation, double loss, string message)
+    {
+        // A NaN first violation never met the stopping rule: the resumed fit ran to MaxIterations, reporting no error.
+        var checkpoint = new NmfComponentCheckpoint(1, firstViolation, false, new[] { 10.0, loss });
+
+        var act = () => NmfComponentState.Resume(NmfBlockStart.RandomComponents(1, Rank, Columns, 0.5), Columns, Rows, 100,
+            new NmfFitOptions { Rank = Rank }, checkpoint);
+
+        act.Should().Throw<ArgumentException>().WithMessage(message).Which.ParamName.Should().Be("checkpoint");
+    }
+
     private sealed class OtherMatrix : INmfMatrix
     {
         public int Rows => 1;
