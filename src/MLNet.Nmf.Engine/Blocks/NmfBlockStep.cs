@@ -89,12 +89,14 @@ public sealed class NmfBlockStep
     /// <param name="input">The components' side of this iteration.</param>
     /// <param name="degreeOfParallelism">Threads to use; the result does not depend on it.</param>
     /// <param name="into">Statistics to overwrite (to reuse their arrays across iterations); null for new ones.</param>
-    /// <exception cref="ArgumentException">The features or input do not fit the block.</exception>
+    /// <exception cref="ArgumentException">The features or input do not fit the block, or the features hold a negative, NaN or
+    /// infinite value (the message names its row and component).</exception>
     public NmfBlockStatistics Update(float[] features, NmfBlockStepInput input, int degreeOfParallelism = 1, NmfBlockStatistics? into = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         int k = input.Rank;
         CheckShapes(features, k, input.Columns);
+        CheckFeatures(features, k);
         int degree = Math.Max(1, degreeOfParallelism);
         var product = Product(k);
         long start = Stopwatch.GetTimestamp();
@@ -117,6 +119,9 @@ public sealed class NmfBlockStep
     public NmfBlockStatistics Measure(float[] features, int rank, Penalty penaltyW, int degreeOfParallelism = 1, NmfBlockStatistics? into = null)
     {
         CheckShapes(features, rank, Columns);
+        if (rank < 1)
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, "rank must be at least 1.");
+        CheckFeatures(features, rank);
         return Statistics(features, rank, !penaltyW.IsZero, 0, Math.Max(1, degreeOfParallelism), into);
     }
 
@@ -203,6 +208,17 @@ public sealed class NmfBlockStep
             throw new ArgumentException(Invariant($"The components have {columns} features but the block has {Columns} columns."), nameof(columns));
         if (features.Length < (long)Rows * k + FactorLayout.Padding)
             throw new ArgumentException(Invariant($"features must hold rows*k + 8 = {(long)Rows * k + FactorLayout.Padding} floats (rows x k row-major plus 8 spare) but holds {features.Length}."), nameof(features));
+    }
+
+    /// <summary>
+    /// W_b is the owner's, kept anywhere between steps (a file, another machine): a NaN or negative value in it was
+    /// swept into NaN components without any error. One vectorized pass, next to the sweeps that read it several times.
+    /// </summary>
+    private void CheckFeatures(float[] features, int k)
+    {
+        int bad = features.AsSpan(0, Rows * k).IndexOfAnyExceptInRange(0f, float.MaxValue);
+        if (bad >= 0)
+            throw new ArgumentException(Invariant($"features holds {features[bad]} at row {bad / k}, component {bad % k}; W_b must be finite and non-negative."), nameof(features));
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -21,8 +21,10 @@ public sealed class NmfBlockStepInput
     /// <param name="penaltyW">The scaled penalties on W (<see cref="Penalty.For"/>).</param>
     /// <param name="order">The order in which the k coordinates are visited: a permutation of 0..k-1.</param>
     /// <param name="sweeps">The most coordinate sweeps per row (at least 1).</param>
-    /// <exception cref="ArgumentException">An array has the wrong length, or <paramref name="order"/> is not a permutation.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A size or <paramref name="sweeps"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">An array has the wrong length, <paramref name="order"/> is not a permutation, Hᵀ holds a
+    /// negative, NaN or infinite value, or the Gram matrix a NaN or infinite one (the message names the entry).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or <paramref name="sweeps"/> is below 1, or a penalty is outside
+    /// [0, <see cref="NmfFitOptions.Limits.MaxPenalty"/>].</exception>
     public NmfBlockStepInput(int rank, int columns, float[] componentsTransposed, double[] componentsGram, Penalty penaltyW, int[] order, int sweeps)
     {
         ArgumentNullException.ThrowIfNull(componentsTransposed);
@@ -40,6 +42,16 @@ public sealed class NmfBlockStepInput
             throw new ArgumentException(Invariant($"componentsGram must hold k*k = {rank * rank} values but holds {componentsGram.Length}."), nameof(componentsGram));
         if (order.Length != rank || !IsPermutation(order))
             throw new ArgumentException(Invariant($"order must be a permutation of 0..{rank - 1}."), nameof(order));
+        // The input may come from elsewhere (another machine): a NaN or negative value in it was swept into NaN or
+        // negative features without any error.
+        int bad = componentsTransposed.AsSpan(0, columns * rank).IndexOfAnyExceptInRange(0f, float.MaxValue);
+        if (bad >= 0)
+            throw new ArgumentException(Invariant($"componentsTransposed holds {componentsTransposed[bad]} at feature {bad / rank}, component {bad % rank}; the components must be finite and non-negative."), nameof(componentsTransposed));
+        for (int i = 0; i < componentsGram.Length; i++)
+            if (!double.IsFinite(componentsGram[i]))
+                throw new ArgumentException(Invariant($"componentsGram holds {componentsGram[i]} at row {i / rank}, column {i % rank}; it must be finite."), nameof(componentsGram));
+        if (!(penaltyW.L1 >= 0 && penaltyW.L1 <= NmfFitOptions.Limits.MaxPenalty && penaltyW.L2 >= 0 && penaltyW.L2 <= NmfFitOptions.Limits.MaxPenalty))
+            throw new ArgumentOutOfRangeException(nameof(penaltyW), penaltyW, Invariant($"The penalties must be in [0, {NmfFitOptions.Limits.MaxPenalty:G6}]."));
         Rank = rank;
         Columns = columns;
         ComponentsTransposed = componentsTransposed;

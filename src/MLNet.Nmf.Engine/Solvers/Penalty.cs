@@ -36,6 +36,7 @@ public readonly record struct Penalty(double L1, double L2)
     /// <summary>The penalties on W and H of an m x n problem.</summary>
     public static (Penalty W, Penalty H) For(NmfFitOptions options, int rows, int columns)
     {
+        ArgumentNullException.ThrowIfNull(options);
         double alphaW = options.AlphaW, alphaH = options.AlphaH ?? options.AlphaW, rho = options.L1Ratio;
         return options.Scale.Apply(new Penalty(columns * alphaW * rho, columns * alphaW * (1 - rho)),
                 new Penalty(rows * alphaH * rho, rows * alphaH * (1 - rho)), options.EffectiveBeta);

@@ -1,6 +1,7 @@
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Blocks;
 using MLNet.Nmf.Engine.Matrices;
+using MLNet.Nmf.Engine.Solvers;
 
 namespace MLNet.Nmf.Tests.Engine.Blocks;
 
@@ -117,6 +118,44 @@ public class BlockSurfaceInputTests
             new NmfFitOptions { Rank = Rank }, checkpoint);
 
         act.Should().Throw<ArgumentException>().WithMessage(message).Which.ParamName.Should().Be("checkpoint");
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(-100f)]
+    public void Step_OfFeaturesWithANaNOrNegativeValue_IsRefusedNamingRowAndComponent(float bad)
+    {
+        // W_b is the owner's between steps: a NaN in it was swept into NaN components, a negative value into negative features.
+        var (state, step, features) = Started();
+        features[1 * Rank + 2] = bad;
+
+        var update = () => step.Update(features, state.NextStep());
+        var measure = () => step.Measure(features, Rank, state.PenaltyW);
+
+        string message = FormattableString.Invariant($"features holds {bad} at row 1, component 2; W_b must be finite and non-negative.*");
+        update.Should().Throw<ArgumentException>().WithMessage(message).Which.ParamName.Should().Be("features");
+        measure.Should().Throw<ArgumentException>().WithMessage(message).Which.ParamName.Should().Be("features");
+    }
+
+    [Theory]
+    [InlineData("componentsTransposed")]
+    [InlineData("componentsGram")]
+    [InlineData("penaltyW")]
+    public void StepInput_WithANaN_IsRefusedNamingIt(string part)
+    {
+        // An input received from elsewhere with a NaN was swept into NaN features without any error.
+        var (state, _, _) = Started();
+        var ht = (float[])state.ComponentsTransposed.Clone();
+        var gram = (double[])state.ComponentsGram.Clone();
+        if (part == "componentsTransposed")
+            ht[5] = float.NaN;
+        if (part == "componentsGram")
+            gram[4] = double.NaN;
+        var penalty = part == "penaltyW" ? new Penalty(double.NaN, 0) : state.PenaltyW;
+
+        var act = () => new NmfBlockStepInput(Rank, Columns, ht, gram, penalty, new[] { 0, 1, 2 }, 1);
+
+        act.Should().Throw<ArgumentException>().Which.ParamName.Should().Be(part);
     }
 
     private sealed class OtherMatrix : INmfMatrix
