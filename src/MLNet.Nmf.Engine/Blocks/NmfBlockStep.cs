@@ -216,7 +216,7 @@ public sealed class NmfBlockStep
     /// </summary>
     private void CheckFeatures(float[] features, int k)
     {
-        int bad = features.AsSpan(0, Rows * k).IndexOfAnyExceptInRange(0f, float.MaxValue);
+        int bad = MatrixChecks.FirstNotFiniteNonNegative(features.AsSpan(0, Rows * k));
         if (bad >= 0)
             throw new ArgumentException(Invariant($"features holds {features[bad]} at row {bad / k}, component {bad % k}; W_b must be finite and non-negative."), nameof(features));
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Engine.Solvers;
 
 namespace MLNet.Nmf.Engine.Blocks;
@@ -44,7 +45,7 @@ public sealed class NmfBlockStepInput
             throw new ArgumentException(Invariant($"order must be a permutation of 0..{rank - 1}."), nameof(order));
         // The input may come from elsewhere (another machine): a NaN or negative value in it was swept into NaN or
         // negative features without any error.
-        int bad = componentsTransposed.AsSpan(0, columns * rank).IndexOfAnyExceptInRange(0f, float.MaxValue);
+        int bad = MatrixChecks.FirstNotFiniteNonNegative(componentsTransposed.AsSpan(0, columns * rank));
         if (bad >= 0)
             throw new ArgumentException(Invariant($"componentsTransposed holds {componentsTransposed[bad]} at feature {bad / rank}, component {bad % rank}; the components must be finite and non-negative."), nameof(componentsTransposed));
         for (int i = 0; i < componentsGram.Length; i++)

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.Intrinsics;
 
 namespace MLNet.Nmf.Engine.Matrices;
 
@@ -14,6 +15,31 @@ internal static class MatrixChecks
     {
         for (int i = 0; i < values.Length; i++)
             if (IsInvalid(values[i], allowMissing))
+                return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// Index of the first value that is not finite and non-negative (NaN, negative, ±∞), or -1: eight at a time, for the
+    /// checks made once per iteration on factors received from a caller (span.IndexOfAnyExceptInRange is not vectorized
+    /// for float, and a quarter as fast).
+    /// </summary>
+    public static int FirstNotFiniteNonNegative(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(values.Slice(i));
+                var good = Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero) & Vector256.LessThan(v, infinity);
+                if (!Vector256.EqualsAll(good.AsInt32(), Vector256<int>.AllBitsSet))
+                    break; // the scalar loop below finds it within these eight
+            }
+        }
+        for (; i < values.Length; i++)
+            if (!(values[i] >= 0f && values[i] < float.PositiveInfinity))
                 return i;
         return -1;
     }

@@ -23,7 +23,7 @@ public sealed unsafe partial class NmfProjector
     {
         if (matrix is DenseMatrix { AllowsMissing: true } dense)
         {
-            int at = dense.Values.IndexOfAnyExceptInRange(0f, float.MaxValue); // the values are validated: only NaN is outside
+            int at = MatrixChecks.FirstNotFiniteNonNegative(dense.Values); // the values are validated: only NaN is found
             if (at >= 0)
                 throw Missing(at / dense.Columns, at % dense.Columns);
         }
@@ -31,7 +31,7 @@ public sealed unsafe partial class NmfProjector
         {
             for (int i = 0; i < csr.Rows; i++)
             {
-                int at = csr.RowValues(i).IndexOfAnyExceptInRange(0f, float.MaxValue);
+                int at = MatrixChecks.FirstNotFiniteNonNegative(csr.RowValues(i));
                 if (at >= 0)
                     throw Missing(i, csr.RowIndices(i)[at]);
             }
