@@ -395,6 +395,7 @@ public static class NmfEngine
     /// that rule existed passes its projection tolerance, which is what it used, and keeps its features bit for bit.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="newtonTolerance"/> is outside [0, 1], or as above.</exception>
+    /// <exception cref="ArgumentException">The components hold NaN (a matrix built with <see cref="NmfMissingValues.Ignore"/>), or as above.</exception>
     public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty, NmfMissingValues missingValues,
         double tolerance, int maxIterations, double newtonTolerance)
     {
@@ -415,6 +416,11 @@ public static class NmfEngine
             throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be in [0, 1].");
         if (maxIterations < 1 || maxIterations > NmfFitOptions.Limits.MaxProjectionIterations)
             throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, Invariant($"The sweep limit must be in [1, {NmfFitOptions.Limits.MaxProjectionIterations}]."));
+        // A DenseMatrix built with NmfMissingValues.Ignore may hold NaN; components may not (it was reported as a squared
+        // norm of NaN "above" the limit, with advice to scale the data).
+        int bad = MatrixChecks.FirstNotFiniteNonNegative(components.Values);
+        if (bad >= 0)
+            throw new ArgumentException(Invariant($"The components hold NaN at component {bad / n}, feature {bad % n}; components must be finite and non-negative everywhere (they have no missing entries)."), nameof(components));
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
         CheckComponents(ht, n, k, nameof(components));
         return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations, ignore, newtonTolerance);

@@ -56,4 +56,18 @@ public class ProjectorMisuseTests
             .WithMessage("The matrix has NaN (a missing entry) at row 1, column 7, but this projector takes no missing entries*Fill in the missing entries first.*")
             .Which.ParamName.Should().Be("matrix");
     }
+
+    [Fact]
+    public void CreateProjector_FromComponentsWithNaN_ThrowsNamingTheEntry()
+    {
+        // Components read into a matrix built with NmfMissingValues.Ignore: the NaN was reported as "its squared norm is
+        // NaN, above 1.32923E+36 ... Scale the data towards 1".
+        var components = new DenseMatrix(2, 3, new[] { 1f, 2f, 2f, 0f, float.NaN, 1f }, NmfMissingValues.Ignore);
+
+        var act = () => NmfEngine.CreateProjector(components, 2, default);
+
+        act.Should().Throw<ArgumentException>()
+            .WithMessage("The components hold NaN at component 1, feature 1; components must be finite and non-negative everywhere*")
+            .Which.ParamName.Should().Be("components");
+    }
 }
