@@ -70,7 +70,8 @@ internal static class StreamedFitDriver
         options.Log?.Invoke(Invariant($"NMF streamed: pass 1 counted {m} rows x {n} ({stored} stored) in {blockRows.Count} blocks in {clockPass.Elapsed.TotalSeconds:F3} s."));
 
         // The start is Random (Auto means Random here) or the given components; the options are checked as for Random.
-        OptionsValidator.Validate(options with { Initialization = NmfInitialization.Random }, m, n, sum, min, NmfInitialization.Random);
+        // (InitialW and InitialH too: with Initialization = Custom and given components they are not the start, and Random refuses them.)
+        OptionsValidator.Validate(options with { Initialization = NmfInitialization.Random, InitialW = null, InitialH = null }, m, n, sum, min, NmfInitialization.Random);
         int maxRows = blockRows.Max();
         FitBudget.CheckStreamed(options, n, maxRows);
 
@@ -271,6 +272,8 @@ internal static class StreamedFitDriver
             throw new ArgumentException("MissingValues = Ignore is not supported by the streamed fit (nor FitBlocks and the cluster fit built on the block step): the components' update of a column with missing entries needs the features of the very rows that miss it, which the summed block statistics do not carry. Fit in memory.", nameof(options.MissingValues));
         if (streaming.InitialComponents is null && options.Initialization is not (NmfInitialization.Auto or NmfInitialization.Random))
             throw new ArgumentException($"Initialization {options.Initialization} needs the whole matrix at once; a streamed fit starts from Random (or Auto, which means Random here), or from given components (warm start).", nameof(options.Initialization));
+        if ((options.InitialW is not null || options.InitialH is not null) && options.Initialization != NmfInitialization.Custom)
+            throw new ArgumentException($"{(options.InitialW is not null ? "InitialW" : "InitialH")} is given, but a streamed fit does not start from InitialW or InitialH (it would ignore them). Give the components to start from as NmfStreamingOptions.InitialComponents (a warm start), or leave InitialW and InitialH null.", nameof(options.Initialization));
         OptionsValidator.ValidateOptions(options); // the options that do not depend on the data, before a pass that may take hours
         if (streaming.FeatureDirectory is { } features && streaming.CheckpointDirectory is null && !Directory.Exists(features))
             throw new ArgumentException(File.Exists(features)

@@ -71,4 +71,19 @@ public class FitStreamedInputTests
 
         fit.Should().Throw<ArgumentException>().Where(e => e.ParamName == "InitialComponents").WithMessage(message);
     }
+
+    [Fact]
+    public void InitialH_InsteadOfInitialComponents_IsRefusedPointingToTheWarmStart()
+    {
+        // InitialH with Initialization Auto was ignored: the streamed fit started from Random with no word.
+        var source = new Source(4, _ => new INmfMatrix[] { Block(3, 0) });
+        var h = new DenseMatrix(2, 4, new[] { 1f, 1f, 0f, 0f, 0f, 0f, 1f, 1f });
+
+        var act = () => NmfEngine.FitStreamed(source, Options with { InitialH = h });
+
+        act.Should().Throw<ArgumentException>()
+            .WithMessage("InitialH is given, but a streamed fit does not start from InitialW or InitialH (it would ignore them). Give the components to start from as NmfStreamingOptions.InitialComponents*")
+            .Which.ParamName.Should().Be("Initialization");
+        source.Passes.Should().Be(0, "the options are refused before any row is read");
+    }
 }
