@@ -52,12 +52,14 @@ if section dense; then
   py --dataset synthetic --synthetic data/synthetic-5000x2000-k20-s0 --k 20 --max-iter 200 --configs cd:nndsvda:fro,mu:nndsvda:fro
   # RcppML: 100 iterations (its default maxit), exactly (tol = -Inf).
   rc --dense "$dense" --k 20 --maxit 100
+  rc --dense "$dense" --k 20 --maxit 100 --tol 1e-4   # RcppML's defaults: where its own stopping rule ends
   for it in 200 20 30 $(more 10 40 60 100); do fro --dense "$dense" --rank 20 --iterations $it; done
 fi
 if section k10; then
   py --dataset text --max-features 20000 --k 10 --max-iter 200 --transform-repeats 1 --configs cd:nndsvda:fro
   # RcppML: 100 iterations exactly, then its projection (project(A, w = w), 5 timed calls): the transform comparison.
   rc --csr "$csr" --k 10 --maxit 100 --transform-repeats 5
+  rc --csr "$csr" --k 10 --maxit 100 --tol 1e-4
   for it in 20 30 40 60 $(more 5 10 100); do fro --csr "$csr" --rank 10 --iterations $it; done
 fi
 if section k100; then

@@ -49,7 +49,8 @@ for r in rcppml:
         row += [str(same["iterations"]), f"{same['seconds_median']:.3f}", f"{same['relative_error']:.6f}"]
     else:
         row += ["–", "–", "–"]
-    row += [str(r["n_iter"]), f"{r['fit_s']:.3f}", f"{r['rel_err']:.6f}"]
+    rule = "exactly" if r["tol"] == float("-inf") else f"tol {r['tol']:g}" + (", its default" if r["tol"] == 1e-4 and r["max_iter"] == 100 else "")
+    row += [f"{r['n_iter']} ({rule})", f"{r['fit_s']:.3f}", f"{r['rel_err']:.6f}"]
     row.append(f"**{same['seconds_median'] / r['fit_s']:.3f}**" if same else "–")
     if first:
         note = " (the grid's fewest)" if first is cases[0] else ""
