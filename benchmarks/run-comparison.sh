@@ -60,7 +60,7 @@ if section k10; then
   # RcppML: 100 iterations exactly, then its projection (project(A, w = w), 5 timed calls): the transform comparison.
   rc --csr "$csr" --k 10 --maxit 100 --transform-repeats 5
   rc --csr "$csr" --k 10 --maxit 100 --tol 1e-4
-  for it in 20 30 40 60 $(more 5 10 100); do fro --csr "$csr" --rank 10 --iterations $it; done
+  for it in 20 30 40 60 $(more 1 2 3 5 10 100); do fro --csr "$csr" --rank 10 --iterations $it; done
 fi
 if section k100; then
   # At k = 100 the peer runs 50 iterations; our 20-iteration fit also gives the final projection's share.
