@@ -53,13 +53,14 @@ public static class NmfEngine
         ReclaimEarlierResults(data.Rows, data.Columns, options.Rank);
         options.Log?.Invoke(Invariant($"NMF: starting rank {options.Rank} on {data.Rows} x {data.Columns} ({data.StoredCount} stored); it will use about {FitBudget.EstimateBytes(options, data, init) / (1 << 20):F0} MiB of memory beyond the data{FitBudget.WorkNote(options, data)}."));
         // Data beyond what float arithmetic carries is fitted scaled by an exact power of two; ordinary data as it is.
-        var scale = DataScale.For(x, data.SquaredNorm, options);
+        // The largest value from the operand's statistics pass (the data has no NaN here): no further pass over the data.
+        var scale = DataScale.For(data.MaxValue, data.SquaredNorm).Balanced(options);
         OptionsValidator.CheckCustomMagnitude(options, init, scale);
         if (scale.IsNone)
             return EnsureFinite(FitCore(data, options, init));
         options.Log?.Invoke(Invariant($"NMF: the data's values are outside the range float products carry exactly; fitting X / 2^{scale.Exponent} and scaling W by 2^{scale.WExponent}, H by 2^{scale.HExponent}."));
         var scaledData = DataOperand.Create(scale.Apply(x));
-        OptionsValidator.CheckScaledZeros(options, data.MinValue, DataScale.Largest(x), scaledData.MinValue, scale);
+        OptionsValidator.CheckScaledZeros(options, data.MinValue, data.MaxValue, scaledData.MinValue, scale);
         var scaled = FitCore(scaledData, scale.Apply(options), init);
         return EnsureFinite(Unscale(scaled, scale, new[] { data }, options, "x"));
     }
@@ -146,7 +147,7 @@ public static class NmfEngine
         stage = Stopwatch.GetTimestamp();
 
         double squaredError = Divergence.SquaredError(data, features, ht, k, degree);
-        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Beta(data, features, ht, k, beta, degree);
+        double divergence = beta == 2 ? 0.5 * squaredError : Divergence.Reported(Divergence.Beta(data, features, ht, k, beta, degree));
         double objective = divergence
             + state.PenaltyW.Evaluate(features.AsSpan(0, data.Rows * k))
             + state.PenaltyH.Evaluate(ht.AsSpan(0, data.Columns * k));
@@ -311,6 +312,23 @@ public static class NmfEngine
     }
 
     /// <summary>
+    /// Deletes the files a streamed fit's checkpoint keeps in <paramref name="checkpointDirectory"/>
+    /// (<see cref="NmfStreamingOptions.CheckpointDirectory"/>): the manifest, W's two files and the finished record
+    /// (<c>mlnet-nmf-stream.manifest</c>, <c>mlnet-nmf-stream.features-0.bin</c>, <c>mlnet-nmf-stream.features-1.bin</c>,
+    /// <c>mlnet-nmf-stream.finished</c>, and the <c>.tmp</c> files of the manifest and the record), found by these exact
+    /// names: no other file of the directory is touched, and the directory stays. Nothing happens when the directory does
+    /// not exist. The directory is held meanwhile as a fit holds it. Use it when the fit that the checkpoint would resume
+    /// is not going to run (e.g. the data was fitted in memory instead).
+    /// </summary>
+    /// <returns>The number of files deleted.</returns>
+    /// <exception cref="InvalidOperationException">A streamed fit uses the directory now.</exception>
+    public static int DeleteCheckpoint(string checkpointDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
+        return StreamedCheckpoint.DeleteAll(checkpointDirectory);
+    }
+
+    /// <summary>
     /// Fits the components H to data that is read block by block and never held whole (out of core): exact
     /// alternating HALS, one pass over the data per iteration, each block's features W_b kept in a temporary
     /// file between passes. The first pass counts the rows and sums what the start needs.
@@ -321,7 +339,11 @@ public static class NmfEngine
     /// of X (and its transpose), its W_b, Hᵀ and two k x n statistics, whatever the number of rows.
     /// Solver <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss only. Data of extreme magnitude is
     /// rescaled as <see cref="Fit"/> rescales it (decided after the counting pass; each block scaled as it is read)
-    /// and H scaled back exactly. <see cref="NmfFitOptions.CancellationToken"/> is checked before every block.
+    /// and H scaled back exactly. <see cref="NmfFitOptions.CancellationToken"/> is checked before every block but a pass's
+    /// first and, after a pass's last block, once the pass is committed (<see cref="NmfStreamingOptions.CheckpointDirectory"/>),
+    /// so that a resume starts after it. Every later pass must hand out pass 1's blocks: the same rows per block and, in
+    /// each block, the same values at the same rows and slots (its sum and an order-sensitive fingerprint are compared
+    /// with pass 1's), since each row's W is kept by position.
     /// </remarks>
     /// <param name="source">The data: each call of <see cref="INmfRowBlockSource.ReadBlocks"/> is one pass.</param>
     /// <param name="options">The fit's settings; null for the defaults.</param>
@@ -330,7 +352,8 @@ public static class NmfEngine
     /// with a negative, NaN or infinite value, or all zeros, or a NaN in a block (in any pass).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or Rank needs arrays or memory the process
     /// cannot have; the message names it.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty, changed between passes, or the source handed out
+    /// <exception cref="InvalidOperationException">The data is empty, changed between passes (other rows, or pass 1's rows
+    /// in another order within a block: the message names the pass and the block), or the source handed out
     /// null for a pass or a block; or <see cref="NmfStreamingOptions.CheckpointDirectory"/> holds the checkpoint of a fit
     /// of other data or with other options.</exception>
     /// <exception cref="InvalidDataException">The checkpoint in <see cref="NmfStreamingOptions.CheckpointDirectory"/> is damaged or of an unknown version.</exception>

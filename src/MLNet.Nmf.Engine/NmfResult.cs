@@ -39,16 +39,22 @@ public sealed class NmfResult
     /// <summary>True when the tolerance stopped the fit before <see cref="NmfFitOptions.MaxIterations"/>.</summary>
     public bool Converged { get; }
 
-    /// <summary>The objective (divergence plus penalties) at the start of each iteration, then after the last one.</summary>
+    /// <summary>
+    /// The objective (divergence plus penalties) at the start of each iteration, then after the last one, as the stopping
+    /// rule read it: with a loss other than Frobenius, an almost exact fit can show values slightly below 0 from rounding.
+    /// </summary>
     public IReadOnlyList<double> LossHistory { get; }
 
     /// <summary>‖X − WH‖_F / ‖X‖_F for the returned W and H, in double precision.</summary>
     public double RelativeError { get; }
 
-    /// <summary>The beta-divergence d_β(X, WH) of the returned factors (½‖X − WH‖² for Frobenius).</summary>
+    /// <summary>
+    /// The beta-divergence d_β(X, WH) of the returned factors (½‖X − WH‖² for Frobenius); never negative: an exact fit,
+    /// whose sum of terms of both signs can round slightly below 0, reports 0. (<see cref="LossHistory"/> is not clamped.)
+    /// </summary>
     public double Divergence { get; }
 
-    /// <summary>The final objective: <see cref="Divergence"/> plus the penalties.</summary>
+    /// <summary>The final objective: <see cref="Divergence"/> plus the penalties (never negative).</summary>
     public double Objective { get; }
 
     /// <summary>Projects new rows onto <see cref="H"/> exactly as the fit computed <see cref="W"/>.</summary>

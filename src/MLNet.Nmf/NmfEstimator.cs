@@ -24,7 +24,8 @@ namespace MLNet.Nmf;
 /// (Hsieh &amp; Dhillon 2011); NNDSVD initialisation (Boutsidis &amp; Gallopoulos 2008).
 /// Each column is fitted in memory or streamed block by block (<see cref="NmfOptions.FitMode"/>).
 /// Progress goes to ML.NET's progress channel and, every few seconds, to <c>MLContext.Log</c>; the outcome to
-/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration (a streamed fit also before every block it reads).
+/// <c>MLContext.Log</c>. The fit checks for cancellation once per iteration, and while it reads the data: every 1024 rows in
+/// memory, before every block streamed.
 /// </remarks>
 public sealed class NmfEstimator : IEstimator<NmfTransformer>
 {
@@ -131,9 +132,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             string inputName = InputOf(options);
             if (!inputSchema.TryFindColumn(inputName, out var column))
                 throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", inputName);
-            if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single))
+            if (column.Kind != SchemaShape.Column.VectorKind.Vector || !column.ItemType.Equals(NumberDataViewType.Single) || column.IsKey)
                 throw Mismatch(_host, inputName, ExpectedType, column.GetTypeString(),
-                    WhatToDo(inputName, column.ItemType, variableSize: column.Kind == SchemaShape.Column.VectorKind.VariableVector));
+                    WhatToDo(inputName, column.ItemType, column.IsKey, column.Kind));
             var slotNames = new SchemaShape(new[]
             {
                 new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
@@ -150,7 +151,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// the log tells which and why.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero (with MissingValues Ignore: every entry missing or zero), a row's length is not its column's, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value); or, streamed, a later pass read other rows than the first, or the same rows in another order (the message names the column, the pass and the block).</exception>
     /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
     public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);
 
@@ -162,7 +163,7 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// <param name="modelParameters">The model to start from: same rank and number of input slots.</param>
     /// <exception cref="ArgumentException">The estimator has several column pairs, the model's rank or slot count differs from this estimator's rank or the input column, or its components are all zeros.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, or a value is negative, NaN or infinite.</exception>
+    /// <exception cref="InvalidOperationException">The data is empty or all zero (with MissingValues Ignore: every entry missing or zero), or a value is negative, NaN or infinite.</exception>
     public NmfTransformer Fit(IDataView input, NmfModelParameters modelParameters)
     {
         ArgumentNullException.ThrowIfNull(modelParameters);
@@ -215,19 +216,20 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         var options = columnOptions.ToEngine(seed, message => channel.Info(message), progress.Report);
         INmfMatrix? matrix = null;
         string[]? slotNames = null;
+        Action<string> warn = message => channel.Warning(message); // the in-memory reader's warnings (slots never observed)
         switch (columnOptions.FitMode)
         {
             case NmfFitMode.InMemory:
                 channel.Info("NMF: fitting in memory (FitMode InMemory).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, warn);
                 break;
             case NmfFitMode.Auto when !CanStream(columnOptions):
                 channel.Info($"NMF: fitting in memory (FitMode Auto; Solver {columnOptions.Solver} with Loss {columnOptions.Loss} and MissingValues {columnOptions.MissingValues} cannot stream).");
-                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues);
+                (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, warn);
                 break;
             case NmfFitMode.Auto:
                 long budget = MemoryBudget();
-                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues) is { } read)
+                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive, warn) is { } read)
                 {
                     (matrix, slotNames) = read;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
@@ -249,7 +251,31 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
         if (matrix is null)
             return FitStreamed(channel, _host, input, column, size, columnOptions, options, initial);
         WarnIfRankAboveRows(channel, columnOptions.Rank, matrix.Rows, inputName);
-        return FitInMemory(channel, matrix, options, initial, slotNames);
+        var model = FitInMemory(channel, matrix, options, initial, slotNames);
+        if (columnOptions.CheckpointDirectory is { } directory)
+            DeleteStreamedCheckpoint(channel, directory);
+        return model;
+    }
+
+    /// <summary>
+    /// A column of FitMode Auto fitted in memory has no use for an earlier streamed attempt's checkpoint in its directory
+    /// (a fit that finishes leaves none): its files, known by their exact names (<see cref="NmfEngine.DeleteCheckpoint"/>),
+    /// are deleted once the in-memory fit has succeeded; nothing else in the directory is touched. A failure to delete
+    /// them (another fit holds the directory, no permission) is a warning: the fitted model is not lost for it.
+    /// </summary>
+    private static void DeleteStreamedCheckpoint(IChannel channel, string directory)
+    {
+        try
+        {
+            int deleted = NmfEngine.DeleteCheckpoint(directory);
+            if (deleted > 0)
+                channel.Info(string.Create(CultureInfo.InvariantCulture,
+                    $"NMF: deleted the {deleted} files of an earlier streamed fit's checkpoint in '{directory}': this column was fitted in memory, and a finished fit keeps no checkpoint."));
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            channel.Warning($"NMF: the checkpoint files of an earlier streamed fit in '{directory}' were left there ({e.Message}); this column was fitted in memory and does not need them.");
+        }
     }
 
     /// <summary>The warning of a rank above the row count, in memory and streamed (after the counting pass) alike.</summary>
@@ -277,6 +303,9 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             options.MissingValues);
     }
 
+    /// <summary>How the engine's streamed fit begins every refusal of a later pass that differs from pass 1 (StreamedFitDriver).</summary>
+    private const string DataChanged = "The data changed between passes";
+
     private static NmfModelParameters FitStreamed(IChannel channel, IHost host, IDataView input, DataViewSchema.Column column, int size, NmfOptions columnOptions, NmfFitOptions options, NmfModelParameters? initial)
     {
         // The host's cancellation is checked before every block of every pass, the counting pass included.
@@ -293,16 +322,27 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             {
                 if (pass == 1)
                     WarnIfRankAboveRows(channel, columnOptions.Rank, rows, column.Name);
-                // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline.
-                if (!suggested && pass >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
+                // Reading that dominates the passes means every pass re-runs an expensive upstream pipeline. Counted in passes
+                // this fit read (source.Passes): a restored or recorded pass is reported with 0 rows and was not read.
+                if (!suggested && rows > 0 && source.Passes >= 2 && source.ReadTime.TotalSeconds > 0.5 * clock.Elapsed.TotalSeconds && source.ReadTime.TotalSeconds > 1)
                 {
                     suggested = true;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
-                        $"NMF: reading the input took {source.ReadTime.TotalSeconds:F1} s of the {clock.Elapsed.TotalSeconds:F1} s of {pass} passes: each pass re-runs the pipeline upstream of this estimator. If the featurized data fits in memory, append AppendCacheCheckpoint(mlContext) before NMF; otherwise save it once with mlContext.Data.SaveAsBinary and fit on mlContext.Data.LoadFromBinary."));
+                        $"NMF: reading the input took {source.ReadTime.TotalSeconds:F1} s of the {clock.Elapsed.TotalSeconds:F1} s of {source.Passes} passes: each pass re-runs the pipeline upstream of this estimator. If the featurized data fits in memory, append AppendCacheCheckpoint(mlContext) before NMF; otherwise save it once with mlContext.Data.SaveAsBinary and fit on mlContext.Data.LoadFromBinary."));
                 }
             },
         };
-        var result = NmfEngine.FitStreamed(source, options, streaming);
+        NmfStreamedResult result;
+        try
+        {
+            result = NmfEngine.FitStreamed(source, options, streaming);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith(DataChanged, StringComparison.Ordinal))
+        {
+            // The engine's refusal of a later pass that differs from pass 1 knows blocks, not ML.NET columns: named here as
+            // the reader's own data errors are ("Column 'Values' has ...").
+            throw new InvalidOperationException($"The data of column '{column.Name}' changed between passes{e.Message[DataChanged.Length..]}", e);
+        }
         WarnIfNotConverged(channel, result, columnOptions, options);
         return new NmfModelParameters(result.H.Rows, result.H.Columns, result.H.Values.ToArray(), options.Solver, options.Loss,
             options.EffectiveBeta, result.Projector.Penalty, options.ProjectionTolerance, options.ProjectionMaxIterations,
@@ -338,8 +378,16 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     {
         string expected = expectedSize is int size ? $"{ExpectedType} of length {size}" : ExpectedType;
         if (type is not VectorDataViewType vector || !vector.IsKnownSize || !vector.ItemType.Equals(NumberDataViewType.Single))
-            throw Mismatch(ectx, name, expected, type.ToString() ?? "",
-                WhatToDo(name, type is VectorDataViewType v ? v.ItemType : type, variableSize: type is VectorDataViewType { IsKnownSize: false }));
+        {
+            var item = type is VectorDataViewType v ? v.ItemType : type;
+            var kind = type switch
+            {
+                VectorDataViewType { IsKnownSize: true } => SchemaShape.Column.VectorKind.Vector,
+                VectorDataViewType => SchemaShape.Column.VectorKind.VariableVector,
+                _ => SchemaShape.Column.VectorKind.Scalar,
+            };
+            throw Mismatch(ectx, name, expected, type.ToString() ?? "", WhatToDo(name, item, item is KeyDataViewType, kind));
+        }
         if (expectedSize is int n && vector.Size != n)
             throw Mismatch(ectx, name, expected, type.ToString() ?? "", string.Create(CultureInfo.InvariantCulture,
                 $"The model was fitted on {n} slots: give it data prepared as at fit time (the same fitted featurization), or fit the model again on data of {vector.Size} slots."));
@@ -351,15 +399,24 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             ? ectx.ExceptSchemaMismatch("inputSchema", "input", name, expected, got)
             : ectx.ExceptParam("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {got}. {whatToDo}");
 
-    /// <summary>The way from a column of items <paramref name="item"/> to a known-size vector of Single, when there is a usual one.</summary>
-    private static string? WhatToDo(string name, DataViewType item, bool variableSize)
+    /// <summary>
+    /// The way from a column of <paramref name="kind"/> with items <paramref name="item"/> to a known-size vector of Single, when
+    /// there is a usual one. Keys are categories (their item type is an integer in a <see cref="SchemaShape"/>): converting their
+    /// indices to Single would factorize numbering, so they are counted instead.
+    /// </summary>
+    private static string? WhatToDo(string name, DataViewType item, bool isKey, SchemaShape.Column.VectorKind kind)
     {
-        if (variableSize && item.Equals(NumberDataViewType.Single))
-            return "Give the column a known size (for a class property, [VectorType(n)]).";
-        if (item is NumberDataViewType && !item.Equals(NumberDataViewType.Single))
-            return $"Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).";
+        if (isKey)
+            return $"The column holds keys (categories), not amounts: turn them into a vector of counts first with mlContext.Transforms.Conversion.MapKeyToVector(\"{name}\", outputCountVector: true).";
         if (item is TextDataViewType)
             return "Turn text into a vector of counts or weights first, for example with mlContext.Transforms.Text.FeaturizeText.";
+        bool numeric = item is NumberDataViewType or BooleanDataViewType;
+        if (kind == SchemaShape.Column.VectorKind.Scalar && numeric)
+            return $"NMF factorizes one vector per row: gather the row's numeric columns into one vector of Single first, for example mlContext.Transforms.Concatenate(\"Features\", \"{name}\", ...), converting columns that are not Single beforehand with mlContext.Transforms.Conversion.ConvertType(name, outputKind: DataKind.Single) (Concatenate takes columns of one type), and give NMF that vector.";
+        if (numeric && !item.Equals(NumberDataViewType.Single))
+            return $"Convert the column to Single first: mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).";
+        if (kind == SchemaShape.Column.VectorKind.VariableVector && item.Equals(NumberDataViewType.Single))
+            return "Give the column a known size (for a class property, [VectorType(n)]).";
         return null;
     }
 }

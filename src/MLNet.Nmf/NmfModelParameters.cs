@@ -79,7 +79,8 @@ public sealed class NmfModelParameters
     /// <summary>‖X − WH‖_F / ‖X‖_F on the training data.</summary>
     public double ReconstructionError { get; }
 
-    /// <summary>d_β(X, WH) on the training data.</summary>
+    /// <summary>d_β(X, WH) on the training data; never negative for a model fitted by this version (an exact fit reports 0,
+    /// not a rounding residue below it).</summary>
     public double Divergence { get; }
 
     /// <summary>The objective at the start and after each iteration.</summary>

@@ -108,6 +108,7 @@ public sealed class NmfOptions
     /// In memory, streamed, or chosen by the data's size (<see cref="NmfFitMode.Auto"/>, the default: see there).
     /// A streamed fit needs <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss and starts from Random
     /// (or from a model's components, with <see cref="NmfEstimator.Fit(Microsoft.ML.IDataView, NmfModelParameters)"/>).
+    /// Rank selection (<c>NonNegativeMatrixFactorizationRankSelection</c>) reads the data into memory with Auto and refuses Streamed.
     /// </summary>
     public NmfFitMode FitMode { get; set; } = NmfFitMode.Auto;
 
@@ -131,8 +132,10 @@ public sealed class NmfOptions
     /// column pairs, a column that finished keeps a finished record there until every column has finished, so that fitting
     /// again after a later column failed returns it after the counting pass instead of refitting it. Used when the column is streamed: refused with
     /// <see cref="NmfFitMode.InMemory"/> or a solver that cannot stream; with <see cref="NmfFitMode.Auto"/> an in-memory
-    /// fit keeps no checkpoint (the log says so). Each column pair needs its own directory, and two fits may not share one
-    /// at the same time (the second is refused naming the directory). See
+    /// fit keeps no checkpoint (the log says so), and once it has succeeded it deletes the checkpoint files an earlier
+    /// streamed attempt left there (<see cref="NmfEngine.DeleteCheckpoint"/>: the <c>mlnet-nmf-stream</c> manifest, W files
+    /// and finished record by their exact names, nothing else in the directory; the log says so). Each column pair needs its own directory, and two fits may not share one
+    /// at the same time (the second is refused naming the directory). Rank selection, which fits in memory, refuses it. See
     /// <see cref="NmfStreamingOptions.CheckpointDirectory"/>.
     /// </summary>
     public string? CheckpointDirectory { get; set; }

@@ -5,12 +5,15 @@ using MLNet.Nmf;
 
 // usage: MLNet.Nmf.ModelRunner fit-save <variant> <data> <model.zip> <outputs.bin>
 //        MLNet.Nmf.ModelRunner stream-bounded <rows> <columns> <nonzeros-per-row>
+//        MLNet.Nmf.ModelRunner stream-checkpoint <checkpoint-directory>
 //        MLNet.Nmf.ModelRunner load-predict <variant> <data> <model.zip> <outputs.bin>
 // Variants place the NMF transformer at different positions of a chain (or leave it out); the
 // outputs file holds every float of the variant's output columns, row by row, from Transform and
 // then from a PredictionEngine, so two processes can be compared byte for byte.
 if (args.Length == 4 && args[0] == "stream-bounded")
     return BoundedStream.Run(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]));
+if (args.Length == 2 && args[0] == "stream-checkpoint")
+    return StreamCheckpoint.Run(args[1]);
 if (args.Length != 5)
 {
     Console.Error.WriteLine("usage: MLNet.Nmf.ModelRunner fit-save|load-predict <variant> <data> <model.zip> <outputs.bin>");

@@ -89,10 +89,12 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void Fit_WithNoClusterListening_SaysNoSiloAnsweredWithinTheTimeout()
     {
-        var run = Run("fit", "--manifest", Path.Combine(_root, "shards.json"), "--rank", "3", "--iterations", "2", "--seed", "1",
-            "--out", Path.Combine(_root, "model.zip"), "--gateway", "39871", "--connect-timeout", "1");
+        int nothingListens = FreePorts.Take();
 
-        ShouldBeAUserError(run, "No silo of the cluster answered at gateway port 39871 (clustering localhost) within 1 s");
+        var run = Run("fit", "--manifest", Path.Combine(_root, "shards.json"), "--rank", "3", "--iterations", "2", "--seed", "1",
+            "--out", Path.Combine(_root, "model.zip"), "--gateway", FreePorts.Text(nothingListens), "--connect-timeout", "1");
+
+        ShouldBeAUserError(run, $"No silo of the cluster answered at gateway port {nothingListens} (clustering localhost) within 1 s");
     }
 
     [Fact]
@@ -103,7 +105,7 @@ public sealed class CommandLineTests : IDisposable
         string report = Path.Combine(_root, "no-such-folder", "status.json");
 
         var run = Run("fit", "--manifest", Path.Combine(_root, "shards.json"), "--rank", "3", "--iterations", "2", "--seed", "1",
-            "--out", Path.Combine(_root, "model.zip"), "--gateway", "39872", "--connect-timeout", "1", "--report", report);
+            "--out", Path.Combine(_root, "model.zip"), "--gateway", FreePorts.Text(FreePorts.Take()), "--connect-timeout", "1", "--report", report);
 
         ShouldBeAUserError(run, $"--report '{report}': the folder '{Path.GetDirectoryName(report)}' does not exist; create it or give a path in an existing folder.");
     }
@@ -112,7 +114,7 @@ public sealed class CommandLineTests : IDisposable
     public void Fit_WithAReportThatIsAFolder_SaysSoNamingReport_BeforeConnecting()
     {
         var run = Run("fit", "--manifest", Path.Combine(_root, "shards.json"), "--rank", "3", "--iterations", "2", "--seed", "1",
-            "--out", Path.Combine(_root, "model.zip"), "--gateway", "39872", "--connect-timeout", "1", "--report", _root);
+            "--out", Path.Combine(_root, "model.zip"), "--gateway", FreePorts.Text(FreePorts.Take()), "--connect-timeout", "1", "--report", _root);
 
         ShouldBeAUserError(run, $"--report '{_root}' is a folder; give the path of a file to write the fit's status to.");
     }
@@ -125,9 +127,10 @@ public sealed class CommandLineTests : IDisposable
         try
         {
             int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            string siloPort = FreePorts.Text(FreePorts.Take()); // free, so that the error can only be the gateway's
 
-            var run = Run("silo", "--port", "39873", "--gateway", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--clustering", "localhost", "--primary", "39873", "--checkpoints", Path.Combine(_root, "checkpoints"));
+            var run = Run("silo", "--port", siloPort, "--gateway", FreePorts.Text(port),
+                "--clustering", "localhost", "--primary", siloPort, "--checkpoints", Path.Combine(_root, "checkpoints"));
 
             ShouldBeAUserError(run, $"--gateway {port} is already in use on this machine");
         }
@@ -140,13 +143,10 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void Silo_WithRedisClusteringWhereNoRedisListens_SaysSoNamingClustering()
     {
-        var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        free.Start();
-        int port = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
-        free.Stop(); // nothing listens there now
-        string redis = $"127.0.0.1:{port},connectTimeout=500"; // the user's own Redis settings apply to the check
+        int[] ports = FreePorts.Take(3); // nothing listens on any of them now
+        string redis = $"127.0.0.1:{ports[0]},connectTimeout=500"; // the user's own Redis settings apply to the check
 
-        var run = Run("silo", "--port", "39875", "--gateway", "39876", "--clustering", redis);
+        var run = Run("silo", "--port", FreePorts.Text(ports[1]), "--gateway", FreePorts.Text(ports[2]), "--clustering", redis);
 
         ShouldBeAUserError(run, $"--clustering '{redis}': no Redis server answered");
     }
@@ -155,13 +155,14 @@ public sealed class CommandLineTests : IDisposable
     public async Task Fit_OnARunningSilo_OfAMissingManifest_EndsWithTheClustersErrorAndExitCode1()
     {
         // A fit that failed before its first iteration has no objective yet: printing its progress threw IndexOutOfRange.
-        using var silo = await StartSilo(39881, 39882);
+        var started = await StartSilo();
+        using var silo = started.Process;
         try
         {
             string manifest = Path.Combine(_root, "no-shards", "shards.json");
 
             var run = Run("fit", "--manifest", manifest, "--rank", "3", "--iterations", "2", "--seed", "1",
-                "--out", Path.Combine(_root, "model.zip"), "--gateway", "39882");
+                "--out", Path.Combine(_root, "model.zip"), "--gateway", FreePorts.Text(started.Gateway));
 
             ShouldBeAUserError(run, $"error: The shard manifest '{manifest}' does not exist");
         }
@@ -175,10 +176,11 @@ public sealed class CommandLineTests : IDisposable
     public async Task Fit_WhoseOnlySiloDies_EndsAfterTheUnreachableTimeoutWithAMessage_NotAStackTrace()
     {
         string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 2, rows: 200);
-        using var silo = await StartSilo(39891, 39892);
+        var started = await StartSilo();
+        using var silo = started.Process;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { CliPath(), "fit", "--manifest", manifest, "--rank", "3", "--iterations", "1000000", "--seed", "1",
-                     "--out", Path.Combine(_root, "model.zip"), "--gateway", "39892", "--unreachable-timeout", "2" })
+                     "--out", Path.Combine(_root, "model.zip"), "--gateway", FreePorts.Text(started.Gateway), "--unreachable-timeout", "2" })
             start.ArgumentList.Add(a);
         using var fit = Process.Start(start)!;
         try
@@ -202,23 +204,34 @@ public sealed class CommandLineTests : IDisposable
         }
     }
 
-    /// <summary>A silo process on localhost clustering, returned once it says it is ready; the caller kills it.</summary>
-    private async Task<Process> StartSilo(int port, int gateway)
+    /// <summary>
+    /// A silo process on localhost clustering on ports chosen at run time, returned with its gateway port once it says it
+    /// is ready; the caller kills it. Should another program take a chosen port before the silo binds it, the silo says
+    /// so and is started again on other ports.
+    /// </summary>
+    private async Task<(Process Process, int Gateway)> StartSilo()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { CliPath(), "silo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "--gateway", gateway.ToString(System.Globalization.CultureInfo.InvariantCulture), "--clustering", "localhost",
-                     "--primary", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--checkpoints", Path.Combine(_root, "checkpoints"), "--threads", "1" })
-            start.ArgumentList.Add(a);
-        var silo = Process.Start(start)!;
-        if (!await WaitForLine(silo, "NMF silo ready"))
+        for (int attempt = 1; ; attempt++)
         {
+            int[] ports = FreePorts.Take(2);
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { CliPath(), "silo", "--port", FreePorts.Text(ports[0]), "--gateway", FreePorts.Text(ports[1]),
+                         "--clustering", "localhost", "--primary", FreePorts.Text(ports[0]), "--checkpoints", Path.Combine(_root, "checkpoints"), "--threads", "1" })
+                start.ArgumentList.Add(a);
+            var silo = Process.Start(start)!;
+            var error = silo.StandardError.ReadToEndAsync(); // keep draining
+            if (await WaitForLine(silo, "NMF silo ready"))
+            {
+                _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
+                return (silo, ports[1]);
+            }
             silo.Kill(entireProcessTree: true);
-            throw new InvalidOperationException("The silo did not start.");
+            await silo.WaitForExitAsync();
+            string said = await error;
+            silo.Dispose();
+            if (attempt == 3 || !said.Contains("already in use", StringComparison.Ordinal))
+                throw new InvalidOperationException($"The silo did not start: {said}");
         }
-        _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
-        _ = silo.StandardError.ReadToEndAsync();
-        return silo;
     }
 
     /// <summary>Reads the process's output until a line starts with <paramref name="prefix"/> (true), it ends or 90 s pass (false): a silo starts in seconds, but CI runs the test assemblies side by side on 2 cores.</summary>

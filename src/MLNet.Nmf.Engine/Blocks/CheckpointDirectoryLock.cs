@@ -8,6 +8,15 @@ namespace MLNet.Nmf.Engine.Blocks;
 /// overwriting the first fit's W files and manifest. On Linux and macOS the lock is .NET's advisory lock on the file
 /// (flock), which every MLNet.Nmf fit honours; on Windows it is the sharing mode.
 /// </summary>
+/// <remarks>
+/// The hold is one open, with no check of the directory before or after it: with <see cref="FileMode.OpenOrCreate"/>,
+/// <see cref="FileShare.None"/> and <see cref="FileOptions.DeleteOnClose"/>, .NET on Linux and macOS deletes the name of a
+/// released lock file before it unlocks the file, and an open that locks a file checks, once it holds the lock, that the
+/// name still leads to that file (same device and inode), opening the name again when it does not. So a fit that opened
+/// the file of a fit just ending never holds that deleted file beside a third fit holding the new one. (A check of the
+/// name after the open, and a retry that closed the handle, once sat here: needless, and the retry's close would have
+/// deleted the name, i.e. another fit's lock file.) On Windows the sharing mode is checked by the open itself.
+/// </remarks>
 internal sealed class CheckpointDirectoryLock : IDisposable
 {
     private readonly FileStream _file;
@@ -24,15 +33,7 @@ internal sealed class CheckpointDirectoryLock : IDisposable
         string path = Path.Combine(directory, FileName);
         try
         {
-            for (int attempt = 0; ; attempt++)
-            {
-                var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-                // A fit ending just as this one opened the file deletes it before releasing it: this fit then holds a
-                // file no longer in the directory, and takes a new one.
-                if (File.Exists(path) || attempt == 2)
-                    return new CheckpointDirectoryLock(file);
-                file.Dispose();
-            }
+            return new CheckpointDirectoryLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose));
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
         {

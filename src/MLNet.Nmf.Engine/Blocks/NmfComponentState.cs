@@ -151,7 +151,16 @@ public sealed class NmfComponentState
     /// </summary>
     /// <exception cref="InvalidOperationException"><see cref="Start"/> was not called.</exception>
     /// <exception cref="OperationCanceledException">The fit was cancelled (the token, or the progress callback threw it).</exception>
-    public bool Update(NmfBlockStatistics total)
+    public bool Update(NmfBlockStatistics total) => Apply(total, report: true);
+
+    /// <summary>
+    /// <see cref="Update"/> without its progress report and cancellation check: the streamed driver reports with
+    /// <see cref="ReportProgress"/> once the pass is committed, so that a cancellation seen after a pass's last block
+    /// loses no finished pass.
+    /// </summary>
+    internal bool UpdateUnreported(NmfBlockStatistics total) => Apply(total, report: false);
+
+    private bool Apply(NmfBlockStatistics total, bool report)
     {
         Check(total);
         if (_history.Count == 0)
@@ -170,14 +179,22 @@ public sealed class NmfComponentState
         start = Stopwatch.GetTimestamp();
         _history.Add(Objective(total, product));
         StageClock.Add("objective", start);
-        _progress.Report(Iterations, _history); // the one progress and cancellation hook of every block-wise fit
-
         if (Iterations == 1)
             _firstViolation = violation;
         if (_firstViolation == 0 || violation / _firstViolation <= _options.Tolerance)
             Converged = true;
+        // The one progress and cancellation hook of every block-wise fit, last: a cancellation leaves a complete iteration.
+        if (report)
+            ReportProgress();
         return Finished;
     }
+
+    /// <summary>
+    /// Reports the last iteration (<see cref="NmfFitOptions.Progress"/>, <see cref="NmfFitOptions.Log"/>) and checks
+    /// <see cref="NmfFitOptions.CancellationToken"/>, as <see cref="Update"/> does after each iteration.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The fit was cancelled (the token, or the progress callback threw it).</exception>
+    internal void ReportProgress() => _progress.Report(Iterations, _history);
 
     /// <summary>Restores the last monitor's ‖X − WH‖²_F and ‖X‖²_F of a finished fit that is returned from its finished record.</summary>
     public void RestoreMonitor(double squaredError, double dataSquaredNorm)

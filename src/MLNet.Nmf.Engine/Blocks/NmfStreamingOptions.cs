@@ -62,7 +62,13 @@ public sealed record NmfStreamingOptions
 
     /// <summary>
     /// Called after each pass with (pass number from 1, rows read in it, objective after it or NaN for the first pass).
-    /// A fit resumed from <see cref="CheckpointDirectory"/> reports its first pass, then the restored pass with 0 rows read.
+    /// A fit resumed from <see cref="CheckpointDirectory"/> reports its first pass, then the restored pass with 0 rows read;
+    /// a fit returned from its finished record (<see cref="KeepFinished"/>) likewise reports its first pass, then the
+    /// recorded last pass with 0 rows read and the final objective. A cancellation
+    /// (<see cref="NmfFitOptions.CancellationToken"/>, or <see cref="NmfFitOptions.Progress"/> throwing) seen after a pass's
+    /// last block is honoured once that pass is committed to <see cref="CheckpointDirectory"/> (the fit's last pass: once
+    /// its finished record is written, with <see cref="KeepFinished"/>), before this callback is called for it: the pass
+    /// is not reported, but a resume restores it.
     /// </summary>
     public Action<int, long, double>? PassCompleted { get; init; }
 }

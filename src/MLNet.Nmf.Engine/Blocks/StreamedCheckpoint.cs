@@ -283,6 +283,36 @@ internal sealed partial class StreamedCheckpoint : IDisposable
         DirectorySync.Flush(full);
     }
 
+    /// <summary>
+    /// Deletes every file a streamed fit's checkpoint keeps in <paramref name="directory"/> (the manifest, W's two files,
+    /// the finished record, and the temporary files of the manifest and the record), found by their exact names and
+    /// nothing else, holding the directory meanwhile (<see cref="CheckpointDirectoryLock"/>). Returns how many it deleted.
+    /// </summary>
+    public static int DeleteAll(string directory)
+    {
+        string full = Path.GetFullPath(directory);
+        if (!Directory.Exists(full))
+            return 0;
+        using var directoryLock = CheckpointDirectoryLock.Take(full);
+        string manifest = Path.Combine(full, Prefix + ".manifest"), finished = Path.Combine(full, FinishedName);
+        string[] files =
+        [
+            manifest, manifest + ".tmp", finished, finished + ".tmp",
+            CheckpointFeatureFiles.PathOf(full, Prefix, 0), CheckpointFeatureFiles.PathOf(full, Prefix, 1),
+        ];
+        int deleted = 0;
+        foreach (string file in files)
+        {
+            if (!File.Exists(file))
+                continue;
+            File.Delete(file);
+            deleted++;
+        }
+        if (deleted > 0)
+            DirectorySync.Flush(full);
+        return deleted;
+    }
+
     /// <summary>Closes W's files and releases the directory.</summary>
     public void Dispose()
     {

@@ -39,18 +39,20 @@ internal static class StreamedFitDriver
         var clockPass = Stopwatch.StartNew();
         var blockRows = new List<int>();
         var blockSums = new List<double>(); // each block's sum, to tell a source that hands out other rows in a later pass
+        var blockFingerprints = new List<ulong>(); // and its fingerprint, to tell pass 1's rows in another order (the same sum)
         int m = 0;
         long nonZeros = 0, stored = 0;
         double sum = 0, squares = 0;
         float min = float.PositiveInfinity, largest = 0;
         long released = 0;
-        foreach (var matrix in Blocks(source, 1, options.CancellationToken))
+        foreach (var matrix in Blocks(source, 1, options.CancellationToken, blocksOfPass1: null))
         {
             MaskedFit.RefuseMissing(matrix, firstRow: m);
             var block = DataOperand.Create(matrix);
             CheckColumns(block, blockRows.Count, n);
             blockRows.Add(block.Rows);
             blockSums.Add(block.Sum);
+            blockFingerprints.Add(BlockFingerprint.Of(matrix));
             m = m + block.Rows < m ? throw new InvalidOperationException($"The data has more than {int.MaxValue} rows; a streamed fit supports up to that many.") : m + block.Rows;
             nonZeros += block.NonZeroCount;
             stored += block.StoredCount;
@@ -91,6 +93,8 @@ internal static class StreamedFitDriver
             var done = NmfComponentState.Resume(saved.ComponentsTransposed, n, m, nonZeros, fitOptions, saved.State);
             done.RestoreMonitor(monitor.SquaredError, monitor.DataSquaredNorm);
             options.Log?.Invoke(Invariant($"NMF streamed: the fit in '{streaming.CheckpointDirectory}' had finished (pass {saved.Passes}, iteration {done.Iterations}); its finished record is returned without further passes."));
+            // Reported as a resume reports its restored pass (0 rows read), before the record may be deleted: a callback that throws loses nothing.
+            streaming.PassCompleted?.Invoke(saved.Passes, 0, done.LossHistory[^1] * scale.ObjectiveFactor(2));
             if (streaming.KeepFinished)
                 checkpoint!.DeletePassCheckpoint(); // left behind only by a fault right after the record was written
             else
@@ -112,6 +116,7 @@ internal static class StreamedFitDriver
         var total = new NmfBlockStatistics(k, n);
         var measured = new NmfBlockStatistics(k, n);
         int passes = saved?.Passes ?? 1;
+        bool recorded = false; // the finished record written (KeepFinished)
         rowsRead = saved?.RowsRead ?? rowsRead;
         if (saved is not null)
         {
@@ -127,7 +132,7 @@ internal static class StreamedFitDriver
             total.Clear();
             int b = 0;
             long firstRow = 0;
-            foreach (var matrix in Blocks(source, passes + 1, options.CancellationToken))
+            foreach (var matrix in Blocks(source, passes + 1, options.CancellationToken, blockRows.Count))
             {
                 MaskedFit.RefuseMissing(matrix, firstRow); // every pass: a source may hand out other values than pass 1 read
                 var operand = DataOperand.Create(scale.IsNone ? matrix : scale.Apply(matrix));
@@ -137,6 +142,7 @@ internal static class StreamedFitDriver
                 if (step.Rows != blockRows[b] || step.Columns != n)
                     throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave block {b} with {step.Rows} rows x {step.Columns} where pass 1 gave {blockRows[b]} x {n}. A streamed fit needs the same rows in the same order on every pass."));
                 CheckSameValues(operand.Sum, blockSums[b], scale, passes + 1, b, step.Rows);
+                CheckSameOrder(BlockFingerprint.Of(matrix), blockFingerprints[b], blockSums[b], passes + 1, b, step.Rows);
                 if (!first)
                     store.Read(firstRow, step.Rows, w);
                 else if (warmProjector is not null)
@@ -155,20 +161,28 @@ internal static class StreamedFitDriver
                 throw new InvalidOperationException(Invariant($"The data changed between passes: pass {passes + 1} gave {b} blocks ({firstRow} rows) where pass 1 gave {blockRows.Count} ({m} rows). A streamed fit needs the same rows in the same order on every pass."));
             if (first)
                 components.Start(measured);
-            components.Update(total);
+            components.UpdateUnreported(total);
             passes++;
             rowsRead += m;
+            // The pass is secured before the progress report and the callbacks, which may throw (a cancellation seen
+            // after the pass's last block included): committed, or the finished record written if it was the last.
             if (checkpoint is not null && !components.Finished && passes < streaming.MaxPasses)
-                checkpoint.Commit(passes, rowsRead, components); // before the callbacks, which may throw
+                checkpoint.Commit(passes, rowsRead, components);
+            else if (checkpoint is not null && streaming.KeepFinished)
+            {
+                checkpoint.Finish(passes, rowsRead, components);
+                recorded = true;
+            }
+            components.ReportProgress(); // the iteration's progress and the cancellation check, as Update makes them
             double objective = components.LossHistory[^1] * scale.ObjectiveFactor(2);
             streaming.PassCompleted?.Invoke(passes, m, objective);
             options.Log?.Invoke(Invariant($"NMF streamed: pass {passes} (iteration {components.Iterations}) read {m} rows in {clockPass.Elapsed.TotalSeconds:F3} s; objective {objective:G8}."));
         }
 
-        if (checkpoint is not null && streaming.KeepFinished)
+        if (checkpoint is not null && streaming.KeepFinished && !recorded)
             checkpoint.Finish(passes, rowsRead, components);
-        else
-            checkpoint?.Complete();
+        else if (checkpoint is not null && !streaming.KeepFinished)
+            checkpoint.Complete();
         return Result(components, scale, options, m, passes, rowsRead, clock);
     }
 
@@ -197,9 +211,11 @@ internal static class StreamedFitDriver
 
     /// <summary>
     /// One pass of the source's blocks, refusing a null pass or block by name and checking
-    /// <see cref="NmfFitOptions.CancellationToken"/> before each block (a cancelled fit reads no further block).
+    /// <see cref="NmfFitOptions.CancellationToken"/> before each block (a cancelled fit reads no further block). In a
+    /// later pass (<paramref name="blocksOfPass1"/> known) it is not checked after the last block: that block's work is
+    /// done, so the pass ends and is committed, and the cancellation is seen before the next pass's first block.
     /// </summary>
-    private static IEnumerable<INmfMatrix> Blocks(INmfRowBlockSource source, int pass, CancellationToken cancellation)
+    private static IEnumerable<INmfMatrix> Blocks(INmfRowBlockSource source, int pass, CancellationToken cancellation, int? blocksOfPass1)
     {
         cancellation.ThrowIfCancellationRequested();
         var blocks = source.ReadBlocks()
@@ -210,8 +226,9 @@ internal static class StreamedFitDriver
             if (matrix is null)
                 throw new InvalidOperationException(Invariant($"Pass {pass} of the source: row block {b} is null; ReadBlocks must hand out a DenseMatrix or CsrMatrix for every block."));
             yield return matrix;
-            cancellation.ThrowIfCancellationRequested();
             b++;
+            if (b != blocksOfPass1) // after the last block the pass ends: its work is committed before the cancellation is seen
+                cancellation.ThrowIfCancellationRequested();
         }
     }
 
@@ -274,6 +291,19 @@ internal static class StreamedFitDriver
             return;
         throw new InvalidOperationException(Invariant(
             $"The data changed between passes: pass {pass} gave block {block} ({rows} rows) with other values than pass 1 (sum {Math.ScaleB(sum, scale.Exponent):R} where pass 1 read {firstPassSum:R}). A streamed fit needs the same rows in the same order on every pass: a source that orders or samples its rows anew on every read (a database query without ORDER BY, a random sample) must be saved once (e.g. mlContext.Data.SaveAsBinary) and the saved copy streamed."));
+    }
+
+    /// <summary>
+    /// A block of a later pass must hold pass 1's values at pass 1's rows and slots: its fingerprint
+    /// (<see cref="BlockFingerprint"/>, of the values as read, so exact for data fitted scaled too) is compared with pass 1's.
+    /// Checked after the sum (whose message gives the figures); it catches what the sum cannot: the same rows in another order.
+    /// </summary>
+    private static void CheckSameOrder(ulong fingerprint, ulong firstPassFingerprint, double firstPassSum, int pass, int block, int rows)
+    {
+        if (fingerprint == firstPassFingerprint)
+            return;
+        throw new InvalidOperationException(Invariant(
+            $"The data changed between passes: pass {pass} gave block {block} ({rows} rows) with the sum pass 1 read there ({firstPassSum:R}) but not the same values at the same rows and slots (rows handed out in another order, or values moved between them). A streamed fit needs the same rows in the same order on every pass: a source that orders or samples its rows anew on every read (a database query without ORDER BY, a random sample) must be saved once (e.g. mlContext.Data.SaveAsBinary) and the saved copy streamed."));
     }
 
     private static void CheckColumns(DataOperand block, int index, int n)

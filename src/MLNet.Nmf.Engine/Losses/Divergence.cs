@@ -27,6 +27,15 @@ internal static unsafe class Divergence
         return stored + Math.Max(all - storedModel, 0);
     }
 
+    /// <summary>
+    /// A fit's final divergence as reported (<see cref="NmfResult.Divergence"/>, and the objective and model figures made
+    /// from it): never below 0. <see cref="Beta"/> of β ≠ 2 sums terms of both signs (KL: Σ x log(x/y) − x, then + Σ y), so
+    /// an exact fit comes out at about −1e-9 of the data's sum by rounding; a divergence is 0 at best. Only the reported
+    /// figure: the loss history that the stopping rules read keeps the sums as they are, so fits do not change.
+    /// (<see cref="SquaredError"/> cannot be negative.) NaN stays NaN.
+    /// </summary>
+    public static double Reported(double divergence) => Math.Max(divergence, 0);
+
     /// <summary>The beta-divergence (½‖X − WH‖²_F for β = 2), following scikit-learn's <c>_beta_divergence</c>.</summary>
     public static double Beta(DataOperand x, float[] w, float[] ht, int k, double beta, int degree)
     {

@@ -46,6 +46,12 @@ internal abstract class DataOperand
     /// <summary>Smallest stored value (0 when there are implicit zeros).</summary>
     public float MinValue { get; protected init; }
 
+    /// <summary>
+    /// Largest stored value, 0 for none or all zeros (NaN, a missing entry, is skipped): the value
+    /// <see cref="DataScale.Largest(INmfMatrix)"/> gives for data without NaN, found in the same pass as the other statistics.
+    /// </summary>
+    public float MaxValue { get; protected init; }
+
     /// <summary>output (Rows x k) = M · B, with B a padded row-major Columns x k factor.</summary>
     public abstract void Multiply(float[] b, int k, float[] output, int degree);
 
@@ -92,21 +98,23 @@ internal abstract class DataOperand
         _ => throw new ArgumentException($"Unsupported matrix type {matrix.GetType().Name}; use DenseMatrix or CsrMatrix.", nameof(matrix)),
     };
 
-    protected static void Statistics(ReadOnlySpan<float> values, out double sum, out double squared, out float min, out long nonZeros)
+    protected static void Statistics(ReadOnlySpan<float> values, out double sum, out double squared, out float min, out float max, out long nonZeros)
     {
         double s = 0, q = 0;
-        float mn = float.PositiveInfinity;
+        float mn = float.PositiveInfinity, mx = 0; // the largest as DataScale.Largest folds it: from 0 (non-NaN values: the same value)
         long nz = 0;
         foreach (float v in values)
         {
             s += v;
             q += (double)v * v;
             if (v < mn) mn = v;
+            if (v > mx) mx = v;
             if (v != 0f) nz++;
         }
         sum = s;
         squared = q;
         min = values.IsEmpty ? 0f : mn;
+        max = mx;
         nonZeros = nz;
     }
 }
@@ -128,10 +136,11 @@ internal sealed class SparseOperand : DataOperand
         _pooled = pooled;
         _sortedRows = sortedRows;
         Blocks = BlockPartition.ByWork(matrix.RowPointers, rowCost: 16, targetBlocks: 256);
-        Statistics(matrix.Values, out double sum, out double squared, out float min, out long nonZeros);
+        Statistics(matrix.Values, out double sum, out double squared, out float min, out float max, out long nonZeros);
         Sum = sum;
         SquaredNorm = squared;
         MinValue = HasImplicitZeros ? 0f : min;
+        MaxValue = max;
         NonZeroCount = nonZeros;
     }
 
@@ -200,10 +209,11 @@ internal sealed class DenseOperand : DataOperand
         // 4-row tiles, 7–11 % slower single-threaded at 5,000 columns, k = 20). A product row's bits do not depend on
         // its block, so this changes no result; Blocks (sums in block order) stays as it was.
         _productBlocks = BlockPartition.Even(matrix.Rows, Math.Max(8, (16384 / Math.Max(1, matrix.Columns)) & ~7));
-        Statistics(matrix.Values, out double sum, out double squared, out float min, out long nonZeros);
+        Statistics(matrix.Values, out double sum, out double squared, out float min, out float max, out long nonZeros);
         Sum = sum;
         SquaredNorm = squared;
         MinValue = min;
+        MaxValue = max;
         NonZeroCount = nonZeros;
     }
 

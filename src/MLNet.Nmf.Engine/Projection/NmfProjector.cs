@@ -115,22 +115,28 @@ public sealed unsafe partial class NmfProjector
     public void Project(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
     {
         CheckIndices(indices, values.Length);
-        CheckValues(indices, values, nameof(values));
-        ProjectCore(indices, values, features, workspace);
+        float largest = CheckValues(indices, values, nameof(values));
+        ProjectCore(indices, values, features, workspace, largest);
     }
 
     /// <summary>
     /// One pass over a row's values: finite and non-negative, NaN only where the projector allows missing entries
-    /// (ordered comparisons are false for NaN, so "≥ 0 and below ∞" fails for it and is tested apart).
+    /// (ordered comparisons are false for NaN, so "≥ 0 and below ∞" fails for it and is tested apart). Returns the row's
+    /// largest value for <see cref="RowShift(float)"/>, found in the same pass: for a row without NaN it is
+    /// <see cref="DataScale.Largest(ReadOnlySpan{float})"/>'s value (a maximum of finite values is exact in any order; only
+    /// the sign of a zero may differ, which RowShift does not see); a row with NaN takes the missing-entry path, which
+    /// does not use it.
     /// </summary>
-    private void CheckValues(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, string parameter)
+    internal float CheckValues(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, string parameter)
     {
         bool valid = true;
+        float largest = 0;
         int p = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count)
         {
             var zero = Vector256<float>.Zero;
             var infinity = Vector256.Create(float.PositiveInfinity);
+            var max = zero;
             for (; p + Vector256<float>.Count <= values.Length; p += Vector256<float>.Count)
             {
                 var v = Vector256.Create(values.Slice(p));
@@ -139,15 +145,20 @@ public sealed unsafe partial class NmfProjector
                 if (AllowsMissing)
                     good |= ~Vector256.Equals(v, v);
                 valid &= Vector256.EqualsAll(good.AsInt32(), Vector256<int>.AllBitsSet); // bits: a float compare of all-ones (NaN) is never equal
+                max = Vector256.Max(max, v);
             }
+            for (int lane = 0; lane < Vector256<float>.Count; lane++)
+                largest = MathF.Max(largest, max[lane]);
         }
         for (; p < values.Length; p++)
         {
             float v = values[p];
             valid &= (v >= 0 && v < float.PositiveInfinity) || (AllowsMissing && float.IsNaN(v));
+            largest = MathF.Max(largest, v);
         }
         if (!valid)
             ThrowBadValue(indices, values, parameter);
+        return largest;
     }
 
     /// <summary>Names the first value that is negative, infinite, or NaN where NaN is not allowed.</summary>
@@ -217,8 +228,12 @@ public sealed unsafe partial class NmfProjector
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
             $"The sparse row has {indexCount} indices but {valueCount} values; give one index per value."), "indices");
 
-    /// <summary><see cref="Project(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, ProjectionWorkspace)"/> on indices known to be valid.</summary>
-    private void ProjectCore(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace)
+    /// <summary>
+    /// <see cref="Project(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, ProjectionWorkspace)"/> on indices known to be
+    /// valid; <paramref name="largest"/> is the row's largest value when <see cref="CheckValues"/> found it, null to find it here.
+    /// </summary>
+    private void ProjectCore(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> features, ProjectionWorkspace workspace,
+        float? largest = null)
     {
         if (features.Length < Rank)
             throw new ArgumentException($"The output span has {features.Length} slots but the model has rank {Rank}.", nameof(features));
@@ -227,7 +242,7 @@ public sealed unsafe partial class NmfProjector
             ProjectWithMissing(indices, values, features, workspace);
             return;
         }
-        int shift = RowShift(values);
+        int shift = RowShift(largest ?? DataScale.Largest(values));
         var penalty = Penalty;
         if (shift != 0)
         {
@@ -259,9 +274,12 @@ public sealed unsafe partial class NmfProjector
     }
 
     /// <summary>The power of two that brings the row's largest product x·Hᵀ into the safe range; 0 for ordinary rows.</summary>
-    private int RowShift(ReadOnlySpan<float> values)
+    private int RowShift(ReadOnlySpan<float> values) => RowShift(DataScale.Largest(values));
+
+    /// <summary><see cref="RowShift(ReadOnlySpan{float})"/> of a row whose largest value is <paramref name="rowLargest"/>.</summary>
+    private int RowShift(float rowLargest)
     {
-        double largest = DataScale.Largest(values);
+        double largest = rowLargest;
         if (largest == 0 || (largest >= Math.ScaleB(1, -SafeExponent) && largest <= Math.ScaleB(1, SafeExponent)
             && largest * _largestSum <= Math.ScaleB(1, SafeProductExponent)))
             return 0;
@@ -276,8 +294,8 @@ public sealed unsafe partial class NmfProjector
     {
         if (row.Length != Features)
             throw new ArgumentException($"The row has {row.Length} values but the components have {Features} features.", nameof(row));
-        CheckValues(ReadOnlySpan<int>.Empty, row, nameof(row));
-        ProjectCore(_allColumns, row, features, workspace);
+        float largest = CheckValues(ReadOnlySpan<int>.Empty, row, nameof(row));
+        ProjectCore(_allColumns, row, features, workspace, largest);
     }
 
     /// <summary>Projects every row of <paramref name="matrix"/>; returns W (m x k).</summary>

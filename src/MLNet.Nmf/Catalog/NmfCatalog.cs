@@ -60,18 +60,19 @@ public static class NmfCatalog
     /// <param name="columns">The (output, input) pairs; each input is a non-negative known-size vector of Single.</param>
     /// <param name="rank">Number of components of each pair.</param>
     /// <param name="seed">Seed; null uses the MLContext's.</param>
+    /// <exception cref="ArgumentNullException">A pair is null (the message says which).</exception>
     /// <exception cref="ArgumentException">No column is given, a column name is empty, or two pairs share an output column.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is below 1.</exception>
     public static NmfEstimator NonNegativeMatrixFactorization(this TransformsCatalog catalog, InputOutputColumnPair[] columns,
         int rank = NmfOptions.Defaults.Rank, int? seed = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
-        return NonNegativeMatrixFactorization(catalog, columns.Select(c => new NmfOptions
+        var options = new NmfOptions[columns.Length];
+        for (int i = 0; i < columns.Length; i++)
         {
-            OutputColumnName = c.OutputColumnName,
-            InputColumnName = c.InputColumnName,
-            Rank = rank,
-            Seed = seed,
-        }).ToArray());
+            var pair = columns[i] ?? throw new ArgumentNullException(nameof(columns), $"columns[{i}] is null; give one InputOutputColumnPair per column pair.");
+            options[i] = new NmfOptions { OutputColumnName = pair.OutputColumnName, InputColumnName = pair.InputColumnName, Rank = rank, Seed = seed };
+        }
+        return NonNegativeMatrixFactorization(catalog, options);
     }
 }

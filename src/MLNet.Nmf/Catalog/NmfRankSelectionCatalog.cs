@@ -20,12 +20,17 @@ public static class NmfRankSelectionCatalog
     /// <param name="data">The data.</param>
     /// <param name="columnName">A known-size vector of Single, non-negative (NaN = missing, never held out).</param>
     /// <param name="ranks">The ranks to try.</param>
-    /// <param name="options">Fit settings shared by every rank (Rank, column names and MissingValues are ignored; Seed null = the MLContext's); null for the defaults.</param>
+    /// <param name="options">Fit settings shared by every rank (Rank, column names, MissingValues and SlotNameTerms are ignored; Seed null =
+    /// the MLContext's); null for the defaults. Rank selection reads the column into memory, whatever its size: leave
+    /// <see cref="NmfOptions.FitMode"/> at <see cref="NmfFitMode.Auto"/> or <see cref="NmfFitMode.InMemory"/> and
+    /// <see cref="NmfOptions.CheckpointDirectory"/> null (the streamed-fit settings BlockSize and MaximumPasses are not used).</param>
     /// <param name="holdOutFraction">Share of the observed entries held out, in (0, 0.5].</param>
     /// <param name="repeats">Masks (and seeds) per rank; 2 or more also measure stability.</param>
     /// <returns>The per-rank table; <see cref="NmfRankSelectionResult.BestRank"/> has the smallest held-out error.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or has the wrong type, or an argument is out of range.</exception>
-    /// <exception cref="InvalidOperationException">A value is negative or infinite (the message names row, slot and value).</exception>
+    /// <exception cref="ArgumentException"><see cref="NmfOptions.FitMode"/> is <see cref="NmfFitMode.Streamed"/> or
+    /// <see cref="NmfOptions.CheckpointDirectory"/> is set: rank selection cannot stream (the message names the option and what to do).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, or every entry is missing or zero, or a value is negative or infinite (the message names the column, and row, slot and value).</exception>
     public static NmfRankSelectionResult NonNegativeMatrixFactorizationRankSelection(this TransformsCatalog catalog, IDataView data,
         string columnName, IEnumerable<int> ranks, NmfOptions? options = null, double holdOutFraction = 0.1, int repeats = 3)
     {
@@ -34,7 +39,10 @@ public static class NmfRankSelectionCatalog
         ArgumentNullException.ThrowIfNull(ranks);
         ArgumentException.ThrowIfNullOrWhiteSpace(columnName);
         if (options is not null)
+        {
             NmfEstimator.ValidateFitSettings(options);
+            CheckInMemory(options);
+        }
         var env = MLNet.Nmf.MLNetInterop.Interop.EnvironmentOf(catalog);
         var host = env.Register(nameof(NmfRankSelection));
         var column = data.Schema.GetColumnOrNull(columnName)
@@ -43,7 +51,7 @@ public static class NmfRankSelectionCatalog
         int size = column.Type.GetVectorSize();
 
         using var channel = host.Start("NMF rank selection");
-        var (matrix, _) = DataViewMatrixReader.Read(data, columnName, size, NmfMissingValues.Ignore);
+        var (matrix, _) = DataViewMatrixReader.Read(data, columnName, size, NmfMissingValues.Ignore, host.CheckAlive, message => channel.Warning(message));
         options ??= new NmfOptions();
         int seed = options.Seed ?? MLNet.Nmf.MLNetInterop.Interop.SeedOf(host) ?? 0;
         using var progress = new MLNet.Nmf.Progress.FitProgressReporter(host, columnName); // progress channel and MLContext.CancelExecution
@@ -52,5 +60,22 @@ public static class NmfRankSelectionCatalog
         channel.Info(result.ToTable());
         channel.Info(string.Create(CultureInfo.InvariantCulture, $"NMF rank selection: best rank {result.BestRank} (smallest held-out RMSE)."));
         return result;
+    }
+
+    /// <summary>
+    /// Rank selection fits in memory only (it holds entries out as missing values, which a streamed fit cannot take): the
+    /// options that ask for a streamed fit are refused by name rather than ignored.
+    /// </summary>
+    private static void CheckInMemory(NmfOptions options)
+    {
+        if (!Enum.IsDefined(options.FitMode))
+            throw new ArgumentOutOfRangeException(nameof(options.FitMode), options.FitMode,
+                "Unknown FitMode; rank selection reads the data into memory: use Auto or InMemory.");
+        if (options.FitMode == NmfFitMode.Streamed)
+            throw new ArgumentException("FitMode is Streamed, but rank selection reads the data into memory (it holds entries out as missing values, which a streamed fit cannot take). Leave FitMode at Auto or InMemory; for data larger than memory, choose the rank on a sample of the rows, then fit that rank with FitMode Streamed.",
+                nameof(options.FitMode));
+        if (options.CheckpointDirectory is not null)
+            throw new ArgumentException("CheckpointDirectory is set, but rank selection reads the data into memory and keeps no checkpoint. Leave CheckpointDirectory null here, and set it on the streamed fit of the rank you choose.",
+                nameof(options.CheckpointDirectory));
     }
 }

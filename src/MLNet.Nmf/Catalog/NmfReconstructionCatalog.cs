@@ -8,14 +8,14 @@ public static class NmfReconstructionCatalog
     /// <summary>
     /// Fits <paramref name="rank"/> non-negative components to <paramref name="inputColumnName"/> and appends each row's
     /// reconstruction w·H (all slots, missing ones included) and, when <paramref name="errorColumnName"/> is given, the
-    /// root mean square of x − w·H over the row's observed slots. NaN input slots are missing entries
+    /// root mean square of x − w·H over the row's observed slots (NaN, ML.NET's missing value, for a row with none). NaN input slots are missing entries
     /// (<see cref="NmfMissingValues.Ignore"/>).
     /// </summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="reconstructionColumnName">The reconstruction column (known-size vector of Single, as long as the input).</param>
     /// <param name="inputColumnName">The input column (non-negative known-size vector of Single; NaN = missing).</param>
     /// <param name="rank">Number of components.</param>
-    /// <param name="errorColumnName">The per-row error column (Single), or null for none.</param>
+    /// <param name="errorColumnName">The per-row error column (Single; NaN for a row with no observed slot), or null for none.</param>
     /// <param name="seed">Seed; null uses the MLContext's.</param>
     /// <exception cref="ArgumentException">A column name is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is below 1.</exception>

@@ -61,7 +61,7 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
             {
                 getter(ref buffer);
                 if (buffer.Length != Columns)
-                    throw new InvalidOperationException(Invariant($"Column '{name}' has {buffer.Length} slots at row {row}, but its type declares {Columns}."));
+                    throw DataViewMatrixReader.WrongLength(name, row, buffer.Length, Columns);
                 Append(name, row, buffer, indices, values);
                 pointers.Add(indices.Count);
                 row++;
@@ -84,10 +84,11 @@ internal sealed class DataViewBlockSource : INmfRowBlockSource
                 yield return block;
                 _readClock.Start();
             }
-            // The in-memory reader's errors, naming the column (the engine's own would not).
-            if (row == 0)
+            // The in-memory reader's errors, naming the column (the engine's own would not), for the data as first read:
+            // a later pass that differs (no rows from a source that reads once) is the driver's "data changed" error.
+            if (row == 0 && Passes == 1)
                 throw DataViewMatrixReader.NoRows(name);
-            if (!anyNonZero)
+            if (!anyNonZero && Passes == 1)
                 throw DataViewMatrixReader.AllZeros(name);
         }
         finally

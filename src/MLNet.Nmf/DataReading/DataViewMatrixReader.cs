@@ -12,17 +12,24 @@ namespace MLNet.Nmf.DataReading;
 /// </summary>
 internal static class DataViewMatrixReader
 {
+    /// <summary>Rows read between two calls of a read's cancellation check.</summary>
+    public const int RowsPerCancellationCheck = 1024;
+
     public static (INmfMatrix Matrix, string[]? SlotNames) Read(IDataView data, string columnName, int size,
-        NmfMissingValues missingValues = NmfMissingValues.Error) =>
-        TryRead(data, columnName, size, long.MaxValue, missingValues)!.Value;
+        NmfMissingValues missingValues = NmfMissingValues.Error, Action? checkAlive = null, Action<string>? warn = null) =>
+        TryRead(data, columnName, size, long.MaxValue, missingValues, checkAlive, warn)!.Value;
 
     /// <summary>
     /// As <see cref="Read"/>, but gives up (returns null) as soon as the copy being built would need more than
     /// <paramref name="budgetBytes"/>: its growing lists and the final arrays take about three times the CSR's
     /// 8 bytes per stored value at the peak (dense data: plus the dense matrix and the transposed copy the fit builds).
+    /// <paramref name="checkAlive"/> (ML.NET's <c>IHost.CheckAlive</c>, which throws once <c>MLContext.CancelExecution</c>
+    /// was called) runs every <see cref="RowsPerCancellationCheck"/> rows and after the last one, so that a cancelled fit
+    /// stops reading an expensive pipeline instead of reading it to the end. <paramref name="warn"/> is told of slots that
+    /// are missing (NaN) in every row, which the fit cannot learn.
     /// </summary>
     public static (INmfMatrix Matrix, string[]? SlotNames)? TryRead(IDataView data, string columnName, int size, long budgetBytes,
-        NmfMissingValues missingValues = NmfMissingValues.Error)
+        NmfMissingValues missingValues = NmfMissingValues.Error, Action? checkAlive = null, Action<string>? warn = null)
     {
         bool allowMissing = missingValues == NmfMissingValues.Ignore;
         var column = data.Schema[columnName];
@@ -39,7 +46,7 @@ internal static class DataViewMatrixReader
             {
                 getter(ref buffer);
                 if (buffer.Length != size)
-                    throw new InvalidOperationException(Invariant($"Column '{columnName}' has {buffer.Length} slots at row {row}, but its type declares {size}."));
+                    throw WrongLength(columnName, row, buffer.Length, size);
                 var v = buffer.GetValues();
                 if (buffer.IsDense)
                 {
@@ -72,16 +79,23 @@ internal static class DataViewMatrixReader
                     throw new InvalidOperationException($"Column '{columnName}' has more than {int.MaxValue} non-zero values; NMF supports up to that many.");
                 rowPointers.Add(indices.Count);
                 row++;
+                if (row % RowsPerCancellationCheck == 0)
+                    checkAlive?.Invoke();
                 if (24L * indices.Count + 12L * row + (anySparse ? 0 : 8L * row * size) > budgetBytes)
                     return null;
             }
         }
+        checkAlive?.Invoke();
         if (row == 0)
             throw NoRows(columnName);
         if (row > int.MaxValue)
             throw new InvalidOperationException($"The training data has {row} rows; NMF supports up to {int.MaxValue}.");
         if (indices.Count == 0)
             throw AllZeros(columnName);
+        if (allowMissing && !values.Exists(v => v > 0f)) // the stored values are all NaN: nothing observed but zeros
+            throw NothingObserved(columnName);
+        if (allowMissing && warn is not null && NeverObserved(columnName, indices, values, row, size) is { } unobserved)
+            warn(unobserved);
 
         var csr = new CsrMatrix((int)row, size, rowPointers.ToArray(), indices.ToArray(), values.ToArray(), missingValues);
         INmfMatrix matrix = anySparse ? csr : csr.ToDense();
@@ -95,6 +109,33 @@ internal static class DataViewMatrixReader
     /// <summary>The error for a column whose every value is zero (in-memory and streamed reading alike).</summary>
     public static InvalidOperationException AllZeros(string columnName) =>
         new($"Column '{columnName}' is all zeros in the training data; there is nothing to factorize.");
+
+    /// <summary>
+    /// The warning for slots missing (NaN) in every one of the <paramref name="rows"/> rows read, or null when every slot is
+    /// observed somewhere: the fit learns nothing there (the components hold 0), so the reconstruction imputes 0.
+    /// </summary>
+    private static string? NeverObserved(string columnName, List<int> indices, List<float> values, long rows, int size)
+    {
+        long[]? missing = null;
+        for (int p = 0; p < values.Count; p++)
+            if (float.IsNaN(values[p]))
+                (missing ??= new long[size])[indices[p]]++;
+        if (missing is null)
+            return null;
+        var slots = Enumerable.Range(0, size).Where(j => missing[j] == rows).ToArray();
+        if (slots.Length == 0)
+            return null;
+        string listed = string.Join(", ", slots.Take(10)) + (slots.Length > 10 ? ", ..." : "");
+        return Invariant($"Column '{columnName}' has {(slots.Length == 1 ? "slot" : "slots")} {listed} ({slots.Length} of {size}) missing (NaN) in every training row: the fit learns nothing there (the components hold 0), so the reconstruction imputes 0 for them. Drop those slots, or fit on rows that observe them.");
+    }
+
+    /// <summary>The error for a column whose every value is missing (NaN) or zero, when NaN marks a missing entry.</summary>
+    public static InvalidOperationException NothingObserved(string columnName) =>
+        new($"Column '{columnName}' has no observed non-zero value in the training data: every entry is missing (NaN) or zero, so there is nothing to factorize. Fit on rows that have observed values.");
+
+    /// <summary>The error for a training row whose length is not its column's (in-memory and streamed reading alike).</summary>
+    public static InvalidOperationException WrongLength(string columnName, long row, int length, int size) =>
+        new(Invariant($"Column '{columnName}' has {length} slots at row {row}, but its type declares {size}. Give every row {size} slots."));
 
     /// <summary>
     /// Throws unless a sparse row's slot indices are strictly increasing and below <paramref name="size"/>, as a VBuffer

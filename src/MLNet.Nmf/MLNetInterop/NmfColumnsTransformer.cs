@@ -54,8 +54,9 @@ internal sealed class NmfColumnsTransformer : OneToOneTransformerBase
             string column = ColumnPairs[i].outputColumnName;
             long length = ReadInt64(ctx, column);
             long remaining = Interop.RemainingInModel(ctx);
-            if (length < 0 || length > remaining - sizeof(int))
-                throw new InvalidDataException($"Invalid MLNet.Nmf model: the payload of column '{column}' declares {length} bytes but {remaining} remain; the model file is damaged.");
+            long room = Math.Max(0, remaining - sizeof(int)); // the int32 slot-name term count follows the payload
+            if (length < 0 || length > room)
+                throw new InvalidDataException($"Invalid MLNet.Nmf model: the payload of column '{column}' declares {length} bytes but {room} remain for it before the slot-name term count; the model file is damaged.");
             Models[i] = NmfModelFormat.Read(ctx.Reader, length);
             int terms = ctx.Reader.ReadInt32();
             if (terms < 0 || terms > MaxSlotNameTerms)

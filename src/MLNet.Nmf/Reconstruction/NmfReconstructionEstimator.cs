@@ -70,7 +70,7 @@ public sealed class NmfReconstructionEstimator : IEstimator<NmfReconstructionTra
 
     /// <summary>Reads the input column once, fits the components (as <see cref="NmfEstimator.Fit(IDataView)"/>) and returns the transformer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type, or an option is out of range.</exception>
-    /// <exception cref="InvalidOperationException">The data is empty or all zero, or holds a value NMF refuses (the message names row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">The data is empty, all zero or (NaN marking missing entries) all missing or zero, or holds a value NMF refuses (the message names row, slot and value).</exception>
     public NmfReconstructionTransformer Fit(IDataView input)
     {
         var nmf = _inner.Fit(input);

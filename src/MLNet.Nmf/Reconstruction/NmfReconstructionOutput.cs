@@ -9,6 +9,7 @@ public enum NmfReconstructionOutput
     /// <summary>The reconstruction x̂ = w·H (known-size vector of Single, one value per input slot, missing ones included).</summary>
     Reconstruction,
 
-    /// <summary>The root mean square of x − x̂ over the row's observed slots (Single; 0 when no slot is observed).</summary>
+    /// <summary>The root mean square of x − x̂ over the row's observed slots (Single; NaN, the missing value, when no slot is observed:
+    /// nothing was measured, which 0 would report as a perfect reconstruction).</summary>
     Error,
 }

@@ -20,7 +20,8 @@ namespace MLNet.Nmf;
 /// Appends, from one input column x and fixed components H, any of: the features w (length rank, as
 /// <see cref="NmfTransformer"/>), the reconstruction x̂ = w·H (every slot, including those the row had missing:
 /// the imputation) and the row's reconstruction error (a Single: the root mean square of x − x̂ over the observed
-/// slots, 0 when none is observed; a large value flags a row the parts do not explain). Created by
+/// slots; NaN, ML.NET's missing value, when none is observed, as no error can be measured there; a large value flags a row the
+/// parts do not explain). Created by
 /// <c>mlContext.Transforms.NonNegativeMatrixFactorizationReconstruction(...)</c>; saved and loaded like the rest.
 /// </summary>
 /// <remarks>
@@ -61,6 +62,12 @@ public sealed class NmfReconstructionTransformer : OneToOneTransformerBase
                 throw new InvalidDataException($"Invalid MLNet.Nmf reconstruction model: unknown output kind {kind}.");
             _kinds[i] = (NmfReconstructionOutput)kind;
         }
+        // As the estimator writes them: each kind at most once, in enum order, not Features alone. The kinds are outside the
+        // payload's checksum; this refuses every single damaged kind of a model with all three outputs or with features
+        // and reconstruction (not one that turns Features+Error into Reconstruction+Error, which is also a valid set).
+        bool increasing = _kinds.Zip(_kinds.Skip(1)).All(p => p.First < p.Second);
+        if (!increasing || _kinds.All(k => k == NmfReconstructionOutput.Features))
+            throw new InvalidDataException($"Invalid MLNet.Nmf reconstruction model: its output kinds are {string.Join(", ", _kinds)}, but a fit writes each kind at most once, in the order Features, Reconstruction, Error, and not Features alone. The model file is damaged.");
         if (ColumnPairs.Select(p => p.inputColumnName).Distinct().Count() != 1)
             throw new InvalidDataException("Invalid MLNet.Nmf reconstruction model: its outputs read different input columns.");
         Model = NmfModelFormat.Read(ctx.Reader, MLNetInterop.Interop.RemainingInModel(ctx));

@@ -41,7 +41,7 @@ internal sealed class NmfRowReconstruction
     /// <exception cref="InvalidOperationException">A slot is beyond float's range (the features alone are still readable).</exception>
     public float[] Reconstruction => _overflow is null ? _reconstruction : throw Overflow(_position, _overflow);
 
-    /// <summary>The current row's RMS error over its observed slots.</summary>
+    /// <summary>The current row's RMS error over its observed slots; NaN (missing) when it has none.</summary>
     /// <exception cref="InvalidOperationException">The reconstruction or the error is beyond float's range.</exception>
     public float Error => _overflow is null ? _error : throw Overflow(_position, _overflow);
 
@@ -81,7 +81,7 @@ internal sealed class NmfRowReconstruction
             _model.Reconstruct(Features, _reconstruction);
             double error = ObservedError();
             _error = (float)error;
-            if (!float.IsFinite(_error))
+            if (float.IsInfinity(_error))
                 throw new OverflowException(string.Create(CultureInfo.InvariantCulture,
                     $"NMF cannot represent the row's reconstruction error in float ({error:G6}). Scale the row down, or use components fitted on data of this magnitude."));
         }
@@ -97,7 +97,8 @@ internal sealed class NmfRowReconstruction
 
     /// <summary>
     /// √(Σ_{observed j} (x_j − x̂_j)² / #observed) in double, before rounding to float; implicit zeros of a sparse row are
-    /// observed, and its indices are known to be strictly increasing slots.
+    /// observed, and its indices are known to be strictly increasing slots. NaN when no slot is observed: there is nothing to
+    /// measure, and 0 would claim a perfect reconstruction. (Otherwise finite: a square of a difference of floats fits in double.)
     /// </summary>
     private double ObservedError()
     {
@@ -119,7 +120,7 @@ internal sealed class NmfRowReconstruction
                 Accumulate(x, _reconstruction[j], ref sum, ref observed);
             }
         }
-        return observed == 0 ? 0 : Math.Sqrt(sum / observed);
+        return observed == 0 ? double.NaN : Math.Sqrt(sum / observed);
     }
 
     private static void Accumulate(float x, float y, ref double sum, ref long observed)

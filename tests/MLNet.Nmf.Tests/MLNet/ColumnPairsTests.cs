@@ -77,6 +77,23 @@ public class ColumnPairsTests
     }
 
     [Fact]
+    public void PayloadLengthOneByteTooLong_IsRefused_WithTheBytesThatRemainForIt()
+    {
+        // Said "declares 1922 bytes but 1925 remain": the 4 bytes of the slot-name term count after the payload were
+        // counted as room for it, so the message contradicted itself.
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = 3, MaximumIterations = 5 })
+            .Fit(ModelFileTests.Digits(ml));
+        var zip = ModelZip.Save(ml, model, ModelFileTests.Digits(ml).Schema);
+        var entry = zip.Entry;
+        long length = zip.PayloadEnd - zip.PayloadStart;
+        BitConverter.GetBytes(length + 1).CopyTo(entry, zip.PayloadStart - sizeof(long));
+        var load = () => ModelZip.Load(ml, zip.With(entry));
+        load.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message ==
+            $"Invalid MLNet.Nmf model: the payload of column 'Topics' declares {length + 1} bytes but {length} remain for it before the slot-name term count; the model file is damaged."));
+    }
+
+    [Fact]
     public void Estimator_TwoPairsWithOneOutputColumn_ThrowsNamingIt()
     {
         var ml = new MLContext(seed: 1);
@@ -110,6 +127,17 @@ public class ColumnPairsTests
         var error = create.Should().Throw<ArgumentNullException>().Which;
         error.ParamName.Should().Be("columns");
         error.Message.Should().StartWith("columns[1] is null; give one NmfOptions per column pair.");
+    }
+
+    [Fact]
+    public void Catalog_ColumnPairsWithANullPair_NamesItsPlace()
+    {
+        // The InputOutputColumnPair[] overload threw a NullReferenceException; the NmfOptions[] overload names the place.
+        var ml = new MLContext(seed: 1);
+        var create = () => ml.Transforms.NonNegativeMatrixFactorization(new[] { new InputOutputColumnPair("A", "X"), null! }, rank: 2);
+        var error = create.Should().Throw<ArgumentNullException>().Which;
+        error.ParamName.Should().Be("columns");
+        error.Message.Should().StartWith("columns[1] is null; give one InputOutputColumnPair per column pair.");
     }
 
     [Fact]

@@ -110,6 +110,23 @@ public class ErrorTests
             && x.Message.Contains("Column 'Values' has a negative value (-3) at row 4, slot 2")), "the transform's own error, of its own type");
     }
 
+    [Theory]
+    [InlineData(NmfFitMode.InMemory, 2)]
+    [InlineData(NmfFitMode.InMemory, 4)]
+    [InlineData(NmfFitMode.Streamed, 2)]
+    [InlineData(NmfFitMode.Streamed, 4)]
+    public void Fit_ARowOfAnotherLengthThanItsColumnDeclares_SaysToGiveEveryRowThatMany(NmfFitMode mode, int length)
+    {
+        // A class property with [VectorType(3)] holding an array of another length: the fit said what was wrong, but not
+        // what to do, where the transform says "Give every row 3 slots".
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 6).Select(i => new FixedRow { Values = [1f + i, 2f, 0.5f * i] }).ToArray();
+        rows[4].Values = Enumerable.Repeat(1f, length).ToArray();
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, FitMode = mode, BlockSize = 2 })
+            .Fit(ml.Data.LoadFromEnumerable(rows));
+        fit.Should().Throw<InvalidOperationException>().WithMessage($"Column 'Values' has {length} slots at row 4, but its type declares 3. Give every row 3 slots.");
+    }
+
     [Fact]
     public void EmptyData_AtFit_ThrowsClearly()
     {

@@ -36,6 +36,49 @@ public class MissingValuesPipelineTests
         reconstruction.Should().HaveCount(64).And.OnlyContain(v => float.IsFinite(v));
     }
 
+    private sealed class FourRow
+    {
+        [VectorType(4)] public float[] F { get; set; } = [];
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(float.NaN)]
+    public void Fit_WithIgnore_OnAColumnWithNoObservedNonZeroValue_ThrowsNamingTheColumn(float other)
+    {
+        // Every entry missing (or missing and zero): the reader passed the NaNs on as stored values and the engine threw its
+        // ArgumentException "Every entry of X is missing (NaN) ... (Parameter 'x')" (or "X is all zeros"), naming no column,
+        // where the estimator documents InvalidOperationException for data with nothing to factorize.
+        var ml = new MLContext(seed: 1);
+        float n = float.NaN;
+        var data = ml.Data.LoadFromEnumerable(new[] { new FourRow { F = [n, other, n, n] }, new FourRow { F = [n, n, other, n] }, new FourRow { F = [n, n, n, n] } });
+        string expected = "Column 'F' has no observed non-zero value in the training data: every entry is missing (NaN) or zero, so there is nothing to factorize. Fit on rows that have observed values.";
+
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions { OutputColumnName = "T", InputColumnName = "F", Rank = 2, MissingValues = NmfMissingValues.Ignore }).Fit(data);
+        fit.Should().Throw<InvalidOperationException>().WithMessage(expected);
+        var reconstruction = () => ml.Transforms.NonNegativeMatrixFactorizationReconstruction("R", "F", rank: 2).Fit(data);
+        reconstruction.Should().Throw<InvalidOperationException>().WithMessage(expected);
+    }
+
+    [Fact]
+    public void Fit_WithIgnore_ASlotMissingInEveryRow_WarnsThatItsReconstructionIsZero()
+    {
+        // The components hold 0 at a slot no row observes, so the reconstruction imputed 0 there without a word.
+        var ml = new MLContext(seed: 1);
+        var warnings = new List<string>();
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) lock (warnings) warnings.Add(e.Message); };
+        float n = float.NaN;
+        FourRow[] Rows(float third) => [new() { F = [1, 2, n, 3] }, new() { F = [n, n, n, n] }, new() { F = [2, 1, third, 1] }, new() { F = [0, 4, n, 1] }];
+
+        var model = ml.Transforms.NonNegativeMatrixFactorizationReconstruction("R", "F", rank: 2).Fit(ml.Data.LoadFromEnumerable(Rows(n)));
+
+        warnings.Should().ContainSingle(m => m.Contains("Column 'F' has slot 2 (1 of 4) missing (NaN) in every training row: the fit learns nothing there (the components hold 0), so the reconstruction imputes 0 for them. Drop those slots, or fit on rows that observe them."));
+        Enumerable.Range(0, model.Model.Rank).Select(t => model.Model.GetComponent(t)[2]).Should().OnlyContain(v => v == 0f, "the warning says what the model holds");
+        warnings.Clear();
+        ml.Transforms.NonNegativeMatrixFactorizationReconstruction("R", "F", rank: 2).Fit(ml.Data.LoadFromEnumerable(Rows(3f)));
+        warnings.Should().NotContain(m => m.Contains("missing (NaN) in every training row"), "slot 2 is observed in one row");
+    }
+
     [Fact]
     public void Transform_NaNWithAModelFittedWithError_ThrowsTodaysMessage()
     {
@@ -84,14 +127,35 @@ public class MissingValuesPipelineTests
                 }
         Math.Sqrt(imputed / count).Should().BeLessThan(0.75 * Math.Sqrt(meanFill / count), "the parts predict missing pixels better than column means");
         rebuilt.SelectMany(r => r).Should().OnlyContain(v => float.IsFinite(v));
-        errors.Should().OnlyContain(v => float.IsFinite(v) && v >= 0);
-        errors[5].Should().Be(0f, "row 5 has no observed slot");
+        errors.Where((_, i) => i != 5).Should().OnlyContain(v => float.IsFinite(v) && v >= 0);
+        float.IsNaN(errors[5]).Should().BeTrue("row 5 has no observed slot: its error is missing, not 0 (a perfect fit), but was {0}", errors[5]);
         rebuilt[5].Should().OnlyContain(v => v == 0f, "zero features reconstruct to zero");
 
         // The error column is the RMS over observed slots of x − x̂.
         var observed = Enumerable.Range(0, 64).Where(j => !float.IsNaN(seen[0][j])).ToArray();
         double expected = Math.Sqrt(observed.Average(j => Math.Pow(seen[0][j] - rebuilt[0][j], 2)));
         errors[0].Should().BeApproximately((float)expected, 1e-4f);
+    }
+
+    [Fact]
+    public void Reconstruction_ErrorOfARowWithNothingObserved_IsMissing_SoMLNetsMissingValueFilterDropsIt()
+    {
+        // Row 5 of digits-missing.csv is all NaN. Its error was 0, a perfect reconstruction, so a pipeline that flags the rows
+        // the parts explain worst (or filters rows without a score) ranked it as the best explained row of all.
+        var ml = new MLContext(seed: 4);
+        var holey = LoadDigits(ml, "digits-missing.csv");
+        holey.GetColumn<float[]>("Pixels").ElementAt(5).Should().OnlyContain(v => float.IsNaN(v), "the premise: row 5 has nothing observed");
+        var model = ml.Transforms.NonNegativeMatrixFactorizationReconstruction(Options(NmfMissingValues.Ignore), "Reconstruction", "Error").Fit(holey);
+
+        var output = model.Transform(holey);
+        var errors = output.GetColumn<float>("Error").ToArray();
+        var scored = ml.Data.FilterRowsByMissingValues(output, "Error");
+
+        float.IsNaN(errors[5]).Should().BeTrue("no slot of row 5 was observed, so no error was measured, but the error was {0}", errors[5]);
+        errors.Where((_, i) => i != 5).Should().OnlyContain(v => float.IsFinite(v) && v > 0);
+        scored.GetColumn<float>("Error").Should().HaveCount(299).And.Equal(errors.Where((_, i) => i != 5), "ML.NET reads the NaN as a missing value");
+        output.GetColumn<VBuffer<float>>("Reconstruction").ElementAt(5).DenseValues().Should().OnlyContain(v => v == 0f,
+            "its reconstruction is still given (zero features)");
     }
 
     private sealed class ReconstructionOutput

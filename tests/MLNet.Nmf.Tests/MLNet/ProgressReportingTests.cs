@@ -121,6 +121,82 @@ public class ProgressReportingTests
         passes.Should().Be(1, "a cancelled streamed fit must not start another pass over the data");
     }
 
+    [Fact]
+    public void Streamed_CancelledAfterThePassesLastRow_KeepsThatPass_AndTheRefitResumesAfterIt()
+    {
+        // MLContext.CancelExecution after pass 4's last row was read: the pass's work is done, so it is committed to the
+        // checkpoint before the cancellation is honoured. Once the progress hook's check (CheckAlive) threw first, inside
+        // the components' update, and the refit resumed after pass 3, reading pass 4 again.
+        string directory = Directory.CreateTempSubdirectory("nmf-ml-cancel-").FullName;
+        try
+        {
+            int passes = 0;
+            MLContext? cancelling = null;
+            IEnumerable<FourSlotRow> Rows()
+            {
+                int pass = Interlocked.Increment(ref passes);
+                for (int i = 0; i < 50; i++)
+                    yield return new FourSlotRow { Values = new[] { 1f + i % 7, 0.5f * (i % 3), 2f + i % 5, 1f } };
+                if (pass == 4 && cancelling is not null)
+                    CancelExecution(cancelling); // the cursor asked for a row after the last: every block was handed out
+            }
+            NmfOptions Options(string? checkpoint) => new()
+            {
+                OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, Seed = 5, FitMode = NmfFitMode.Streamed, BlockSize = 10,
+                MaximumIterations = 8, Tolerance = 0, MaximumPasses = 9, CheckpointDirectory = checkpoint,
+            };
+            var uninterrupted = new MLContext(seed: 1);
+            var reference = uninterrupted.Transforms.NonNegativeMatrixFactorization(Options(null)).Fit(uninterrupted.Data.LoadFromEnumerable(Rows())).Model;
+            passes = 0;
+            cancelling = new MLContext(seed: 1);
+            var fit = () => cancelling.Transforms.NonNegativeMatrixFactorization(Options(directory)).Fit(cancelling.Data.LoadFromEnumerable(Rows()));
+
+            fit.Should().Throw<OperationCanceledException>().WithMessage("Operation was canceled.");
+            passes.Should().Be(4);
+            cancelling = null;
+            passes = 0;
+            var ml = new MLContext(seed: 1);
+            var log = new List<string>();
+            ml.Log += (_, e) => { if (e.Message.Contains("NMF streamed", StringComparison.Ordinal)) lock (log) log.Add(e.Message); };
+            var resumed = ml.Transforms.NonNegativeMatrixFactorization(Options(directory)).Fit(ml.Data.LoadFromEnumerable(Rows())).Model;
+
+            log.Should().Contain(m => m.Contains($"NMF streamed: resumed from the checkpoint in '{directory}' after pass 4 (iteration 3)", StringComparison.Ordinal));
+            passes.Should().Be(1 + 5, "the counting pass, then passes 5 to 9");
+            resumed.Components.ToArray().Should().Equal(reference.Components.ToArray());
+            resumed.LossHistory.Should().Equal(reference.LossHistory);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(NmfFitMode.InMemory)]
+    [InlineData(NmfFitMode.Auto)]
+    public void InMemory_CancelledWhileReadingTheData_StopsReading(NmfFitMode mode)
+    {
+        // The in-memory fit read every row before its first check (the first iteration): cancelling while an expensive
+        // pipeline upstream (FeaturizeText on millions of documents) is being read waited for the whole read.
+        var ml = new MLContext(seed: 1);
+        const int rows = 20_000;
+        int read = 0;
+        IEnumerable<FourSlotRow> Rows()
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                if (++read == 100)
+                    CancelExecution(ml);
+                yield return new FourSlotRow { Values = new[] { 1f + i % 7, 0.5f, 2f, 1f } };
+            }
+        }
+        var options = new NmfOptions { OutputColumnName = "Topics", InputColumnName = "Values", Rank = 2, Seed = 5, FitMode = mode };
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(options).Fit(ml.Data.LoadFromEnumerable(Rows()));
+
+        fit.Should().Throw<OperationCanceledException>();
+        read.Should().BeLessThan(rows / 4, "the read stops within a few thousand rows of the cancellation");
+    }
+
     // MLContext.CancelExecution is internal; ML.NET exposes it in its Microsoft.ML.Experimental package (not served here),
     // whose extension method calls this same member.
     [Fact]

@@ -33,6 +33,29 @@ public class ReconstructionTests
 
     private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
 
+    [Theory]
+    [InlineData(0, 0, 2, "Features, Features, Error")] // the reconstruction's kind damaged: 'R' loaded as a second features column
+    [InlineData(0, 2, 1, "Features, Error, Reconstruction")] // 'R' loaded as the error, 'E' as the reconstruction
+    public void Load_OutputKindsAFitNeverWrites_AreRefused_NotLoadedAsOtherOutputs(int first, int second, int third, string kinds)
+    {
+        // The kinds sit before the NMF payload, outside its checksum: such a file loaded, its columns holding other outputs
+        // than their names (a PredictionEngine reading 'R' got the 3 features where it expected the 12-slot reconstruction).
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Rows(30, 1, 1f));
+        var model = ml.Transforms.NonNegativeMatrixFactorizationReconstruction(new NmfOptions { OutputColumnName = "T", InputColumnName = "F", Rank = 3, DegreeOfParallelism = 2 }, "R", "E").Fit(data);
+        var zip = ModelZip.Save(ml, model, data.Schema);
+        var entry = zip.Entry;
+        BitConverter.ToInt32(entry, zip.PayloadStart - 16).Should().Be(3, "the kinds' count precedes the three kinds, just before the payload");
+        int[] edited = [first, second, third];
+        for (int i = 0; i < 3; i++)
+            BitConverter.GetBytes(edited[i]).CopyTo(entry, zip.PayloadStart - 12 + 4 * i);
+
+        var load = () => ModelZip.Load(ml, zip.With(entry));
+
+        load.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message ==
+            $"Invalid MLNet.Nmf reconstruction model: its output kinds are {kinds}, but a fit writes each kind at most once, in the order Features, Reconstruction, Error, and not Features alone. The model file is damaged."));
+    }
+
     [Fact]
     public void GetOutputSchema_AnnouncesTheAnnotationsTheTransformerGives()
     {

@@ -109,6 +109,35 @@ public sealed class StreamedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AutoFittedInMemory_DeletesAnEarlierStreamedAttemptsCheckpoint_AndNothingElse()
+    {
+        // A streamed fit failed in pass 3 and left its checkpoint; fitted again with FitMode Auto, the data now fits in memory
+        // and is fitted there. Its checkpoint once stayed behind for good (W twice: 8 bytes x rows x rank), although a fit
+        // that finishes keeps none. Files of the user's beside it, even ones named like the checkpoint's, must stay.
+        var ml = new MLContext(seed: 1);
+        var act = () => ml.Transforms.NonNegativeMatrixFactorization(Options(_directory)).Fit(ml.Data.LoadFromEnumerable(new Rows(failingPass: 3).Read()));
+        act.Should().Throw<IOException>().WithMessage("The network share went away at row 1234 of pass 3.");
+        Directory.GetFiles(_directory).Select(Path.GetFileName).Should().BeEquivalentTo(
+            ["mlnet-nmf-stream.manifest", "mlnet-nmf-stream.features-0.bin", "mlnet-nmf-stream.features-1.bin"]);
+        string[] theUsers = ["notes.txt", "mlnet-nmf-stream.manifest.bak", "mlnet-nmf-stream.features-2.bin"];
+        foreach (string name in theUsers)
+            File.WriteAllText(Path.Combine(_directory, name), "the user's");
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("NMF: ", StringComparison.Ordinal)) lock (log) log.Add(e.Message); };
+        var auto = Options(_directory);
+        auto.FitMode = NmfFitMode.Auto;
+
+        var model = ml.Transforms.NonNegativeMatrixFactorization(auto).Fit(ml.Data.LoadFromEnumerable(new Rows(-1).Read())).Model;
+
+        model.Iterations.Should().Be(8);
+        log.Should().Contain(m => m.Contains("NMF: fitting in memory (FitMode Auto"));
+        log.Should().Contain(m => m.EndsWith($"NMF: deleted the 3 files of an earlier streamed fit's checkpoint in '{_directory}': this column was fitted in memory, and a finished fit keeps no checkpoint.", StringComparison.Ordinal));
+        Directory.GetFiles(_directory).Select(Path.GetFileName).Should().BeEquivalentTo(theUsers);
+        foreach (string name in theUsers)
+            File.ReadAllText(Path.Combine(_directory, name)).Should().Be("the user's");
+    }
+
+    [Fact]
     public void CheckpointDirectory_WhereTheColumnCannotStream_OrSharedByTwoColumns_IsRefusedNamingIt()
     {
         var ml = new MLContext(seed: 1);

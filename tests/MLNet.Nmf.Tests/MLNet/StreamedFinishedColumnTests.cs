@@ -47,7 +47,7 @@ public sealed class StreamedFinishedColumnTests : IDisposable
     }
 
     /// <summary>2000 rows made on demand, counting the passes (cursors); the given pass throws an IOException after 1234 rows.</summary>
-    private sealed class Rows(int failingPass, float changeA = 0)
+    private sealed class Rows(int failingPass, float changeA = 0, int slowPass = -1)
     {
         public int Passes;
         public readonly Counter Counter = new();
@@ -59,6 +59,8 @@ public sealed class StreamedFinishedColumnTests : IDisposable
             {
                 if (pass == failingPass && i == 1234)
                     throw new IOException($"The network share went away at row {i} of pass {pass}.");
+                if (pass == slowPass && i == 0)
+                    Thread.Sleep(1100); // a slow upstream pipeline
                 yield return new Row
                 {
                     Counter = Counter,
@@ -119,6 +121,25 @@ public sealed class StreamedFinishedColumnTests : IDisposable
         }
         Directory.GetFiles(DirectoryA).Should().BeEmpty("every column finished, so the finished records went");
         Directory.GetFiles(DirectoryB).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void FinishedColumnTakenFromItsRecord_AfterASlowCountingPass_DoesNotSuggestCachingForPassesNeverRead()
+    {
+        // A column returned from its finished record reports the recorded pass 9 (0 rows read) as a resume reports its restored
+        // pass. The estimator's hint that reading dominates "the s of 9 passes" must not take that report for 9 passes read:
+        // the fit read one pass, and has none left to speed up.
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { if (e.Message.Contains("NMF", StringComparison.Ordinal)) lock (log) log.Add(e.Message); };
+        FitFailingInColumnB(ml);
+        log.Clear();
+
+        var slow = new Rows(-1, slowPass: 1); // A's counting pass takes over a second
+        Fit(ml, slow).Models[0].Iterations.Should().Be(8);
+
+        log.Should().Contain(m => m.Contains($"NMF streamed: the fit in '{DirectoryA}' had finished (pass 9, iteration 8)", StringComparison.Ordinal));
+        log.Should().NotContain(m => m.Contains("NMF: reading the input took", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -42,6 +42,24 @@ public class StreamedFitInputTests
     }
 
     [Fact]
+    public void Streamed_OnDataThatCanBeReadOnlyOnce_SaysTheDataChangedBetweenPasses_NotThatItHasNoRows()
+    {
+        // An IEnumerable that yields its rows once (a forward-only reader) gave pass 1 its 50 rows and pass 2 none, and the
+        // fit said "The training data has no rows in column 'Values'", which the user can see is false.
+        var ml = new MLContext(seed: 1);
+        using var rows = Enumerable.Range(0, 50).Select(i => new DenseRow { Values = [1 + i % 3, i % 5, 2, 1] }).GetEnumerator();
+        IEnumerable<DenseRow> ReadOnce()
+        {
+            while (rows.MoveNext())
+                yield return rows.Current;
+        }
+
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(Streamed(blockSize: 10)).Fit(ml.Data.LoadFromEnumerable(ReadOnce()));
+
+        fit.Should().Throw<InvalidOperationException>().WithMessage("The data of column 'Values' changed between passes: pass 2 gave 0 blocks (0 rows) where pass 1 gave 5 (50 rows). A streamed fit needs the same rows in the same order on every pass.*");
+    }
+
+    [Fact]
     public void Streamed_OnRowsInAnotherOrderEveryPass_IsRefused_NotFittedWithEachRowsFeaturesMixedUp()
     {
         // A source read anew on every pass whose order is not fixed (a database query without ORDER BY, a directory listing):
@@ -62,8 +80,32 @@ public class StreamedFitInputTests
         var fit = () => ml.Transforms.NonNegativeMatrixFactorization(Streamed(blockSize: 20)).Fit(ml.Data.LoadFromEnumerable(Query()));
 
         fit.Should().Throw<InvalidOperationException>().WithMessage(
-            "The data changed between passes: pass 2 gave block 0 (20 rows) with other values than pass 1 (sum * where pass 1 read *). A streamed fit needs the same rows in the same order on every pass: a source that orders or samples its rows anew on every read (a database query without ORDER BY, a random sample) must be saved once (e.g. mlContext.Data.SaveAsBinary) and the saved copy streamed.");
+            "The data of column 'Values' changed between passes: pass 2 gave block 0 (20 rows) with other values than pass 1 (sum * where pass 1 read *). A streamed fit needs the same rows in the same order on every pass: a source that orders or samples its rows anew on every read (a database query without ORDER BY, a random sample) must be saved once (e.g. mlContext.Data.SaveAsBinary) and the saved copy streamed.");
         passes.Should().Be(2, "refused in the first pass that differs");
+    }
+
+    [Fact]
+    public void Streamed_OnRowsInAnotherOrderWithinEachBlock_IsRefusedNamingTheColumnThePassAndTheBlock()
+    {
+        // A source that hands out each block's rows in another order on a later pass keeps every block's sum, which was all
+        // a later pass was checked against; and the engine's "data changed" error did not name the ML.NET column.
+        var ml = new MLContext(seed: 1);
+        int passes = 0;
+        IEnumerable<DenseRow> Query()
+        {
+            bool reversed = passes++ >= 2; // pass 3 on: the rows of each block of 20 in reverse
+            for (int i = 0; i < 60; i++)
+            {
+                int r = reversed ? 20 * (i / 20) + 19 - i % 20 : i;
+                yield return new DenseRow { Values = [1 + r % 7, r % 3, 2 + r % 5, r % 11] };
+            }
+        }
+
+        var fit = () => ml.Transforms.NonNegativeMatrixFactorization(Streamed(blockSize: 20)).Fit(ml.Data.LoadFromEnumerable(Query()));
+
+        fit.Should().Throw<InvalidOperationException>().WithMessage(
+            "The data of column 'Values' changed between passes: pass 3 gave block 0 (20 rows) with the sum pass 1 read there (*) but not the same values at the same rows and slots (rows handed out in another order, or values moved between them). A streamed fit needs the same rows in the same order on every pass: a source that orders or samples its rows anew on every read (a database query without ORDER BY, a random sample) must be saved once (e.g. mlContext.Data.SaveAsBinary) and the saved copy streamed.");
+        passes.Should().Be(3, "refused in the first pass that differs");
     }
 
     [Fact]

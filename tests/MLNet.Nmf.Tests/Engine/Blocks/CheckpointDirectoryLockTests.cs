@@ -92,6 +92,80 @@ public sealed class CheckpointDirectoryLockTests : IDisposable
     }
 
     [Fact]
+    public void ManyFitsTakingTheDirectoryAtOnce_NeverHoldItTogether()
+    {
+        // Fits starting at the same instant as one ends: one may open the lock file just as its holder deletes it while a
+        // third creates a new one. The hold rests on the one exclusive open (see CheckpointDirectoryLock's remarks), with no
+        // check of the name around it. Six threads take and release the directory as fast as they can; at most one may
+        // hold it at any time, and every refusal is the in-use error.
+        const int Threads = 6, Rounds = 1500;
+        int holders = 0, overlaps = 0, taken = 0, refused = 0;
+        using var start = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (int round = 0; round < Rounds; round++)
+            {
+                CheckpointDirectoryLock held;
+                try
+                {
+                    held = CheckpointDirectoryLock.Take(_directory);
+                }
+                catch (InvalidOperationException e) when (e.Message.StartsWith($"The checkpoint directory '{_directory}' is in use by another streamed fit", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref refused);
+                    continue;
+                }
+                Interlocked.Increment(ref taken);
+                if (Interlocked.Increment(ref holders) != 1)
+                    Interlocked.Increment(ref overlaps);
+                Thread.SpinWait(500);
+                Interlocked.Decrement(ref holders);
+                held.Dispose();
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        overlaps.Should().Be(0, $"the directory was taken {taken} times and refused {refused} times, never held by two at once");
+        taken.Should().BeGreaterThan(Rounds / 2, "each round's holder releases at once, so most attempts succeed");
+        refused.Should().BeGreaterThan(0, "the threads met");
+        Directory.GetFiles(_directory).Should().BeEmpty("every holder deleted the lock file as it released the directory");
+    }
+
+    [Fact]
+    public async Task DirectoryHeldInThisProcess_IsRefusedToAFitInAnotherProcess_AndFreeOnceReleased()
+    {
+        // The hold is the operating system's (flock on Linux and macOS, the sharing mode on Windows), so it reaches across
+        // processes: a streamed ML.NET fit in the model runner on a directory this process holds is refused naming it.
+        async Task<(int ExitCode, string Output)> FitInAnotherProcess()
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(global::MLNet.Nmf.Tests.MLNet.SaveLoadTests.Runner());
+            start.ArgumentList.Add("stream-checkpoint");
+            start.ArgumentList.Add(_directory);
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var error = process.StandardError.ReadToEndAsync();
+            string output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, output + await error);
+        }
+
+        using (CheckpointDirectoryLock.Take(_directory))
+        {
+            var (code, output) = await FitInAnotherProcess();
+            code.Should().Be(3, output);
+            output.Trim().Should().Be(
+                $"The checkpoint directory '{_directory}' is in use by another streamed fit (it holds the lock file 'mlnet-nmf-stream.lock'): two fits on one directory would overwrite each other's checkpoint. Give each fit its own CheckpointDirectory, or wait for the other fit to end (a fit that ends or fails releases the directory).");
+        }
+
+        var (exitCode, fitted) = await FitInAnotherProcess();
+        exitCode.Should().Be(0, fitted);
+        fitted.Trim().Should().Be("fitted: 3 iterations");
+        Directory.GetFiles(_directory).Should().BeEmpty();
+    }
+
+    [Fact]
     public void DirectoryFlush_SyncsTheDirectory_WhereTheSystemCan_AndNamesAMissingOne()
     {
         DirectorySync.Flush(_directory).Should().Be(!OperatingSystem.IsWindows(), "Linux and macOS fsync a directory; Windows has no such call");

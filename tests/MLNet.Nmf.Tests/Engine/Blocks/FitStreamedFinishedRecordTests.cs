@@ -46,6 +46,26 @@ public sealed class FitStreamedFinishedRecordTests : IDisposable
     private string Record => Path.Combine(_directory, "mlnet-nmf-stream.finished");
 
     [Fact]
+    public void TheSameFitAgain_ReportsTheRecordedLastPass_AsAResumeReportsItsRestoredPass()
+    {
+        // PassCompleted promises each pass, and for a resumed fit the restored pass with 0 rows read; a fit returned from its
+        // finished record once reported only the counting pass, so a caller's progress stopped at pass 1 of 7.
+        var blocks = Blocks();
+        var uninterrupted = new List<(int Pass, long Rows, double Objective)>();
+        var first = NmfEngine.FitStreamed(new CountingSource(blocks, 40), Options,
+            Streaming(keep: true) with { PassCompleted = (pass, rows, objective) => uninterrupted.Add((pass, rows, objective)) });
+        var reported = new List<(int Pass, long Rows, double Objective)>();
+
+        NmfEngine.FitStreamed(new CountingSource(blocks, 40), Options,
+            Streaming(keep: true) with { PassCompleted = (pass, rows, objective) => reported.Add((pass, rows, objective)) });
+
+        uninterrupted.Select(r => r.Pass).Should().Equal(1, 2, 3, 4, 5, 6, 7);
+        reported.Should().HaveCount(2);
+        reported[0].Should().Be(uninterrupted[0], "the counting pass, as in every fit");
+        reported[1].Should().Be((7, 0L, first.LossHistory[^1]), "the recorded last pass, no row read for it, with its objective");
+    }
+
+    [Fact]
     public void KeepFinished_TheSameFitAgain_ReturnsTheResultBitForBit_AfterTheCountingPassOnly()
     {
         var blocks = Blocks();
