@@ -41,6 +41,18 @@ internal static partial class ReadmeSnippet
         return (code.Groups[1].Value, text.Success ? text.Groups[1].Value : "");
     }
 
+    /// <summary>The first ```csharp block after the line <paramref name="heading"/> of the Markdown file at
+    /// <paramref name="relativePath"/> (from the repository root).</summary>
+    public static string CSharpBlockUnder(string relativePath, string heading)
+    {
+        string markdown = "\n" + File.ReadAllText(Path.Combine(RepositoryRoot(), relativePath)).Replace("\r\n", "\n");
+        int at = markdown.IndexOf("\n" + heading + "\n", StringComparison.Ordinal);
+        var code = at < 0 ? null : CSharpBlock().Match(markdown, at);
+        if (code is not { Success: true })
+            throw new InvalidOperationException($"{relativePath} has no ```csharp block under its \"{heading}\" heading.");
+        return code.Groups[1].Value;
+    }
+
     /// <summary>The ```cs blocks: fragments of a program (not run), e.g. the options example.</summary>
     public static IReadOnlyList<string> Fragments() =>
         FragmentBlock().Matches(Readme().Replace("\r\n", "\n")).Select(m => m.Groups[1].Value).ToArray();
