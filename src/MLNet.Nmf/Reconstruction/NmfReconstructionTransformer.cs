@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Nmf;
 using MLNet.Nmf.DataReading;
+using MLNet.Nmf.MLNetInterop;
 using MLNet.Nmf.Serialization;
 
 [assembly: LoadableClass(NmfReconstructionTransformer.Summary, typeof(NmfReconstructionTransformer), null, typeof(SignatureLoadModel),
@@ -94,6 +95,9 @@ public sealed class NmfReconstructionTransformer : OneToOneTransformerBase
     private static NmfReconstructionTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         Contracts.CheckValue(env, nameof(env));
+        // As the NMF transformer's loader: a model whose only NMF step is this one is refused under an unsupported ML.NET
+        // with the message naming both versions, not a MissingMethodException from the internals it then uses.
+        SupportedMLNet.EnsureLoadedVersionIsSupported();
         var host = env.Register(nameof(NmfReconstructionTransformer));
         host.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel(GetVersionInfo());
