@@ -187,6 +187,10 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
             if (options.FitMode != NmfFitMode.InMemory && (long)options.BlockSize * Math.Max(1, options.Rank) > Array.MaxLength - 8)
                 throw new ArgumentOutOfRangeException(nameof(options.BlockSize), options.BlockSize, string.Create(CultureInfo.InvariantCulture,
                     $"BlockSize {options.BlockSize} x Rank {options.Rank} = {(long)options.BlockSize * options.Rank} features per streamed block is more than a .NET array can hold ({Array.MaxLength}); lower BlockSize."));
+            if (initial is null && options.FitMode == NmfFitMode.Streamed && NeedsWholeMatrix(options.Initialization))
+                throw new ArgumentException(
+                    $"Initialization {options.Initialization} needs the whole matrix in memory, but FitMode is Streamed, which never holds it. Use Initialization Auto or Random for a streamed fit, or FitMode InMemory (or Auto, for data that fits in memory) for the SVD start.",
+                    nameof(NmfOptions.Initialization));
             if (initial is not null && (initial.Rank != options.Rank || initial.FeatureCount != size))
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"The model to start from has rank {initial.Rank} and {initial.FeatureCount} input slots; this fit needs rank {options.Rank} and the {size} slots of column '{InputOf(options)}'."), "modelParameters");
@@ -228,12 +232,23 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
                 (matrix, slotNames) = DataViewMatrixReader.Read(input, inputName, size, columnOptions.MissingValues, _host.CheckAlive, warn);
                 break;
             case NmfFitMode.Auto:
-                long budget = MemoryBudget();
+                long budget = MemoryBudget(columnOptions);
+                bool svdStart = initial is null && NeedsWholeMatrix(columnOptions.Initialization);
+                if (svdStart) // said before the read: over the budget such a column is refused, never streamed
+                    channel.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"NMF: FitMode Auto with Initialization {columnOptions.Initialization}: the SVD start needs the whole matrix, so column '{inputName}' is fitted in memory if its copy fits in the budget of {budget / 1048576} MiB, and refused (not streamed) as soon as reading crosses it."));
+                if (svdStart && DataViewMatrixReader.RowsAloneExceed(input, budget))
+                    throw SvdStartOverBudget(columnOptions, inputName, budget, string.Create(CultureInfo.InvariantCulture,
+                        $"its {input.GetRowCount()} rows alone (GetRowCount) exceed it, so no row was read"));
                 if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive, warn) is { } read)
                 {
                     (matrix, slotNames) = read;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
                         $"NMF: fitting in memory (FitMode Auto: {matrix.Rows} rows, {matrix.StoredCount} stored values fit in the budget of {budget / 1048576} MiB, a quarter of the memory available to the GC)."));
+                }
+                else if (svdStart)
+                {
+                    throw SvdStartOverBudget(columnOptions, inputName, budget, "reading stopped as the copy crossed it");
                 }
                 else
                 {
@@ -368,8 +383,25 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     private static bool CanStream(NmfOptions options) =>
         options.Solver == NmfSolver.CoordinateDescent && options.Loss == NmfLoss.Frobenius && options.MissingValues == NmfMissingValues.Error;
 
-    /// <summary>The most an in-memory copy may take in Auto mode: a quarter of what the GC may use (machine, container or heap limit).</summary>
-    private static long MemoryBudget() => Math.Max(1, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+    /// <summary>
+    /// The most an in-memory copy may take in Auto mode (the estimator's and rank selection's): a quarter of what the GC may
+    /// use (machine, container or heap limit), or the options' <see cref="NmfOptions.MemoryBudgetBytes"/> when set (tests).
+    /// </summary>
+    internal static long MemoryBudget(NmfOptions options) =>
+        options.MemoryBudgetBytes ?? Math.Max(1, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+
+    /// <summary>
+    /// FitMode Auto with an SVD start on a column whose in-memory copy exceeds the budget: the start needs the whole matrix,
+    /// a streamed fit cannot make it, so the column is refused (naming both options and what to do) instead of streamed.
+    /// </summary>
+    private static ArgumentException SvdStartOverBudget(NmfOptions options, string inputName, long budget, string when) =>
+        new(string.Create(CultureInfo.InvariantCulture,
+            $"Initialization {options.Initialization} needs the whole matrix in memory, but with FitMode Auto the in-memory copy of column '{inputName}' exceeds the budget of {budget / 1048576} MiB (a quarter of the memory available to the GC; {when}), and a streamed fit cannot start from an SVD. Use Initialization Auto or Random to stream this column (FitMode Auto or Streamed), or FitMode InMemory to fit it in memory anyway (it may exhaust memory)."),
+            nameof(NmfOptions.Initialization));
+
+    /// <summary>The starts computed from the whole matrix (an SVD), which a streamed fit cannot make.</summary>
+    private static bool NeedsWholeMatrix(NmfInitialization initialization) =>
+        initialization is NmfInitialization.Nndsvd or NmfInitialization.Nndsvda or NmfInitialization.Nndsvdar;
 
     private const string ExpectedType = "known-size vector of Single";
 

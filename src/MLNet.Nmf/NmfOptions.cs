@@ -140,6 +140,12 @@ public sealed class NmfOptions
     /// </summary>
     public string? CheckpointDirectory { get; set; }
 
+    /// <summary>
+    /// The in-memory budget of <see cref="NmfFitMode.Auto"/> in bytes, in place of a quarter of the memory available to the
+    /// GC; null (always, outside tests) for that quarter. Internal: lets a test cross the budget with small data.
+    /// </summary>
+    internal long? MemoryBudgetBytes { get; set; }
+
     internal NmfOptions Clone() => (NmfOptions)MemberwiseClone();
 
     internal NmfFitOptions ToEngine(int seed, Action<string>? log, Action<NmfProgress>? progress = null) => new()

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Nmf;
 using MLNet.Nmf.DataReading;
+using MLNet.Nmf.Engine.Matrices;
 using MLNet.Nmf.Engine.RankSelection;
 
 namespace Microsoft.ML;
@@ -21,7 +22,9 @@ public static class NmfRankSelectionCatalog
     /// <param name="columnName">A known-size vector of Single, non-negative (NaN = missing, never held out).</param>
     /// <param name="ranks">The ranks to try.</param>
     /// <param name="options">Fit settings shared by every rank (Rank, column names, MissingValues and SlotNameTerms are ignored; Seed null =
-    /// the MLContext's); null for the defaults. Rank selection reads the column into memory, whatever its size: leave
+    /// the MLContext's); null for the defaults. Rank selection reads the column into memory (the log says how many rows, stored
+    /// values and MiB): with <see cref="NmfFitMode.Auto"/> within the estimator's in-memory budget (a quarter of the memory available
+    /// to the GC; data over it is refused), with <see cref="NmfFitMode.InMemory"/> whatever its size. Leave
     /// <see cref="NmfOptions.FitMode"/> at <see cref="NmfFitMode.Auto"/> or <see cref="NmfFitMode.InMemory"/> and
     /// <see cref="NmfOptions.CheckpointDirectory"/> null (the streamed-fit settings BlockSize and MaximumPasses are not used).</param>
     /// <param name="holdOutFraction">Share of the observed entries held out, in (0, 0.5].</param>
@@ -30,7 +33,8 @@ public static class NmfRankSelectionCatalog
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or has the wrong type, or an argument is out of range.</exception>
     /// <exception cref="ArgumentException"><see cref="NmfOptions.FitMode"/> is <see cref="NmfFitMode.Streamed"/> or
     /// <see cref="NmfOptions.CheckpointDirectory"/> is set: rank selection cannot stream (the message names the option and what to do).</exception>
-    /// <exception cref="InvalidOperationException">The data is empty, or every entry is missing or zero, or a value is negative or infinite (the message names the column, and row, slot and value).</exception>
+    /// <exception cref="InvalidOperationException">With <see cref="NmfFitMode.Auto"/>, the column's in-memory copy would exceed the budget
+    /// (reading stops there; the message says to choose the rank on a sample); or the data is empty, or every entry is missing or zero, or a value is negative or infinite (the message names the column, and row, slot and value).</exception>
     public static NmfRankSelectionResult NonNegativeMatrixFactorizationRankSelection(this TransformsCatalog catalog, IDataView data,
         string columnName, IEnumerable<int> ranks, NmfOptions? options = null, double holdOutFraction = 0.1, int repeats = 3)
     {
@@ -51,8 +55,8 @@ public static class NmfRankSelectionCatalog
         int size = column.Type.GetVectorSize();
 
         using var channel = host.Start("NMF rank selection");
-        var (matrix, _) = DataViewMatrixReader.Read(data, columnName, size, NmfMissingValues.Ignore, host.CheckAlive, message => channel.Warning(message));
         options ??= new NmfOptions();
+        var (matrix, _) = ReadIntoMemory(channel, host, data, columnName, size, options);
         int seed = options.Seed ?? MLNet.Nmf.MLNetInterop.Interop.SeedOf(host) ?? 0;
         using var progress = new MLNet.Nmf.Progress.FitProgressReporter(host, columnName); // progress channel and MLContext.CancelExecution
         var fit = options.ToEngine(seed, message => channel.Info(message), progress.Report);
@@ -61,6 +65,33 @@ public static class NmfRankSelectionCatalog
         channel.Info(string.Create(CultureInfo.InvariantCulture, $"NMF rank selection: best rank {result.BestRank} (smallest held-out RMSE)."));
         return result;
     }
+
+    /// <summary>
+    /// Reads the column into memory: with <see cref="NmfFitMode.Auto"/> within the estimator's in-memory budget (refused as
+    /// soon as reading crosses it), with <see cref="NmfFitMode.InMemory"/> whatever its size; the log says how much was read.
+    /// </summary>
+    private static (INmfMatrix Matrix, string[]? SlotNames) ReadIntoMemory(IChannel channel, IHost host, IDataView data, string columnName,
+        int size, NmfOptions options)
+    {
+        bool bounded = options.FitMode == NmfFitMode.Auto;
+        long budget = bounded ? NmfEstimator.MemoryBudget(options) : long.MaxValue;
+        if (bounded && DataViewMatrixReader.RowsAloneExceed(data, budget))
+            throw OverBudget(columnName, budget, string.Create(CultureInfo.InvariantCulture, $"its {data.GetRowCount()} rows alone (GetRowCount) exceed it, so no row was read"));
+        var read = DataViewMatrixReader.TryRead(data, columnName, size, budget, NmfMissingValues.Ignore, host.CheckAlive, message => channel.Warning(message));
+        if (read is not { } copy)
+            throw OverBudget(columnName, budget, "reading stopped as the copy crossed it");
+        var matrix = copy.Matrix;
+        long bytes = matrix is CsrMatrix ? 8L * matrix.StoredCount + 4L * (matrix.Rows + 1L) : 4L * matrix.Rows * matrix.Columns;
+        string limit = bounded ? string.Create(CultureInfo.InvariantCulture, $"within the budget of {budget / 1048576} MiB of FitMode Auto") : "FitMode InMemory: no budget";
+        channel.Info(string.Create(CultureInfo.InvariantCulture,
+            $"NMF rank selection: read {matrix.Rows} rows, {matrix.StoredCount} stored values of column '{columnName}' into memory ({bytes / 1048576.0:F2} MiB, {(matrix is CsrMatrix ? "sparse" : "dense")}; {limit})."));
+        return copy;
+    }
+
+    /// <summary>Data over the in-memory budget of FitMode Auto: rank selection cannot stream, so it is refused with what to do.</summary>
+    private static InvalidOperationException OverBudget(string columnName, long budget, string when) =>
+        new(string.Create(CultureInfo.InvariantCulture,
+                $"Column '{columnName}' does not fit in the in-memory budget of FitMode Auto ({budget / 1048576} MiB, a quarter of the memory available to the GC; {when}). Rank selection reads the data into memory (it holds entries out as missing values, which a streamed fit cannot take); for data larger than memory, choose the rank on a sample of the rows (e.g. mlContext.Data.TakeRows(mlContext.Data.ShuffleRows(data), n)), then fit that rank with FitMode Streamed; or set FitMode InMemory to read it all anyway (it may exhaust memory)."));
 
     /// <summary>
     /// Rank selection fits in memory only (it holds entries out as missing values, which a streamed fit cannot take): the

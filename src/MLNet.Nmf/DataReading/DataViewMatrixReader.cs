@@ -102,6 +102,14 @@ internal static class DataViewMatrixReader
         return (matrix, ReadSlotNames(column, size));
     }
 
+    /// <summary>
+    /// True when <see cref="TryRead"/> would certainly give up: the data tells its row count (<c>GetRowCount()</c>), and the
+    /// 12 bytes per row that its copy costs whatever the values already exceed <paramref name="budgetBytes"/>. Lets a read
+    /// that could only end over the budget be refused before the first row.
+    /// </summary>
+    public static bool RowsAloneExceed(IDataView data, long budgetBytes) =>
+        data.GetRowCount() is long rows && rows > budgetBytes / 12;
+
     /// <summary>The error for a column without rows (in-memory and streamed reading alike).</summary>
     public static InvalidOperationException NoRows(string columnName) =>
         new($"The training data has no rows in column '{columnName}'; NMF needs at least one row.");
