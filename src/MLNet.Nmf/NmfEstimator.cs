@@ -151,6 +151,8 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
     /// the log tells which and why.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type, or an option is out of range.</exception>
+    /// <exception cref="ArgumentException">An SVD <see cref="NmfOptions.Initialization"/> with FitMode Streamed (before any row is read), or
+    /// with FitMode Auto on a column whose in-memory copy exceeds the budget (where reading crosses it).</exception>
     /// <exception cref="InvalidOperationException">The data is empty or all zero (with MissingValues Ignore: every entry missing or zero), a row's length is not its column's, a value is negative, NaN or infinite, or a sparse row's slot indices are out of order or range (the message names column, row, slot and value); or, streamed, a later pass read other rows than the first, or the same rows in another order (the message names the column, the pass and the block).</exception>
     /// <exception cref="OperationCanceledException">The MLContext's execution was cancelled during the fit.</exception>
     public NmfTransformer Fit(IDataView input) => FitCore(input, initial: null);

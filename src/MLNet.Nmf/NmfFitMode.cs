@@ -7,7 +7,8 @@ public enum NmfFitMode
     /// In memory while the copy fits in a quarter of the memory the GC may use (the machine's, a container's
     /// limit, or <c>DOTNET_GCHeapHardLimit</c>); streamed when reading crosses that budget (whether or not
     /// <c>IDataView.GetRowCount()</c> is known, the copy's size is only known by reading). The choice and its
-    /// reason are logged.
+    /// reason are logged. With an SVD start (<see cref="NmfOptions.Initialization"/> Nndsvd, Nndsvda or Nndsvdar), which
+    /// a streamed fit cannot make, data over the budget is refused where reading crosses it instead of streamed.
     /// </summary>
     Auto,
 

@@ -52,7 +52,12 @@ public sealed class NmfOptions
     /// <summary>The beta when <see cref="Loss"/> is <see cref="NmfLoss.Beta"/>.</summary>
     public double Beta { get; set; } = 2.0;
 
-    /// <summary>How W and H start.</summary>
+    /// <summary>
+    /// How W and H start. The SVD starts (<see cref="NmfInitialization.Nndsvd"/>, <see cref="NmfInitialization.Nndsvda"/>,
+    /// <see cref="NmfInitialization.Nndsvdar"/>) need the whole matrix in memory: with them <see cref="NmfFitMode.Auto"/> never
+    /// streams (data over its budget is refused as soon as reading crosses it) and <see cref="NmfFitMode.Streamed"/> is refused
+    /// before reading. A streamed fit starts from <see cref="NmfInitialization.Random"/> (<see cref="NmfInitialization.Auto"/> means it there).
+    /// </summary>
     public NmfInitialization Initialization { get; set; } = NmfInitialization.Auto;
 
     /// <summary>Maximum outer iterations.</summary>
@@ -107,8 +112,10 @@ public sealed class NmfOptions
     /// <summary>
     /// In memory, streamed, or chosen by the data's size (<see cref="NmfFitMode.Auto"/>, the default: see there).
     /// A streamed fit needs <see cref="NmfSolver.CoordinateDescent"/> with the Frobenius loss and starts from Random
-    /// (or from a model's components, with <see cref="NmfEstimator.Fit(Microsoft.ML.IDataView, NmfModelParameters)"/>).
-    /// Rank selection (<c>NonNegativeMatrixFactorizationRankSelection</c>) reads the data into memory with Auto and refuses Streamed.
+    /// (or from a model's components, with <see cref="NmfEstimator.Fit(Microsoft.ML.IDataView, NmfModelParameters)"/>): with an
+    /// SVD <see cref="Initialization"/>, Auto fits in memory or refuses data over its budget (naming both options), and Streamed is refused.
+    /// Rank selection (<c>NonNegativeMatrixFactorizationRankSelection</c>) reads the data into memory: with Auto within the same
+    /// budget (data over it is refused), with InMemory whatever its size; it refuses Streamed.
     /// </summary>
     public NmfFitMode FitMode { get; set; } = NmfFitMode.Auto;
 
