@@ -162,18 +162,22 @@ internal sealed class HoldOut
     {
         if (_heldOut.Count == 0)
             return double.NaN;
-        int k = w.Columns;
+        int k = w.Columns, n = h.Columns;
+        var hv = h.RawValues; // H[t, j] at t·n + j; W's row once per row (the checked indexer cost k checks per entry)
         double sum = 0;
         for (int i = 0; i < _heldOut.Rows; i++)
+        {
+            var wi = w.Row(i);
             for (int e = _heldOut.RowStart(i); e < _heldOut.RowStart(i + 1); e++)
             {
                 int column = _heldOut.Column(e);
                 double y = 0;
                 for (int t = 0; t < k; t++)
-                    y += (double)w[i, t] * h[t, column];
+                    y += (double)wi[t] * hv[(long)t * n + column];
                 double d = _heldOut.Value(e) - y;
                 sum += d * d;
             }
+        }
         return Math.Sqrt(sum / _heldOut.Count);
     }
 }
