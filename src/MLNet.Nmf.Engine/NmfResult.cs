@@ -17,7 +17,7 @@ public sealed class NmfResult
         _h = h; // null: copied from the projector on first use
         Iterations = iterations;
         Converged = converged;
-        LossHistory = lossHistory;
+        LossHistory = Array.AsReadOnly(lossHistory); // a view: the array cannot be reached through it, e.g. by a cast
         RelativeError = relativeError;
         Divergence = divergence;
         Objective = objective;
@@ -42,6 +42,7 @@ public sealed class NmfResult
     /// <summary>
     /// The objective (divergence plus penalties) at the start of each iteration, then after the last one, as the stopping
     /// rule read it: with a loss other than Frobenius, an almost exact fit can show values slightly below 0 from rounding.
+    /// Read-only: it is not an array that a cast could reach and change.
     /// </summary>
     public IReadOnlyList<double> LossHistory { get; }
 

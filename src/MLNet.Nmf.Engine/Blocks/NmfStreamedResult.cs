@@ -18,7 +18,7 @@ public sealed class NmfStreamedResult
         Converged = converged;
         Passes = passes;
         RowsRead = rowsRead;
-        LossHistory = lossHistory;
+        LossHistory = Array.AsReadOnly(lossHistory); // a view: the array cannot be reached through it, e.g. by a cast
         RelativeError = relativeError;
         Divergence = divergence;
         Projector = projector;
@@ -43,7 +43,7 @@ public sealed class NmfStreamedResult
     /// <summary>Rows read over all passes (a resumed fit counts them as if it had not been interrupted; its repeated first pass is not counted).</summary>
     public long RowsRead { get; }
 
-    /// <summary>The objective at the start and after each iteration.</summary>
+    /// <summary>The objective at the start and after each iteration (read-only: not an array that a cast could reach and change).</summary>
     public IReadOnlyList<double> LossHistory { get; }
 
     /// <summary>‖X − WH‖_F / ‖X‖_F with W as the last pass left it and the final H (the monitor; no extra pass is made).</summary>
