@@ -174,9 +174,9 @@ public sealed class NmfComponentState
         int k = Rank;
         float[] product = Narrow(total);
         long start = Stopwatch.GetTimestamp();
-        // The scale of the first violation's terms, from H before its update (what the W side's gradient used).
-        double scale = Iterations == 0
-            ? StoppingRule.FrobeniusScale(Rows, Columns, k, total.DataSquaredNorm, Trace(total.Gram, k), Trace(ComponentsGram, k))
+        // The rounding noise of the first violation, from H before its update (what the W side's gradient used).
+        double noise = Iterations == 0
+            ? StoppingRule.FrobeniusNoise(Rows, Columns, k, total.DataSquaredNorm, Trace(total.Gram, k), Trace(ComponentsGram, k))
             : 0;
         float[] gram = FactorOps.ToFloat(total.Gram, k, PenaltyH.L2, _gramFloat);
         double violation = total.Violation + CoordinateDescentSolver.UpdateFactor(ComponentsTransposed, product, gram, (float)PenaltyH.L1, k, Order(), _blocks, _degree, HSweeps, "row-sweeps H");
@@ -191,7 +191,7 @@ public sealed class NmfComponentState
         StageClock.Add("objective", start);
         if (Iterations == 1)
             _firstViolation = violation;
-        if (StoppingRule.Converged(Iterations, violation, _firstViolation, _options.Tolerance, scale))
+        if (StoppingRule.Converged(Iterations, violation, _firstViolation, _options.Tolerance, noise))
             Converged = true;
         // The one progress and cancellation hook of every block-wise fit, last: a cancellation leaves a complete iteration.
         if (report)

@@ -38,7 +38,7 @@ internal static unsafe class CoordinateDescentKLSolver
             state.Progress.Report(iteration, history);
             if (iteration == 1)
                 firstViolation = violation;
-            if (StoppingRule.Converged(iteration, violation, firstViolation, options.Tolerance, scaleW + scaleH))
+            if (StoppingRule.Converged(iteration, violation, firstViolation, options.Tolerance, StoppingRule.KullbackLeiblerNoise(scaleW + scaleH)))
             {
                 converged = true;
                 break;

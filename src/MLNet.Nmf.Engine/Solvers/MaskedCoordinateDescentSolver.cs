@@ -40,8 +40,8 @@ internal static unsafe class MaskedCoordinateDescentSolver
             double hSquared = iteration == 0 ? SquaredNorm(state.Ht, state.Columns * k) : 0; // H as the W side's gradient sees it
             var (violation, dataTerm) = UpdateSide(state, pattern, updateW: true, product, update: true);
             history.Add(dataTerm + penalties);
-            double scale = iteration == 0
-                ? StoppingRule.FrobeniusScale(state.Rows, state.Columns, k, state.X.SquaredNorm, SquaredNorm(state.W, state.Rows * k), hSquared)
+            double noise = iteration == 0
+                ? StoppingRule.FrobeniusNoise(state.Rows, state.Columns, k, state.X.SquaredNorm, SquaredNorm(state.W, state.Rows * k), hSquared)
                 : 0;
             violation += UpdateSide(state, pattern.Transposed, updateW: false, product, update: true).Violation;
             iteration++;
@@ -49,7 +49,7 @@ internal static unsafe class MaskedCoordinateDescentSolver
 
             if (iteration == 1)
                 firstViolation = violation;
-            if (StoppingRule.Converged(iteration, violation, firstViolation, options.Tolerance, scale))
+            if (StoppingRule.Converged(iteration, violation, firstViolation, options.Tolerance, noise))
             {
                 converged = true;
                 break;

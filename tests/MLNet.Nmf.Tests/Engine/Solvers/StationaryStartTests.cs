@@ -143,6 +143,24 @@ public class StationaryStartTests
     }
 
     [Theory]
+    [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius)]
+    [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler)]
+    public void WarmStartFromAFitConvergedAtTheDefaultTolerance_KeepsIterating(NmfSolver solver, NmfLoss loss)
+    {
+        // Such a start is close to stationary (its first violation about 10⁻⁵ of the gradient's scale) but not to float
+        // precision: the relative rule decides it, as before, and the fit keeps improving.
+        var x = TestData.Digits(200);
+        var options = new NmfFitOptions { Solver = solver, Loss = loss, Rank = 6, MaxIterations = 400 };
+        var cold = NmfEngine.Fit(x, options);
+        cold.Converged.Should().BeTrue();
+
+        var warm = NmfEngine.Fit(x, options with { MaxIterations = 30, Initialization = NmfInitialization.Custom, InitialW = cold.W, InitialH = cold.H });
+
+        warm.Iterations.Should().BeGreaterThan(1);
+        warm.LossHistory[^1].Should().BeLessThan(warm.LossHistory[0]);
+    }
+
+    [Theory]
     [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius, NmfMissingValues.Error)]
     [InlineData(NmfSolver.CoordinateDescent, NmfLoss.Frobenius, NmfMissingValues.Ignore)]
     [InlineData(NmfSolver.CoordinateDescentKL, NmfLoss.KullbackLeibler, NmfMissingValues.Error)]
