@@ -36,7 +36,11 @@ public sealed class NmfResult
     /// <summary>Outer iterations run (<c>n_iter_</c>).</summary>
     public int Iterations { get; }
 
-    /// <summary>True when the tolerance stopped the fit before <see cref="NmfFitOptions.MaxIterations"/>.</summary>
+    /// <summary>
+    /// True when the tolerance stopped the fit (also when it was met at the last iteration allowed, so <see cref="Iterations"/>
+    /// can equal <see cref="NmfFitOptions.MaxIterations"/>); false when MaxIterations ran out first, and always with a
+    /// tolerance of 0. A start already stationary to float precision converges after one iteration (see <see cref="NmfFitOptions.Tolerance"/>).
+    /// </summary>
     public bool Converged { get; }
 
     /// <summary>

@@ -76,7 +76,8 @@ public sealed class NmfModelParameters
     /// <summary>Outer iterations run.</summary>
     public int Iterations { get; }
 
-    /// <summary>True when the tolerance stopped the fit before the iteration limit.</summary>
+    /// <summary>True when the tolerance stopped the fit (also when it was met at the last iteration allowed); false when the
+    /// iteration limit ran out first, and always with a tolerance of 0.</summary>
     public bool Converged { get; }
 
     /// <summary>‖X − WH‖_F / ‖X‖_F on the training data.</summary>

@@ -34,7 +34,8 @@ public sealed class NmfStreamedResult
     /// <summary>Iterations run (one per pass after the first).</summary>
     public int Iterations { get; }
 
-    /// <summary>True when the tolerance stopped the fit.</summary>
+    /// <summary>True when the tolerance stopped the fit (also when it was met at the last iteration or pass allowed); false when
+    /// MaxIterations or MaxPasses ran out first, and always with a tolerance of 0.</summary>
     public bool Converged { get; }
 
     /// <summary>Passes over the data, the first (counting) one included (a fit resumed from a checkpoint counts them as if it had not been interrupted).</summary>
