@@ -19,7 +19,7 @@ public class ChooseRankExampleTests
     }
 
     /// <summary>Starts the example in <paramref name="workingDirectory"/> and returns its first line of output, then stops it.</summary>
-    private static string FirstLine(string workingDirectory, params string[] arguments)
+    private static async Task<string> FirstLine(string workingDirectory, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Example());
@@ -28,8 +28,8 @@ public class ChooseRankExampleTests
         using var process = Process.Start(start)!;
         try
         {
-            var line = process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3)).GetAwaiter().GetResult();
-            return line ?? "(no output) " + process.StandardError.ReadToEnd();
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            return line ?? "(no output) " + await process.StandardError.ReadToEndAsync();
         }
         finally
         {
@@ -40,13 +40,13 @@ public class ChooseRankExampleTests
     }
 
     [Fact]
-    public void ChooseRank_RunFromAnotherDirectory_WritesToExamplesChooseRankOutput_NotTheWorkingDirectory()
+    public async Task ChooseRank_RunFromAnotherDirectory_WritesToExamplesChooseRankOutput_NotTheWorkingDirectory()
     {
         // It wrote to output/ under whatever directory it was run from.
         string elsewhere = Directory.CreateTempSubdirectory("chooserank-cwd-").FullName;
         string expected = Path.Combine(Readme.ReadmeSnippet.RepositoryRoot(), "examples", "ChooseRank", "output");
 
-        string first = FirstLine(elsewhere);
+        string first = await FirstLine(elsewhere);
 
         first.Should().Be($"Writing digits-rank.png, text-rank.png and imputation.png to {expected} (--output DIR to choose another folder).");
         Directory.Exists(expected).Should().BeTrue();
@@ -55,12 +55,12 @@ public class ChooseRankExampleTests
     }
 
     [Fact]
-    public void ChooseRank_WithOutput_WritesToThatFolder_CreatingIt()
+    public async Task ChooseRank_WithOutput_WritesToThatFolder_CreatingIt()
     {
         string elsewhere = Directory.CreateTempSubdirectory("chooserank-out-").FullName;
         string chosen = Path.Combine(elsewhere, "pictures");
 
-        string first = FirstLine(elsewhere, "--output", chosen);
+        string first = await FirstLine(elsewhere, "--output", chosen);
 
         first.Should().Be($"Writing digits-rank.png, text-rank.png and imputation.png to {chosen} (--output DIR to choose another folder).");
         Directory.Exists(chosen).Should().BeTrue();
@@ -70,7 +70,7 @@ public class ChooseRankExampleTests
     [Theory]
     [InlineData(new[] { "--output" }, "--output needs a folder: dotnet run --project examples/ChooseRank -- --output DIR")]
     [InlineData(new[] { "--out", "x" }, "Unknown argument '--out'. Usage: dotnet run --project examples/ChooseRank [-- --output DIR] (default: examples/ChooseRank/output)")]
-    public void ChooseRank_WithBadArguments_ExitsWithCode2_SayingTheUsage(string[] arguments, string message)
+    public async Task ChooseRank_WithBadArguments_ExitsWithCode2_SayingTheUsage(string[] arguments, string message)
     {
         string elsewhere = Directory.CreateTempSubdirectory("chooserank-args-").FullName;
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = elsewhere, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -79,13 +79,18 @@ public class ChooseRankExampleTests
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
-        var exited = process.WaitForExitAsync();
-        if (!exited.Wait(TimeSpan.FromMinutes(3)))
-            process.Kill(entireProcessTree: true);
-        process.WaitForExit();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
 
         process.ExitCode.Should().Be(2, "bad arguments are refused before any work");
-        error.Result.Trim().Should().Be(message);
+        (await error).Trim().Should().Be(message);
         Directory.EnumerateFileSystemEntries(elsewhere).Should().BeEmpty();
         Directory.Delete(elsewhere);
     }
