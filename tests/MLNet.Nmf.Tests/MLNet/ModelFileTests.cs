@@ -59,8 +59,11 @@ public class ModelFileTests
         return zip.With(ModelZip.Resealed(entry)); // crafted, not damaged: the checksum matches, so the field checks decide
     }
 
-    /// <summary>Offset of the Newton step tolerance from the payload's start: the last field, before the checksum and the end marker.</summary>
-    private static int NewtonToleranceField(ModelZip zip) => zip.PayloadEnd - zip.PayloadStart - sizeof(uint) - NmfModelFormat.ChecksumBytes - sizeof(double);
+    /// <summary>Offset of the projection rule from the payload's start: the last field, before the checksum and the end marker.</summary>
+    private static int ProjectionRuleField(ModelZip zip) => zip.PayloadEnd - zip.PayloadStart - sizeof(uint) - NmfModelFormat.ChecksumBytes - sizeof(int);
+
+    /// <summary>Offset of the Newton step tolerance from the payload's start: just before the projection rule.</summary>
+    private static int NewtonToleranceField(ModelZip zip) => ProjectionRuleField(zip) - sizeof(double);
 
     private const string Damaged = "The NMF payload's checksum does not match its contents";
 
@@ -100,13 +103,15 @@ public class ModelFileTests
     }
 
     [Fact]
-    public void SavedModel_IsFormat4_EndingWithTheNewtonToleranceAndTheChecksumOfEverythingBefore()
+    public void SavedModel_IsFormat5_EndingWithTheProjectionRuleAndTheChecksumOfEverythingBefore()
     {
         var (_, zip) = Saved();
         var entry = zip.Entry;
-        BitConverter.ToInt32(entry, zip.PayloadStart + ModelZip.Version).Should().Be(4);
+        BitConverter.ToInt32(entry, zip.PayloadStart + ModelZip.Version).Should().Be(5);
         BitConverter.ToDouble(entry, zip.PayloadStart + NewtonToleranceField(zip)).Should().Be(global::MLNet.Nmf.Engine.Projection.NmfProjector.DefaultNewtonTolerance,
-            "format 3 added the KL projection's Newton step tolerance as the last field");
+            "format 3 added the KL projection's Newton step tolerance");
+        BitConverter.ToInt32(entry, zip.PayloadStart + ProjectionRuleField(zip)).Should().Be(1,
+            "format 5 added the projection rule after it: 1, a Frobenius row still moving at the sweep limit is finished exactly");
         int covered = zip.PayloadEnd - zip.PayloadStart - sizeof(uint) - NmfModelFormat.ChecksumBytes;
         entry.AsSpan(zip.PayloadStart + covered, NmfModelFormat.ChecksumBytes).ToArray()
             .Should().Equal(System.Security.Cryptography.SHA256.HashData(entry.AsSpan(zip.PayloadStart, covered)),
@@ -166,6 +171,17 @@ public class ModelFileTests
     {
         var (ml, zip) = Saved();
         var act = () => ModelZip.Load(ml, Edit(zip, NewtonToleranceField(zip), BitConverter.GetBytes(value)));
+        act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains(message)),
+            "the NMF decoder must refuse the field by name");
+    }
+
+    [Theory]
+    [InlineData(2, "Invalid projection rule 2")]
+    [InlineData(-1, "Invalid projection rule -1")]
+    public void CraftedProjectionRule_IsRefusedByTheDecoder(int value, string message)
+    {
+        var (ml, zip) = Saved();
+        var act = () => ModelZip.Load(ml, Edit(zip, ProjectionRuleField(zip), BitConverter.GetBytes(value)));
         act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains(message)),
             "the NMF decoder must refuse the field by name");
     }
