@@ -41,6 +41,22 @@ public class ModelFileTests
         actual.Should().Equal(expected);
     }
 
+    [Fact]
+    public void Format4Model_SavedAgain_KeepsItsProjectionRuleAndPredictions()
+    {
+        // A format 4 model projects a row still moving at the sweep limit with its last sweep; saved again (format 5) it
+        // must store rule 0, not take the exact finish of new fits, which changes most of this rank-60 model's rows.
+        var ml = new MLContext(seed: 3);
+        var old = ml.Model.Load(TestData.DataPath(Path.Combine("models", "v4-digits-nmf-wide.zip")), out var schema);
+        var resaved = ModelZip.Save(ml, old, schema);
+        BitConverter.ToInt32(resaved.Entry, resaved.PayloadStart + ModelZip.Version).Should().Be(5);
+        BitConverter.ToInt32(resaved.Entry, resaved.PayloadStart + ProjectionRuleField(resaved)).Should().Be(0);
+        var expected = File.ReadAllBytes(TestData.DataPath(Path.Combine("models", "v4-digits-nmf-wide.outputs.bin")));
+        var actual = ModelZip.Load(ml, resaved.With(resaved.Entry)).Transform(Digits(ml)).GetColumn<VBuffer<float>>("Topics")
+            .SelectMany(v => v.DenseValues()).SelectMany(BitConverter.GetBytes).ToArray();
+        actual.Should().Equal(expected.Take(actual.Length), "the saving process's Transform outputs come first in the file");
+    }
+
     private static (MLContext Ml, ModelZip Zip) Saved(int rank = 4)
     {
         var ml = new MLContext(seed: 1);
