@@ -153,6 +153,8 @@ public sealed unsafe partial class NmfProjector
                 MaskedKernels.Sweep(a, product, gram, l1, k, order, out _);
                 converged = Converged(a, previous, k);
             }
+            if (!converged)
+                AtSweepLimit(1);
             if (!converged && ActiveSetFinish)
             {
                 var exact = ws.FinishGram();

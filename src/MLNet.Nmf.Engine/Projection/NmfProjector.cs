@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using MLNet.Nmf.Engine.Kernels;
 using MLNet.Nmf.Engine.Losses;
@@ -429,7 +430,11 @@ public sealed unsafe partial class NmfProjector
                     else
                         break;
                 }
-                if (ActiveSetFinish)
+                int stillMoving = BitOperations.PopCount(Vector256.ExtractMostSignificantBits(active0))
+                    + BitOperations.PopCount(Vector256.ExtractMostSignificantBits(active1));
+                if (stillMoving > 0)
+                    AtSweepLimit(stillMoving);
+                if (ActiveSetFinish && stillMoving > 0)
                 {
                     FinishExactly(a0, lane, active0, ref workspace);
                     FinishExactly(a1, lane, active1, ref workspace);
@@ -473,6 +478,9 @@ public sealed unsafe partial class NmfProjector
         ProjectionKernels.Sweep8(a, a + 2 * lane, gram, l1, k, order, active);
         return ProjectionKernels.StillMoving(a, a + lane, k, Tolerance, active);
     }
+
+    /// <summary>Counts rows whose sweeps reached the limit before their tolerance (<see cref="StageClock"/>, when profiling).</summary>
+    private static void AtSweepLimit(int rows) => StageClock.Count("projection rows at the sweep limit", rows);
 
     /// <summary>
     /// The exact finish (<see cref="ActiveSetRow"/>) of the lanes still moving after the sweep limit, each on its own row's
@@ -538,6 +546,8 @@ public sealed unsafe partial class NmfProjector
             CoordinateDescentSolver.UpdateRow(a, product, gram, l1, k, _order);
             converged = Converged(a, previous, k);
         }
+        if (!converged)
+            AtSweepLimit(1);
         if (!converged && ActiveSetFinish)
             ws.ActiveSet.Finish(ExactGram, penalty.L2, product, l1, a);
         for (int t = 0; t < k; t++)
