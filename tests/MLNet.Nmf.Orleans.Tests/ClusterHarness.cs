@@ -26,8 +26,8 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>A temporary folder for shards, checkpoints and models (the "shared folder").</summary>
     public string Root { get; }
 
-    /// <summary>Starts three silos and a client.</summary>
-    public static async Task<ClusterHarness> StartAsync(int silos = 3)
+    /// <summary>Starts three silos and a client; <paramref name="siloResponseTimeout"/> is the silos' response timeout for grain calls (15 s).</summary>
+    public static async Task<ClusterHarness> StartAsync(int silos = 3, TimeSpan? siloResponseTimeout = null)
     {
         string root = Path.Combine(Path.GetTempPath(), "nmf-orleans-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -47,7 +47,7 @@ public sealed class ClusterHarness : IAsyncDisposable
                 o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(5);
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
             });
-            silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = siloResponseTimeout ?? TimeSpan.FromSeconds(15));
         });
         builder.ConfigureClient(client => client.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15)));
         var cluster = builder.Build();
