@@ -26,12 +26,15 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>A temporary folder for shards, checkpoints and models (the "shared folder").</summary>
     public string Root { get; }
 
-    /// <summary>Starts three silos and a client; <paramref name="siloResponseTimeout"/> is the silos' response timeout for grain calls (15 s).</summary>
-    public static async Task<ClusterHarness> StartAsync(int silos = 3, TimeSpan? siloResponseTimeout = null)
+    /// <summary>
+    /// Starts three silos and a client; <paramref name="siloResponseTimeout"/> is the silos' response timeout for grain calls
+    /// (15 s); <paramref name="checkpoints"/> a folder of checkpoints to keep beyond this cluster (Root/checkpoints by default).
+    /// </summary>
+    public static async Task<ClusterHarness> StartAsync(int silos = 3, TimeSpan? siloResponseTimeout = null, string? checkpoints = null)
     {
         string root = Path.Combine(Path.GetTempPath(), "nmf-orleans-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
-        string checkpoints = Path.Combine(root, "checkpoints");
+        checkpoints ??= Path.Combine(root, "checkpoints");
         NmfCluster.ShardDegreeOfParallelism = 1;
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>

@@ -8,6 +8,7 @@ using MLNet.Nmf.Orleans.Client;
 using MLNet.Nmf.Orleans.Data;
 using MLNet.Nmf.Orleans.Hosting;
 using MLNet.Nmf.Orleans.Model;
+using MLNet.Nmf.Orleans.Storage;
 
 namespace MLNet.Nmf.Orleans.Grains;
 
@@ -17,16 +18,16 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     /// <summary>How long the coordinator keeps retrying an iteration whose shards cannot be reached before it gives up.</summary>
     public static TimeSpan RecoveryTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    private readonly IPersistentState<FitCheckpoint> _state;
+    private readonly StoredState<FitCheckpoint> _state;
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<NmfFitGrain> _log;
     private IGrainTimer? _loop;
+    private string? _damaged; // why the stored checkpoint was refused; the fit is then reported failed with it
 
     /// <summary>Created by Orleans.</summary>
-    public NmfFitGrain([PersistentState("fit", NmfCluster.CheckpointStorageName)] IPersistentState<FitCheckpoint> state,
-        ILocalSiloDetails silo, ILogger<NmfFitGrain> log)
+    public NmfFitGrain(IGrainContext context, ILocalSiloDetails silo, ILogger<NmfFitGrain> log)
     {
-        _state = state;
+        _state = new StoredState<FitCheckpoint>(context, "fit");
         _silo = silo;
         _log = log;
     }
@@ -36,25 +37,37 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     private bool Running => S.Phase is NmfClusterFitPhase.Starting or NmfClusterFitPhase.Iterating or NmfClusterFitPhase.Finishing;
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await _state.ReadAsync();
+        }
+        catch (InvalidDataException e)
+        {
+            // Neither resumed nor overwritten: the fit is reported failed with the storage's message, which names the file.
+            _damaged = e.Message;
+            _log.LogError(e, "NMF fit {FitId}: its checkpoint cannot be read.", FitId);
+            return;
+        }
         if (Running)
         {
             Event($"coordinator activated on silo {_silo.SiloAddress} in phase {S.Phase}; resuming from the checkpoint of iteration {S.Iteration}");
             EnsureLoop();
         }
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     public async Task<NmfClusterFitStatus> Start(NmfClusterFitRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (_damaged is not null)
+            return Status();
         if (S.Request is null)
         {
             _state.State = new FitCheckpoint { Request = request, Phase = NmfClusterFitPhase.Starting };
             Event($"fit {FitId} started on silo {_silo.SiloAddress}: rank {request.Rank}, at most {request.MaxIterations} iterations, seed {request.Seed}, manifest {request.ManifestPath}");
-            await _state.WriteStateAsync();
+            await _state.WriteAsync();
         }
         if (Running)
             EnsureLoop();
@@ -102,7 +115,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         {
             // The activation is going away (its silo stops); the next activation resumes from the checkpoint.
         }
-        catch (Exception e) when (e is NmfShardException or ArgumentException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is NmfShardException or ArgumentException or TimeoutException or InvalidOperationException or InvalidDataException)
         {
             if (e is not NmfShardException)
                 _log.LogError(e, "NMF fit {FitId} failed.", FitId);
@@ -172,7 +185,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         S.Phase = NmfClusterFitPhase.Iterating;
         Event(string.Create(CultureInfo.InvariantCulture,
             $"plan: {rows} x {n}, {nonZeros} non-zeros in {shards.Length} shards; rank {k}; at most {components.WSweeps}/{components.HSweeps} sweeps per W/H update"));
-        await _state.WriteStateAsync();
+        await _state.WriteAsync();
         return components;
     }
 
@@ -210,7 +223,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         // Each shard rewrites its state with its last two W_b; the coordinator writes Hᵀ.
         S.CheckpointBytesPerIteration = (long)plan.Columns * plan.Rank * sizeof(float) + 2L * S.Rows * plan.Rank * sizeof(float);
         S.IterationSeconds.Add(clock.Elapsed.TotalSeconds);
-        await _state.WriteStateAsync();
+        await _state.WriteAsync();
         _log.LogInformation("NMF fit {FitId}: iteration {Iteration}, objective {Objective:G8}, {Bytes} bytes sent, {Seconds:F3} s.",
             FitId, t, S.LossHistory[^1], S.BytesPerIteration, clock.Elapsed.TotalSeconds);
         DelayDeactivation(TimeSpan.FromMinutes(30));
@@ -249,7 +262,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         }
         S.Phase = NmfClusterFitPhase.Completed;
         Event(string.Create(CultureInfo.InvariantCulture, $"completed after {S.Iteration} iterations; relative error {S.RelativeError:F6}; model written to {request.ModelPath}"));
-        await _state.WriteStateAsync();
+        await _state.WriteAsync();
         foreach (var s in shards)
         {
             try { await s.Grain.Clear(); }
@@ -314,7 +327,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                 return await call();
             }
             // A lost silo is worth retrying; an error that the same call would only repeat is not.
-            catch (Exception e) when (e is not (NmfShardException or ArgumentException or ArithmeticException or OutOfMemoryException)
+            catch (Exception e) when (e is not (NmfShardException or ArgumentException or ArithmeticException or InvalidDataException or OutOfMemoryException)
                 && !cancellation.IsCancellationRequested && DateTime.UtcNow < deadline)
             {
                 onFailure?.Invoke();
@@ -329,7 +342,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         S.Phase = NmfClusterFitPhase.Failed;
         S.Error = message;
         Event($"failed: {message}");
-        await _state.WriteStateAsync();
+        await _state.WriteAsync();
     }
 
     private void Event(string message)
@@ -341,7 +354,9 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
-    private NmfClusterFitStatus Status() => new()
+    private NmfClusterFitStatus Status() => _damaged is not null
+        ? new() { FitId = FitId, Phase = NmfClusterFitPhase.Failed, Error = _damaged }
+        : new()
     {
         FitId = FitId,
         Phase = S.Request is null ? NmfClusterFitPhase.None : S.Phase,

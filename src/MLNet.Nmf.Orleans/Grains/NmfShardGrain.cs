@@ -10,6 +10,7 @@ using MLNet.Nmf.Engine.Solvers;
 using MLNet.Nmf.Orleans.Data;
 using MLNet.Nmf.Orleans.Hosting;
 using MLNet.Nmf.Orleans.Placement;
+using MLNet.Nmf.Orleans.Storage;
 
 namespace MLNet.Nmf.Orleans.Grains;
 
@@ -17,7 +18,7 @@ namespace MLNet.Nmf.Orleans.Grains;
 [ShardSpreadPlacement]
 public sealed class NmfShardGrain : Grain, INmfShardGrain
 {
-    private readonly IPersistentState<ShardCheckpoint> _checkpoint;
+    private readonly StoredState<ShardCheckpoint> _checkpoint;
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<NmfShardGrain> _log;
     private NmfBlockStep? _step;
@@ -28,11 +29,9 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     private int _featuresIteration = -1;
 
     /// <summary>Created by Orleans.</summary>
-    public NmfShardGrain(
-        [PersistentState("features", NmfCluster.CheckpointStorageName)] IPersistentState<ShardCheckpoint> checkpoint,
-        ILocalSiloDetails silo, ILogger<NmfShardGrain> log)
+    public NmfShardGrain(IGrainContext context, ILocalSiloDetails silo, ILogger<NmfShardGrain> log)
     {
-        _checkpoint = checkpoint;
+        _checkpoint = new StoredState<ShardCheckpoint>(context, "features");
         _silo = silo;
         _log = log;
     }
@@ -66,6 +65,8 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         ArgumentNullException.ThrowIfNull(input);
         bool restored = _step is null || _featuresIteration != iteration - 1;
         var step = await EnsureLoaded(assignment, plan.DataExponent);
+        if (!_checkpoint.IsRead)
+            await ReadCheckpoint(assignment);
         if (_featuresIteration != iteration - 1)
             Restore(step, plan, iteration - 1, assignment);
         var features = _features!;
@@ -119,7 +120,12 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     /// <inheritdoc />
     public async Task Clear()
     {
-        await _checkpoint.ClearStateAsync();
+        if (!_checkpoint.IsRead)
+        {
+            try { await _checkpoint.ReadAsync(); }
+            catch (InvalidDataException) { } // removed all the same
+        }
+        await _checkpoint.ClearAsync();
         DeactivateOnIdle();
     }
 
@@ -166,15 +172,32 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         {
             var c = _checkpoint.State;
             byte[] bytes = c.IterationA == iteration ? c.FeaturesA : c.IterationB == iteration ? c.FeaturesB
-                : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Shard {assignment.Index} of fit {assignment.FitId} has no checkpoint of iteration {iteration} (it holds {c.IterationA} and {c.IterationB}); the fit cannot resume exactly."));
+                : throw new NmfShardException(string.Create(CultureInfo.InvariantCulture,
+                    $"Shard {assignment.Index} of fit {assignment.FitId} has no checkpoint of iteration {iteration} (its stored state holds iterations {c.IterationA} and {c.IterationB}), so the fit cannot resume exactly. {CheckpointAdvice}"));
             var stored = MemoryMarshal.Cast<byte, float>(bytes);
             if (stored.Length != (long)step.Rows * plan.Rank)
-                throw new InvalidOperationException($"Shard {assignment.Index} of fit {assignment.FitId}: the checkpoint of iteration {iteration} holds {stored.Length} values, expected {step.Rows} x {plan.Rank}.");
+                throw new NmfShardException(string.Create(CultureInfo.InvariantCulture,
+                    $"Shard {assignment.Index} of fit {assignment.FitId}: its checkpoint of iteration {iteration} holds {stored.Length} values, but its {step.Rows} rows at rank {plan.Rank} need {(long)step.Rows * plan.Rank}; the shard changed under the fit. {CheckpointAdvice}"));
             _features = step.CreateFeatures(plan.Rank);
             stored.CopyTo(_features);
         }
         _featuresIteration = iteration;
+    }
+
+    private const string CheckpointAdvice =
+        "Every silo must reach the same checkpoint storage (AddNmfFileCheckpoints on a shared folder, or Redis), and neither it nor the shards may change while the fit runs. Start the fit again under a new fit id.";
+
+    /// <summary>Reads the stored W_b once per activation; a checkpoint the storage refuses ends the fit with its message (naming the file).</summary>
+    private async Task ReadCheckpoint(ShardAssignment assignment)
+    {
+        try
+        {
+            await _checkpoint.ReadAsync();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"Shard {assignment.Index} of fit {assignment.FitId} cannot resume: {e.Message}"), e);
+        }
     }
 
     private async Task Save(NmfBlockStep step, ShardPlan plan, int iteration)
@@ -186,7 +209,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
             (c.IterationB, c.FeaturesB) = (iteration, bytes);
         else
             (c.IterationA, c.FeaturesA) = (iteration, bytes);
-        await _checkpoint.WriteStateAsync();
+        await _checkpoint.WriteAsync();
     }
 
     private static string WriteFeatures(float[] features, int count, long firstRow, int rank, string directory, int index)

@@ -1,0 +1,86 @@
+using MLNet.Nmf.Orleans.Client;
+
+namespace MLNet.Nmf.Orleans.Tests;
+
+/// <summary>
+/// The whole cluster lost mid-fit (every silo killed) and a new one started on the same checkpoint folder: a fit resumes
+/// from its last finished iteration and ends bit-identical to the uninterrupted fit; a fit whose shard checkpoint or
+/// coordinator checkpoint was damaged meanwhile is refused naming the file, not loaded.
+/// </summary>
+public sealed class ClusterRestartTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "nmf-orleans-tests", "restart-" + Guid.NewGuid().ToString("N"));
+
+    public ClusterRestartTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private NmfClusterFitRequest Request(string manifest, string name, int iterations) => new()
+    {
+        ManifestPath = manifest, ModelPath = Path.Combine(_root, name, "model.zip"), Rank = 5, MaxIterations = iterations, Tolerance = 0, Seed = 11,
+    };
+
+    /// <summary>FileGrainStorage's file of a grain's state: "{state}-{grain id, '_' for what a file name cannot hold}-{hash}.bin".</summary>
+    private static string StateFile(string checkpoints, string state, string grainId) =>
+        Directory.GetFiles(checkpoints, $"{state}-{grainId.Replace('/', '_')}-*.bin").Should().ContainSingle().Subject;
+
+    [Fact]
+    public async Task Cluster_LostAndStartedAgainOnTheSameCheckpoints_ResumesBitIdentically_AndRefusesDamagedCheckpointsNamingTheFile()
+    {
+        string checkpoints = Path.Combine(_root, "checkpoints");
+        string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 4, rows: 400);
+        var resumed = Request(manifest, "resumed", 120);
+        var shardDamaged = Request(manifest, "shard-damaged", 1_000_000);
+        var coordinatorDamaged = Request(manifest, "coordinator-damaged", 1_000_000);
+        string resumedId, shardDamagedId, coordinatorDamagedId;
+        int iterationBefore;
+        await using (var first = await ClusterHarness.StartAsync(checkpoints: checkpoints))
+        {
+            var client = new NmfClusterClient(first.Cluster.Client);
+            resumedId = await client.StartAsync(resumed);
+            shardDamagedId = await client.StartAsync(shardDamaged);
+            coordinatorDamagedId = await client.StartAsync(coordinatorDamaged);
+            NmfClusterFitStatus status;
+            do
+            {
+                await Task.Delay(20);
+                status = await client.GetStatusAsync(resumedId);
+            } while (status.Iteration < 3 && status.Phase != NmfClusterFitPhase.Failed);
+            foreach (var silo in first.Cluster.Silos.ToArray())
+                await first.Cluster.KillSiloAsync(silo);
+            iterationBefore = status.Iteration;
+            status.Phase.Should().Be(NmfClusterFitPhase.Iterating, "the cluster must be lost mid-fit");
+        }
+        await Task.Delay(500); // nothing of the killed silos writes any more
+        string shardFile = StateFile(checkpoints, "features", $"nmfshard/{shardDamagedId}/1");
+        var bytes = File.ReadAllBytes(shardFile);
+        bytes[bytes.Length / 2] ^= 0x10; // one bit of a stored feature
+        File.WriteAllBytes(shardFile, bytes);
+        string coordinatorFile = StateFile(checkpoints, "fit", $"nmffit/{coordinatorDamagedId}");
+        File.WriteAllBytes(coordinatorFile, File.ReadAllBytes(coordinatorFile)[..100]); // cut short
+
+        await using var second = await ClusterHarness.StartAsync(checkpoints: checkpoints);
+        var again = new NmfClusterClient(second.Cluster.Client) { PollInterval = TimeSpan.FromMilliseconds(100), UnreachableTimeout = TimeSpan.FromSeconds(60) };
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+
+        var done = await again.WaitAsync(resumedId, cancellation: limit.Token);
+        done.Events.Should().Contain(e => e.Contains("coordinator activated on silo"));
+        var reference = Corpus.SingleMachineFit(manifest, resumed);
+        Corpus.LoadModel(resumed.ModelPath).Components.ToArray().Should().Equal(reference.H.Values.ToArray(), "the new cluster went on from the last finished iteration");
+        done.LossHistory.Should().Equal(reference.LossHistory);
+        done.Iteration.Should().Be(120);
+
+        var shardError = (await again.Invoking(c => c.WaitAsync(shardDamagedId, cancellation: limit.Token)).Should().ThrowAsync<NmfClusterFitException>()).Which;
+        shardError.Status.Error.Should().Contain($"The checkpoint file '{shardFile}' is damaged: its SHA-256 does not match its contents")
+            .And.Contain("delete it and start the fit again under a new fit id");
+        File.Exists(shardDamaged.ModelPath).Should().BeFalse();
+
+        var coordinatorError = (await again.Invoking(c => c.WaitAsync(coordinatorDamagedId, cancellation: limit.Token)).Should().ThrowAsync<NmfClusterFitException>()).Which;
+        coordinatorError.Status.Phase.Should().Be(NmfClusterFitPhase.Failed);
+        coordinatorError.Message.Should().Contain($"The checkpoint file '{coordinatorFile}' is damaged: its SHA-256 does not match its contents").And.Contain("start the fit again under a new fit id");
+        iterationBefore.Should().BeLessThan(120);
+    }
+}
