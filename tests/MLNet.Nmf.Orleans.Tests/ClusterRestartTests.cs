@@ -5,7 +5,8 @@ namespace MLNet.Nmf.Orleans.Tests;
 /// <summary>
 /// The whole cluster lost mid-fit (every silo killed) and a new one started on the same checkpoint folder: a fit resumes
 /// from its last finished iteration and ends bit-identical to the uninterrupted fit; a fit whose shard checkpoint or
-/// coordinator checkpoint was damaged meanwhile is refused naming the file, not loaded.
+/// coordinator checkpoint was damaged meanwhile is refused naming the file, not loaded, and one whose shard checkpoint
+/// is gone ends at once saying what to do (it was retried for RecoveryTimeout, 5 minutes).
 /// </summary>
 public sealed class ClusterRestartTests : IDisposable
 {
@@ -35,7 +36,8 @@ public sealed class ClusterRestartTests : IDisposable
         var resumed = Request(manifest, "resumed", 120);
         var shardDamaged = Request(manifest, "shard-damaged", 1_000_000);
         var coordinatorDamaged = Request(manifest, "coordinator-damaged", 1_000_000);
-        string resumedId, shardDamagedId, coordinatorDamagedId;
+        var shardMissing = Request(manifest, "shard-missing", 1_000_000);
+        string resumedId, shardDamagedId, coordinatorDamagedId, shardMissingId;
         int iterationBefore;
         await using (var first = await ClusterHarness.StartAsync(checkpoints: checkpoints))
         {
@@ -43,6 +45,7 @@ public sealed class ClusterRestartTests : IDisposable
             resumedId = await client.StartAsync(resumed);
             shardDamagedId = await client.StartAsync(shardDamaged);
             coordinatorDamagedId = await client.StartAsync(coordinatorDamaged);
+            shardMissingId = await client.StartAsync(shardMissing);
             NmfClusterFitStatus status;
             do
             {
@@ -61,6 +64,7 @@ public sealed class ClusterRestartTests : IDisposable
         File.WriteAllBytes(shardFile, bytes);
         string coordinatorFile = StateFile(checkpoints, "fit", $"nmffit/{coordinatorDamagedId}");
         File.WriteAllBytes(coordinatorFile, File.ReadAllBytes(coordinatorFile)[..100]); // cut short
+        File.Delete(StateFile(checkpoints, "features", $"nmfshard/{shardMissingId}/2")); // as on a silo that does not see the shared folder
 
         await using var second = await ClusterHarness.StartAsync(checkpoints: checkpoints);
         var again = new NmfClusterClient(second.Cluster.Client) { PollInterval = TimeSpan.FromMilliseconds(100), UnreachableTimeout = TimeSpan.FromSeconds(60) };
@@ -82,5 +86,9 @@ public sealed class ClusterRestartTests : IDisposable
         coordinatorError.Status.Phase.Should().Be(NmfClusterFitPhase.Failed);
         coordinatorError.Message.Should().Contain($"The checkpoint file '{coordinatorFile}' is damaged: its SHA-256 does not match its contents").And.Contain("start the fit again under a new fit id");
         iterationBefore.Should().BeLessThan(120);
+
+        var missingError = (await again.Invoking(c => c.WaitAsync(shardMissingId, cancellation: limit.Token)).Should().ThrowAsync<NmfClusterFitException>()).Which;
+        missingError.Status.Error.Should().MatchRegex($"^Shard 2 of fit {shardMissingId} has no checkpoint of iteration [0-9]+ \\(its stored state holds iterations -1 and -1\\), so the fit cannot resume exactly\\.")
+            .And.Contain("Every silo must reach the same checkpoint storage (AddNmfFileCheckpoints on a shared folder, or Redis)");
     }
 }
