@@ -204,26 +204,67 @@ public sealed class CommandLineTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Fit_OnTwoSiloProcesses_OneKilledMidFit_ResumesFromTheCheckpoint_AndTheModelIsBitIdenticalToTheSingleMachineFit()
+    {
+        // The silos are separate processes, as the README runs them; the second one is killed (SIGKILL) mid-fit.
+        string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 4, rows: 400);
+        var primary = await StartSilo();
+        using var first = primary.Process;
+        var secondary = await StartSilo(primary.SiloPort, threads: 2); // another thread count: the same bits
+        using var second = secondary.Process;
+        string model = Path.Combine(_root, "model.zip");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { CliPath(), "fit", "--manifest", manifest, "--rank", "5", "--iterations", "300", "--seed", "3",
+                     "--out", model, "--gateway", FreePorts.Text(primary.Gateway) })
+            start.ArgumentList.Add(a);
+        using var fit = Process.Start(start)!;
+        try
+        {
+            (await WaitForLine(fit, "iteration ")).Should().BeTrue("the fit should start iterating");
+            var output = fit.StandardOutput.ReadToEndAsync();
+            var error = fit.StandardError.ReadToEndAsync();
+            second.Kill(entireProcessTree: true);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await fit.WaitForExitAsync(limit.Token);
+
+            fit.ExitCode.Should().Be(0, await output + await error);
+            (await output).Should().MatchRegex("resumed: iteration [0-9]+ redone from the checkpoint of iteration [0-9]+; reassigned: shard [0-9]+: ", "the fit lost a silo that owned shards");
+            var request = new Client.NmfClusterFitRequest { ManifestPath = manifest, ModelPath = model, Rank = 5, MaxIterations = 300, Seed = 3, Tolerance = 0 };
+            var reference = Corpus.SingleMachineFit(manifest, request);
+            var fitted = Corpus.LoadModel(model);
+            fitted.Components.ToArray().Should().Equal(reference.H.Values.ToArray(), "the iteration lost with the silo was redone from the checkpoint");
+            fitted.LossHistory.Should().Equal(reference.LossHistory);
+        }
+        finally
+        {
+            if (!fit.HasExited)
+                fit.Kill(entireProcessTree: true);
+            first.Kill(entireProcessTree: true);
+        }
+    }
+
     /// <summary>
-    /// A silo process on localhost clustering on ports chosen at run time, returned with its gateway port once it says it
-    /// is ready; the caller kills it. Should another program take a chosen port before the silo binds it, the silo says
-    /// so and is started again on other ports.
+    /// A silo process on localhost clustering on ports chosen at run time, returned with its gateway and silo ports once it
+    /// says it is ready; the caller kills it. It is the cluster's first silo, or joins the one at <paramref name="primary"/>.
+    /// Should another program take a chosen port before the silo binds it, the silo says so and is started again on other ports.
     /// </summary>
-    private async Task<(Process Process, int Gateway)> StartSilo()
+    private async Task<(Process Process, int Gateway, int SiloPort)> StartSilo(int? primary = null, int threads = 1)
     {
         for (int attempt = 1; ; attempt++)
         {
             int[] ports = FreePorts.Take(2);
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { CliPath(), "silo", "--port", FreePorts.Text(ports[0]), "--gateway", FreePorts.Text(ports[1]),
-                         "--clustering", "localhost", "--primary", FreePorts.Text(ports[0]), "--checkpoints", Path.Combine(_root, "checkpoints"), "--threads", "1" })
+                         "--clustering", "localhost", "--primary", FreePorts.Text(primary ?? ports[0]), "--checkpoints", Path.Combine(_root, "checkpoints"),
+                         "--threads", FreePorts.Text(threads) })
                 start.ArgumentList.Add(a);
             var silo = Process.Start(start)!;
             var error = silo.StandardError.ReadToEndAsync(); // keep draining
             if (await WaitForLine(silo, "NMF silo ready"))
             {
                 _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
-                return (silo, ports[1]);
+                return (silo, ports[1], ports[0]);
             }
             silo.Kill(entireProcessTree: true);
             await silo.WaitForExitAsync();
