@@ -98,9 +98,11 @@ public sealed class BadInputTests : IAsyncLifetime
         {
             Features = Enumerable.Range(0, 12).Select(j => (float)((i * 7 + j * 3) % 5)).ToArray(),
         }).ToArray();
-        rows[334].Features[9] = -0.25f;
         var ml = new MLContext(seed: 1);
         NmfShards.Split(ml, ml.Data.LoadFromEnumerable(rows), "Features", 6, Folder("negative"));
+        rows[334].Features[9] = -0.25f; // NmfShards.Split refuses it: shard 3 is written again by hand
+        using (var stream = File.Create(Path.Combine(Folder("negative"), "shard-003.idv")))
+            ml.Data.SaveAsBinary(ml.Data.LoadFromEnumerable(rows[300..400]), stream, keepHidden: false);
 
         var (error, model) = await FitFails(Path.Combine(Folder("negative"), "shards.json"));
 
@@ -148,6 +150,25 @@ public sealed class BadInputTests : IAsyncLifetime
 
         error.Message.Should().Contain($"could not be written to '{file}'").And.Contain("FeaturesDirectory");
         File.Exists(model).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN (NaN)")]
+    [InlineData(-0.5f, "a negative value (-0.5)")]
+    [InlineData(float.PositiveInfinity, "an infinite value (Infinity)")]
+    public void Split_OfDataWithABadValue_IsRefusedNamingRowAndSlot_AndWritesNoShard(float bad, string described)
+    {
+        // Split wrote such values into the shards; only the fit, on the cluster, refused them.
+        var rows = Enumerable.Range(0, 50).Select(i => new DenseRow { Features = Enumerable.Range(0, 12).Select(j => (float)((i + j) % 3)).ToArray() }).ToArray();
+        rows[41].Features[7] = bad;
+        var ml = new MLContext(seed: 1);
+        string folder = Folder("split-" + Guid.NewGuid().ToString("N"));
+
+        var act = () => NmfShards.Split(ml, ml.Data.LoadFromEnumerable(rows), "Features", 4, folder);
+
+        act.Should().Throw<ArgumentException>().WithMessage(
+            $"Column 'Features' has {described} at row 41, slot 7; NMF needs finite, non-negative input. Clean, clip or shift the values before splitting; no shard was written.*");
+        (Directory.Exists(folder) ? Directory.GetFiles(folder) : []).Should().BeEmpty();
     }
 
     private sealed class DenseRow
