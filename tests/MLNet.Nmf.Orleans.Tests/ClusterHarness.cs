@@ -28,9 +28,10 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     /// <summary>
     /// Starts three silos and a client; <paramref name="siloResponseTimeout"/> is the silos' response timeout for grain calls
-    /// (15 s); <paramref name="checkpoints"/> a folder of checkpoints to keep beyond this cluster (Root/checkpoints by default).
+    /// (15 s); <paramref name="checkpoints"/> a folder of checkpoints to keep beyond this cluster (Root/checkpoints by default);
+    /// <paramref name="withoutCheckpointStorage"/> leaves the checkpoint storage out, as a host that forgot it.
     /// </summary>
-    public static async Task<ClusterHarness> StartAsync(int silos = 3, TimeSpan? siloResponseTimeout = null, string? checkpoints = null)
+    public static async Task<ClusterHarness> StartAsync(int silos = 3, TimeSpan? siloResponseTimeout = null, string? checkpoints = null, bool withoutCheckpointStorage = false)
     {
         string root = Path.Combine(Path.GetTempPath(), "nmf-orleans-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -40,7 +41,8 @@ public sealed class ClusterHarness : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddNmf();
-            silo.AddNmfFileCheckpoints(checkpoints);
+            if (!withoutCheckpointStorage)
+                silo.AddNmfFileCheckpoints(checkpoints);
             silo.Services.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);

@@ -91,4 +91,18 @@ public sealed class ClusterRestartTests : IDisposable
         missingError.Status.Error.Should().MatchRegex($"^Shard 2 of fit {shardMissingId} has no checkpoint of iteration [0-9]+ \\(its stored state holds iterations -1 and -1\\), so the fit cannot resume exactly\\.")
             .And.Contain("Every silo must reach the same checkpoint storage (AddNmfFileCheckpoints on a shared folder, or Redis)");
     }
+
+    [Fact]
+    public async Task Fit_OnASiloWithoutCheckpointStorage_FailsSayingWhatToAdd()
+    {
+        await using var harness = await ClusterHarness.StartAsync(silos: 1, withoutCheckpointStorage: true);
+        string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 2, rows: 100);
+        var client = new NmfClusterClient(harness.Cluster.Client) { PollInterval = TimeSpan.FromMilliseconds(100) };
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var act = () => client.FitAsync(Request(manifest, "no-storage", 3), cancellation: limit.Token);
+
+        (await act.Should().ThrowAsync<NmfClusterFitException>()).Which.Status.Error.Should().Be(
+            "This silo has no grain storage named 'nmf-checkpoints', where the cluster fit keeps its checkpoints. Add siloBuilder.AddNmfFileCheckpoints(a folder every silo reaches) or AddRedisGrainStorage(NmfCluster.CheckpointStorageName, ...) to every silo.");
+    }
 }

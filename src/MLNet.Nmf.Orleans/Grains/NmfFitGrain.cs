@@ -43,7 +43,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         {
             await _state.ReadAsync();
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or CheckpointStorageException)
         {
             // Neither resumed nor overwritten: the fit is reported failed with the storage's message, which names the file.
             _damaged = e.Message;

@@ -123,7 +123,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         if (!_checkpoint.IsRead)
         {
             try { await _checkpoint.ReadAsync(); }
-            catch (InvalidDataException) { } // removed all the same
+            catch (Exception e) when (e is InvalidDataException or CheckpointStorageException) { } // removed all the same (or nothing to remove)
         }
         await _checkpoint.ClearAsync();
         DeactivateOnIdle();
@@ -194,7 +194,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         {
             await _checkpoint.ReadAsync();
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or CheckpointStorageException)
         {
             throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"Shard {assignment.Index} of fit {assignment.FitId} cannot resume: {e.Message}"), e);
         }
