@@ -141,6 +141,20 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Silo_WithCheckpointsThatIsAFile_SaysSoNamingCheckpoints_InsteadOfStarting()
+    {
+        // The silo started, and every fit on it failed when its grains first reached the storage.
+        string file = Path.Combine(_root, "a-file");
+        File.WriteAllText(file, "not a folder");
+        int[] ports = FreePorts.Take(2);
+
+        var run = Run("silo", "--port", FreePorts.Text(ports[0]), "--gateway", FreePorts.Text(ports[1]),
+            "--clustering", "localhost", "--primary", FreePorts.Text(ports[0]), "--checkpoints", file);
+
+        ShouldBeAUserError(run, $"--checkpoints '{file}' is a file; give a folder (the same shared folder on every silo).");
+    }
+
+    [Fact]
     public void Silo_WithRedisClusteringWhereNoRedisListens_SaysSoNamingClustering()
     {
         int[] ports = FreePorts.Take(3); // nothing listens on any of them now
