@@ -47,4 +47,51 @@ public sealed class ClusterFaultTests : IAsyncLifetime
         Corpus.LoadModel(request.ModelPath).Components.ToArray().Should().Equal(reference.H.Values.ToArray());
         status.RelativeError.Should().Be(reference.RelativeError);
     }
+
+    private sealed class SmallRow
+    {
+        [VectorType(12)] public float[] Features { get; set; } = [];
+    }
+
+    [Fact]
+    public async Task Fit_WithAZeroRowAZeroColumnAndRankAboveTheRows_IsBitIdenticalToFitBlocks_WithoutNaN()
+    {
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 5).Select(_ => new SmallRow { Features = Enumerable.Range(0, 12).Select(_ => (float)random.NextDouble()).ToArray() }).ToArray();
+        rows[2].Features = new float[12];
+        foreach (var row in rows)
+            row.Features[4] = 0;
+        var ml = new MLContext(seed: 1);
+        string folder = Path.Combine(_harness.Root, "degenerate");
+        NmfShards.Split(ml, ml.Data.LoadFromEnumerable(rows), "Features", 2, folder);
+        var request = new NmfClusterFitRequest
+        {
+            ManifestPath = Path.Combine(folder, "shards.json"), ModelPath = Path.Combine(folder, "model.zip"), Rank = 8, MaxIterations = 20, Seed = 1, Tolerance = 0,
+        };
+
+        var status = await new NmfClusterClient(_harness.Cluster.Client) { PollInterval = TimeSpan.FromMilliseconds(100) }.FitAsync(request);
+
+        var reference = Corpus.SingleMachineFit(request.ManifestPath, request);
+        var model = Corpus.LoadModel(request.ModelPath);
+        model.Components.ToArray().Should().Equal(reference.H.Values.ToArray());
+        model.Components.ToArray().Should().OnlyContain(v => float.IsFinite(v));
+        status.RelativeError.Should().Be(reference.RelativeError).And.BeGreaterThanOrEqualTo(0);
+    }
+
+    [Fact]
+    public async Task Fit_Completed_LeavesTheShardFilesClosed_SoThatTheyCanBeWrittenAgain()
+    {
+        // The silos kept every shard they had read open (ML.NET's binary loader holds its file until disposed), so writing
+        // the shards again (split into the same folder, by hand) failed with "being used by another process".
+        string manifest = Corpus.Split(Path.Combine(_harness.Root, "closed"), shards: 3, rows: 120);
+        var request = new NmfClusterFitRequest { ManifestPath = manifest, ModelPath = Path.Combine(_harness.Root, "closed", "model.zip"), Rank = 3, MaxIterations = 2, Seed = 1 };
+
+        await new NmfClusterClient(_harness.Cluster.Client) { PollInterval = TimeSpan.FromMilliseconds(100) }.FitAsync(request);
+
+        foreach (var shard in Directory.GetFiles(Path.GetDirectoryName(manifest)!, "shard-*.idv"))
+        {
+            var open = () => new FileStream(shard, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose();
+            open.Should().NotThrow(shard);
+        }
+    }
 }

@@ -29,6 +29,9 @@ internal static class ShardReader
         {
             throw new NmfShardException($"{shard} cannot be read as an ML.NET binary IDV: {e.Message}", e);
         }
+        // The loader holds the file open until disposed: left to the GC, the silo kept every shard it read open (and
+        // locked against being written again, by split or by hand) long after the fit.
+        using var loader = data as IDisposable;
         DataViewSchema.Column column = data.Schema.GetColumnOrNull(manifest.Column)
             ?? throw new NmfShardException($"{shard} has no column '{manifest.Column}'; the manifest names that column.");
         if (column.Type is not VectorDataViewType { IsKnownSize: true } vector || !vector.ItemType.Equals(NumberDataViewType.Single))
@@ -83,6 +86,7 @@ internal static class ShardReader
     public static string[]? SlotNames(ShardManifest manifest, string manifestPath, int index)
     {
         var data = new MLContext(seed: 0).Data.LoadFromBinary(manifest.ShardPath(manifestPath, index));
+        using var loader = data as IDisposable;
         var column = data.Schema[manifest.Column];
         if (column.Annotations.Schema.GetColumnOrNull("SlotNames") is not { } slots
             || slots.Type is not VectorDataViewType { ItemType: TextDataViewType } names0 || names0.Size != manifest.FeatureCount)
