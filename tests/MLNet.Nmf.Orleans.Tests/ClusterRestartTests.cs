@@ -6,7 +6,8 @@ namespace MLNet.Nmf.Orleans.Tests;
 /// The whole cluster lost mid-fit (every silo killed) and a new one started on the same checkpoint folder: a fit resumes
 /// from its last finished iteration and ends bit-identical to the uninterrupted fit; a fit whose shard checkpoint or
 /// coordinator checkpoint was damaged meanwhile is refused naming the file, not loaded, and one whose shard checkpoint
-/// is gone ends at once saying what to do (it was retried for RecoveryTimeout, 5 minutes).
+/// is gone ends at once saying what to do (it was retried for RecoveryTimeout, 5 minutes), as does one whose shard file
+/// was replaced by other rows (they were fitted on).
 /// </summary>
 public sealed class ClusterRestartTests : IDisposable
 {
@@ -37,7 +38,12 @@ public sealed class ClusterRestartTests : IDisposable
         var shardDamaged = Request(manifest, "shard-damaged", 1_000_000);
         var coordinatorDamaged = Request(manifest, "coordinator-damaged", 1_000_000);
         var shardMissing = Request(manifest, "shard-missing", 1_000_000);
-        string resumedId, shardDamagedId, coordinatorDamagedId, shardMissingId;
+        string replacedFolder = Path.Combine(_root, "shards-replaced");
+        Directory.CreateDirectory(replacedFolder);
+        foreach (var f in Directory.GetFiles(Path.Combine(_root, "shards")))
+            File.Copy(f, Path.Combine(replacedFolder, Path.GetFileName(f)));
+        var shardReplaced = Request(Path.Combine(replacedFolder, "shards.json"), "shard-replaced", 1_000_000);
+        string resumedId, shardDamagedId, coordinatorDamagedId, shardMissingId, shardReplacedId;
         int iterationBefore;
         await using (var first = await ClusterHarness.StartAsync(checkpoints: checkpoints))
         {
@@ -46,6 +52,7 @@ public sealed class ClusterRestartTests : IDisposable
             shardDamagedId = await client.StartAsync(shardDamaged);
             coordinatorDamagedId = await client.StartAsync(coordinatorDamaged);
             shardMissingId = await client.StartAsync(shardMissing);
+            shardReplacedId = await client.StartAsync(shardReplaced);
             NmfClusterFitStatus status;
             do
             {
@@ -65,6 +72,8 @@ public sealed class ClusterRestartTests : IDisposable
         string coordinatorFile = StateFile(checkpoints, "fit", $"nmffit/{coordinatorDamagedId}");
         File.WriteAllBytes(coordinatorFile, File.ReadAllBytes(coordinatorFile)[..100]); // cut short
         File.Delete(StateFile(checkpoints, "features", $"nmfshard/{shardMissingId}/2")); // as on a silo that does not see the shared folder
+        string replaced = Path.Combine(replacedFolder, "shard-001.idv");
+        File.Copy(Path.Combine(replacedFolder, "shard-000.idv"), replaced, overwrite: true); // as many rows, other values
 
         await using var second = await ClusterHarness.StartAsync(checkpoints: checkpoints);
         var again = new NmfClusterClient(second.Cluster.Client) { PollInterval = TimeSpan.FromMilliseconds(100), UnreachableTimeout = TimeSpan.FromSeconds(60) };
@@ -90,6 +99,10 @@ public sealed class ClusterRestartTests : IDisposable
         var missingError = (await again.Invoking(c => c.WaitAsync(shardMissingId, cancellation: limit.Token)).Should().ThrowAsync<NmfClusterFitException>()).Which;
         missingError.Status.Error.Should().MatchRegex($"^Shard 2 of fit {shardMissingId} has no checkpoint of iteration [0-9]+ \\(its stored state holds iterations -1 and -1\\), so the fit cannot resume exactly\\.")
             .And.Contain("Every silo must reach the same checkpoint storage (AddNmfFileCheckpoints on a shared folder, or Redis)");
+
+        var replacedError = (await again.Invoking(c => c.WaitAsync(shardReplacedId, cancellation: limit.Token)).Should().ThrowAsync<NmfClusterFitException>()).Which;
+        replacedError.Status.Error.Should().Be(
+            $"Shard 1 ('{replaced}') of fit {shardReplacedId} changed since the fit read it: the SHA-256 of its rows differs from the one its checkpoint recorded, so the fit cannot resume exactly. Put the shard back as it was, or start the fit again under a new fit id.");
     }
 
     [Fact]

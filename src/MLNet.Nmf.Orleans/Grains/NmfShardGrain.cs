@@ -26,6 +26,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     private float _largest;
     private float[]? _features;
     private long _firstRow;
+    private string _rowsSha256 = "";
     private int _featuresIteration = -1;
 
     /// <summary>Created by Orleans.</summary>
@@ -66,7 +67,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         bool restored = _step is null || _featuresIteration != iteration - 1;
         var step = await EnsureLoaded(assignment, plan.DataExponent);
         if (!_checkpoint.IsRead)
-            await ReadCheckpoint(assignment);
+            await ReadCheckpoint(assignment, manifestPath: assignment.ManifestPath);
         if (_featuresIteration != iteration - 1)
             Restore(step, plan, iteration - 1, assignment);
         var features = _features!;
@@ -156,6 +157,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         var rows = await Task.Run(() => ShardReader.Read(manifest, assignment.ManifestPath, assignment.Index));
         _firstRow = manifest.FirstRow(assignment.Index);
         _largest = NmfBlockScale.Largest(rows);
+        _rowsSha256 = Sha256(rows);
         _step = new NmfBlockStep(exponent == 0 ? rows : NmfBlockScale.FromExponents(exponent, 0).Apply(rows));
         _stepExponent = exponent;
         return _step;
@@ -187,8 +189,11 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     private const string CheckpointAdvice =
         "Every silo must reach the same checkpoint storage (AddNmfFileCheckpoints on a shared folder, or Redis), and neither it nor the shards may change while the fit runs. Start the fit again under a new fit id.";
 
-    /// <summary>Reads the stored W_b once per activation; a checkpoint the storage refuses ends the fit with its message (naming the file).</summary>
-    private async Task ReadCheckpoint(ShardAssignment assignment)
+    /// <summary>
+    /// Reads the stored W_b once per activation; a checkpoint the storage refuses ends the fit with its message (naming the
+    /// file), and so does a shard whose rows are not the ones the checkpoint was made from (the file was replaced mid-fit).
+    /// </summary>
+    private async Task ReadCheckpoint(ShardAssignment assignment, string manifestPath)
     {
         try
         {
@@ -198,11 +203,31 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         {
             throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"Shard {assignment.Index} of fit {assignment.FitId} cannot resume: {e.Message}"), e);
         }
+        string recorded = _checkpoint.State.ShardSha256;
+        if (recorded.Length > 0 && recorded != _rowsSha256)
+        {
+            string path = ShardManifest.Load(manifestPath).ShardPath(manifestPath, assignment.Index);
+            throw new NmfShardException(string.Create(CultureInfo.InvariantCulture,
+                $"Shard {assignment.Index} ('{path}') of fit {assignment.FitId} changed since the fit read it: the SHA-256 of its rows differs from the one its checkpoint recorded, so the fit cannot resume exactly. Put the shard back as it was, or start the fit again under a new fit id."));
+        }
+    }
+
+    /// <summary>SHA-256 (hex) of the rows' CSR arrays: sizes, row pointers, column indices, values.</summary>
+    private static string Sha256(Engine.Matrices.CsrMatrix rows)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<int> sizes = [rows.Rows, rows.Columns];
+        hash.AppendData(MemoryMarshal.AsBytes(sizes));
+        hash.AppendData(MemoryMarshal.AsBytes(rows.RowPointers));
+        hash.AppendData(MemoryMarshal.AsBytes(rows.ColumnIndices));
+        hash.AppendData(MemoryMarshal.AsBytes(rows.Values));
+        return Convert.ToHexString(hash.GetHashAndReset());
     }
 
     private async Task Save(NmfBlockStep step, ShardPlan plan, int iteration)
     {
         var c = _checkpoint.State;
+        c.ShardSha256 = _rowsSha256;
         byte[] bytes = MemoryMarshal.AsBytes(_features.AsSpan(0, step.Rows * plan.Rank)).ToArray();
         // Keep the slot holding iteration − 1; overwrite the other.
         if (c.IterationA == iteration - 1)
