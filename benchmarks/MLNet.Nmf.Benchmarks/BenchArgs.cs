@@ -128,9 +128,9 @@ internal sealed record BenchArgs
     }
 
     public const string Usage =
-        "usage: MLNet.Nmf.Benchmarks fit|transform|predict|rank-selection|stream-fit (--csr FILE | --dense FILE | --digits FILE.csv) [--rank K] [--iterations N] [--tol T]\n" +
+        "usage: MLNet.Nmf.Benchmarks fit|transform|predict|rank-selection|holdout-mask|stream-fit (--csr FILE | --dense FILE | --digits FILE.csv) [--rank K] [--iterations N] [--tol T]\n" +
         "       [--missing F (that share of the stored values set to NaN, fitted with MissingValues = Ignore)]\n" +
-        "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection) [--alpha A (AlphaW, L2)]\n" +
+        "       [--ranks 2..30 | 2,5,10] [--repeats R] [--holdout F] (rank-selection, holdout-mask) [--alpha A (AlphaW, L2)]\n" +
         "       [--solver cd|mu|ccd-kl] [--loss frobenius|kl] [--init random|nndsvd|nndsvda|nndsvdar] [--runs R]\n" +
         "       [--threads P] [--seed S] [--inner I] [--pipeline] [--predict-rows N] [--replicate N] [--passes P]\n" +
         "       [--checkpoint DIR (stream-fit: NmfOptions.CheckpointDirectory)]\n" +

@@ -60,6 +60,9 @@ switch (a.Command)
     case "rank-selection":
         RankSelectionBench.Run(a, x, dataset);
         break;
+    case "holdout-mask":
+        HoldOutMaskBench.Run(a, x, dataset);
+        break;
     case "predict":
         PipelineBench.Predict(a, x, dataset);
         break;

@@ -7,9 +7,11 @@ using MLNet.Nmf.Plots;
 
 // Which rank? Hold out a share of the entries, fit each rank on the rest (NaN = missing), and see how well each
 // predicts what it never saw: the digits and the Debian descriptions. Then fill in 30 % of a digit's pixels from the parts.
+// The pictures go to examples/ChooseRank/output (git-ignored), whatever the working directory, or to --output DIR.
+if (OutputFolder.Resolve(args) is not { } output)
+    return 2;
+Console.WriteLine($"Writing digits-rank.png, text-rank.png and imputation.png to {output} (--output DIR to choose another folder).");
 var ml = new MLContext(seed: 0);
-string output = Path.Combine(Directory.GetCurrentDirectory(), "output");
-Directory.CreateDirectory(output);
 string dataDir = Path.Combine(AppContext.BaseDirectory, "Data");
 
 // 1. The digits (1797 x 64, dense).
@@ -79,6 +81,7 @@ Console.WriteLine($"Per-digit error over the observed pixels (the anomaly score)
 DigitImages.Save(Path.Combine(output, "imputation.png"), originals.Select(d => d.Pixels).ToArray(), holey.Select(d => d.Pixels).ToArray(),
     holey.Select((d, r) => d.Pixels.Select((v, j) => float.IsNaN(v) ? best![r].Filled[j] : v).ToArray()).ToArray());
 Console.WriteLine($"Wrote {Path.Combine(output, "digits-rank.png")}, text-rank.png and imputation.png.");
+return 0;
 
 internal sealed class Digit
 {

@@ -239,10 +239,17 @@ public sealed class NmfEstimator : IEstimator<NmfTransformer>
                 if (svdStart) // said before the read: over the budget such a column is refused, never streamed
                     channel.Info(string.Create(CultureInfo.InvariantCulture,
                         $"NMF: FitMode Auto with Initialization {columnOptions.Initialization}: the SVD start needs the whole matrix, so column '{inputName}' is fitted in memory if its copy fits in the budget of {budget / 1048576} MiB, and refused (not streamed) as soon as reading crosses it."));
-                if (svdStart && DataViewMatrixReader.RowsAloneExceed(input, budget))
-                    throw SvdStartOverBudget(columnOptions, inputName, budget, string.Create(CultureInfo.InvariantCulture,
-                        $"its {input.GetRowCount()} rows alone (GetRowCount) exceed it, so no row was read"));
-                if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive, warn) is { } read)
+                if (DataViewMatrixReader.RowsAloneExceed(input, budget))
+                {
+                    // The row count alone says the copy cannot fit: no row is read into memory (reading up to the budget
+                    // only to drop what was read cost a budget's worth of reading and allocation before streaming).
+                    if (svdStart)
+                        throw SvdStartOverBudget(columnOptions, inputName, budget, string.Create(CultureInfo.InvariantCulture,
+                            $"its {input.GetRowCount()} rows alone (GetRowCount) exceed it, so no row was read"));
+                    channel.Info(string.Create(CultureInfo.InvariantCulture,
+                        $"NMF: streaming (FitMode Auto: column '{inputName}' has {input.GetRowCount()} rows (GetRowCount), whose in-memory copy alone, at 12 bytes a row whatever the values, would exceed the budget of {budget / 1048576} MiB, a quarter of the memory available to the GC; no row was read into memory)."));
+                }
+                else if (DataViewMatrixReader.TryRead(input, inputName, size, budget, columnOptions.MissingValues, _host.CheckAlive, warn) is { } read)
                 {
                     (matrix, slotNames) = read;
                     channel.Info(string.Create(CultureInfo.InvariantCulture,

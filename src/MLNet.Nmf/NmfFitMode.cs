@@ -5,9 +5,9 @@ public enum NmfFitMode
 {
     /// <summary>
     /// In memory while the copy fits in a quarter of the memory the GC may use (the machine's, a container's
-    /// limit, or <c>DOTNET_GCHeapHardLimit</c>); streamed when reading crosses that budget (whether or not
-    /// <c>IDataView.GetRowCount()</c> is known, the copy's size is only known by reading). The choice and its
-    /// reason are logged. With an SVD start (<see cref="NmfOptions.Initialization"/> Nndsvd, Nndsvda or Nndsvdar), which
+    /// limit, or <c>DOTNET_GCHeapHardLimit</c>); streamed when reading crosses that budget, or at once, before a row is
+    /// read into memory, when <c>IDataView.GetRowCount()</c> tells rows whose copy alone (12 bytes a row) exceeds it (otherwise
+    /// the copy's size is only known by reading). The choice and its reason are logged. With an SVD start (<see cref="NmfOptions.Initialization"/> Nndsvd, Nndsvda or Nndsvdar), which
     /// a streamed fit cannot make, data over the budget is refused where reading crosses it instead of streamed.
     /// </summary>
     Auto,

@@ -14,7 +14,9 @@ namespace MLNet.Nmf.Engine.RankSelection;
 /// Entries already missing (NaN) stay missing and are never held out. In sparse data the implicit zeros are observed
 /// entries too and can be held out: each becomes an explicit NaN, so a sparse matrix grows by about
 /// fraction · rows · columns stored values during the run. A mask is the data's copy (dense: 4 bytes an entry; sparse:
-/// 8 bytes a stored value) plus 8 bytes per held-out entry, and building it allocates no more than that. Repeat r uses seed <c>Seed + r</c> for both its mask and its
+/// 8 bytes a stored value) plus 8 bytes per held-out entry, and building it allocates no more than that. Its draw costs
+/// one random number per held-out entry (the gaps between held-out entries are drawn, geometric), not one per entry, so a
+/// sparse mask costs its stored values and held-out entries whatever rows × columns. Repeat r uses seed <c>Seed + r</c> for both its mask and its
 /// fit, for every rank. A repeat whose draw holds out no entry (data of fewer observed entries than about
 /// 1 / fraction) holds out one observed entry chosen by its seed, so that every repeat measures a held-out error.
 /// The repeats run one after another, each fitting every rank on its own mask: one masked copy of the data is alive at

@@ -98,6 +98,34 @@ public class AutoMemoryBudgetTests
         source.Read.Should().Be(0);
     }
 
+    [Theory]
+    [InlineData(NmfInitialization.Random)]
+    [InlineData(NmfInitialization.Auto)]
+    public void Auto_WithAStreamableStart_AndAKnownRowCountOverTheBudget_StreamsWithoutReadingRowsIntoMemoryFirst(NmfInitialization initialization)
+    {
+        // It read rows into memory up to the budget (about 30 here; a quarter of the machine's memory in real use), dropped
+        // them, and only then streamed, although the row count had told it at once.
+        var (ml, log) = Context();
+        var source = new Source();
+        int readWhenStreamingStarted = -1;
+        ml.Log += (_, e) =>
+        {
+            if (e.Message.Contains("NMF: streaming", StringComparison.Ordinal))
+                readWhenStreamingStarted = Volatile.Read(ref source.Read);
+        };
+        var data = new Counted(ml.Data.LoadFromEnumerable(source.Rows()), Rows);
+
+        var auto = ml.Transforms.NonNegativeMatrixFactorization(Options(initialization)).Fit(data);
+
+        readWhenStreamingStarted.Should().Be(0, "the row count alone shows the copy over the budget: no row is read before streaming");
+        log.Should().ContainSingle(m => m.Contains("NMF: streaming", StringComparison.Ordinal)).Which.Should().EndWith(
+            "NMF: streaming (FitMode Auto: column 'Values' has 2000 rows (GetRowCount), whose in-memory copy alone, at 12 bytes a row whatever the values, would exceed the budget of 0 MiB, a quarter of the memory available to the GC; no row was read into memory).");
+        var streamed = ml.Transforms.NonNegativeMatrixFactorization(Options(initialization, NmfFitMode.Streamed))
+            .Fit(new Counted(ml.Data.LoadFromEnumerable(new Source().Rows()), Rows));
+        auto.Model.RawComponents.ToArray().Should().Equal(streamed.Model.RawComponents.ToArray(), "Auto streams as Streamed does");
+        auto.Model.RawComponents.ToArray().Should().Contain(v => v > 0);
+    }
+
     [Fact]
     public void Streamed_WithAnSvdStart_IsRefusedBeforeAnyRow_NamingBothOptions()
     {
