@@ -258,12 +258,63 @@ public sealed class CommandLineTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Fit_InterruptedBySigterm_StopsWaitingAndSaysHowToReattach_AndTheSiloStopsWithoutAGrainLeftRunning()
+    {
+        // SIGTERM (and Ctrl+C) were swallowed by the host and the fit command polled on until SIGKILL; the silo, told to
+        // stop, waited 30 s for the coordinator's loop and logged "Some grains failed to deactivate promptly".
+        string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 2, rows: 200);
+        var started = await StartSilo();
+        using var silo = started.Process;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { CliPath(), "fit", "--manifest", manifest, "--rank", "3", "--iterations", "1000000", "--seed", "1",
+                     "--out", Path.Combine(_root, "model.zip"), "--gateway", FreePorts.Text(started.Gateway) })
+            start.ArgumentList.Add(a);
+        using var fit = Process.Start(start)!;
+        try
+        {
+            string? firstLine = await fit.StandardOutput.ReadLineAsync();
+            firstLine.Should().StartWith("fit ");
+            string id = firstLine!.Split(' ')[1];
+            (await WaitForLine(fit, "iteration ")).Should().BeTrue("the fit should start iterating");
+            var output = fit.StandardOutput.ReadToEndAsync();
+            var error = fit.StandardError.ReadToEndAsync();
+
+            Signal(fit, "TERM");
+            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                await fit.WaitForExitAsync(limit.Token);
+
+            fit.ExitCode.Should().Be(130, await output + await error);
+            (await error).Should().Contain($"interrupted: fit {id} goes on in the cluster; reattach with --fit-id {id}").And.NotContain("   at ");
+
+            Signal(silo, "TERM"); // its coordinator is still iterating
+            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+                await silo.WaitForExitAsync(limit.Token);
+            (await started.Output).Should().NotContain("failed to deactivate promptly");
+        }
+        finally
+        {
+            if (!fit.HasExited)
+                fit.Kill(entireProcessTree: true);
+            if (!silo.HasExited)
+                silo.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>Sends a POSIX signal (TERM, INT) as `kill` does.</summary>
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        kill.WaitForExit();
+        kill.ExitCode.Should().Be(0);
+    }
+
     /// <summary>
     /// A silo process on localhost clustering on ports chosen at run time, returned with its gateway and silo ports once it
     /// says it is ready; the caller kills it. It is the cluster's first silo, or joins the one at <paramref name="primary"/>.
     /// Should another program take a chosen port before the silo binds it, the silo says so and is started again on other ports.
     /// </summary>
-    private async Task<(Process Process, int Gateway, int SiloPort)> StartSilo(int? primary = null, int threads = 1)
+    private async Task<(Process Process, int Gateway, int SiloPort, Task<string> Output)> StartSilo(int? primary = null, int threads = 1)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -277,8 +328,7 @@ public sealed class CommandLineTests : IDisposable
             var error = silo.StandardError.ReadToEndAsync(); // keep draining
             if (await WaitForLine(silo, "NMF silo ready"))
             {
-                _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
-                return (silo, ports[1], ports[0]);
+                return (silo, ports[1], ports[0], silo.StandardOutput.ReadToEndAsync()); // keeps draining
             }
             silo.Kill(entireProcessTree: true);
             await silo.WaitForExitAsync();

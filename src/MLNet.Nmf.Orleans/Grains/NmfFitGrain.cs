@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Blocks;
@@ -22,11 +23,13 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<NmfFitGrain> _log;
     private IGrainTimer? _loop;
+    private readonly CancellationToken _siloStopping;
     private string? _damaged; // why the stored checkpoint was refused; the fit is then reported failed with it
 
     /// <summary>Created by Orleans.</summary>
     public NmfFitGrain(IGrainContext context, ILocalSiloDetails silo, ILogger<NmfFitGrain> log)
     {
+        _siloStopping = context.ActivationServices.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         _state = new StoredState<FitCheckpoint>(context, "fit");
         _silo = silo;
         _log = log;
@@ -85,8 +88,13 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     private void EnsureLoop() =>
         _loop ??= this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
 
-    private async Task RunAsync(CancellationToken cancellation)
+    private async Task RunAsync(CancellationToken timer)
     {
+        // The loop ends when the silo stops: Orleans waits for a running timer before it deactivates the grain, and the
+        // timer's own token is not cancelled then, so the loop retried the shards (gone with the silo) until Orleans gave up
+        // on the deactivation (30 s). The next activation, elsewhere, resumes from the checkpoint.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(timer, _siloStopping);
+        var cancellation = stopping.Token;
         try
         {
             var request = S.Request!;
@@ -107,7 +115,12 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                 components = NmfComponentState.Resume(Transposed(S.Components), S.Plan!.Columns, S.Rows, S.NonZeros, S.Plan.DataScale.Apply(options),
                     new NmfComponentCheckpoint(S.Iteration, S.FirstViolation, S.Converged, S.LossHistory.ToArray()));
             while (S.Phase == NmfClusterFitPhase.Iterating)
+            {
+                // The activation is going away (its silo stops): the next one resumes from this checkpoint. The loop went on
+                // until Orleans gave up on deactivating it (30 s), delaying the silo's stop.
+                cancellation.ThrowIfCancellationRequested();
                 await IterateAsync(components, shards, cancellation);
+            }
             if (S.Phase == NmfClusterFitPhase.Finishing)
                 await FinishAsync(request, manifest, components, shards, cancellation);
         }
