@@ -75,6 +75,24 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fit_TruncatedShard_NamesTheShardAndWhatToDo_AndLeavesTheFileFreeToBeWrittenAgain()
+    {
+        // ML.NET's loader, failing on the damaged file, left its stream open: the file stayed locked (until the GC ran)
+        // against the rewrite the error asks for.
+        string manifest = Corpus.Split(Folder("truncated"), shards: 3, rows: 150);
+        string shard1 = Path.Combine(Folder("truncated"), "shard-001.idv");
+        File.WriteAllBytes(shard1, File.ReadAllBytes(shard1)[..^200]);
+
+        var (error, model) = await FitFails(manifest);
+
+        error.Message.Should().Contain($"Shard 1 ('{shard1}') cannot be read as an ML.NET binary IDV: ")
+            .And.Contain("Write the shards and the manifest again with `split` (NmfShards.Split).");
+        File.Exists(model).Should().BeFalse();
+        var rewrite = () => new FileStream(shard1, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose();
+        rewrite.Should().NotThrow();
+    }
+
+    [Fact]
     public async Task Fit_ShardsOfDifferentVectorSizes_NamesTheShardAndBothSizes()
     {
         string manifest = Corpus.Split(Folder("sizes-a"), shards: 6, rows: 300);

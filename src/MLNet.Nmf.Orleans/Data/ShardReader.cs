@@ -20,14 +20,17 @@ internal static class ShardReader
             throw new NmfShardException($"{shard} is missing: no such file. Every silo must be able to read every shard (put them in a shared folder or storage).");
         var ml = new MLContext(seed: 0);
         IDataView data;
+        // Opened here and closed on the way out whatever happens: ML.NET's loader, failing on a damaged file, left its
+        // stream to the GC, and the file stayed locked against the very rewrite the error asks for.
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
-            data = ml.Data.LoadFromBinary(path);
+            data = ml.Data.LoadFromBinary(new OneFile(path, file));
             _ = data.Schema.Count;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new NmfShardException($"{shard} cannot be read as an ML.NET binary IDV: {e.Message}", e);
+            throw new NmfShardException($"{shard} cannot be read as an ML.NET binary IDV: {e.Message} Write the shards and the manifest again with `split` (NmfShards.Split).", e);
         }
         // The loader holds the file open until disposed: left to the GC, the silo kept every shard it read open (and
         // locked against being written again, by split or by hand) long after the fit.
@@ -94,6 +97,15 @@ internal static class ShardReader
         var names = default(VBuffer<ReadOnlyMemory<char>>);
         column.GetSlotNames(ref names);
         return names.DenseValues().Select(n => n.ToString()).ToArray();
+    }
+
+    /// <summary>One open file as ML.NET's stream source (the loader reads it through this stream only).</summary>
+    private sealed class OneFile(string path, Stream stream) : IMultiStreamSource
+    {
+        public int Count => 1;
+        public string GetPathOrNull(int index) => path;
+        public Stream Open(int index) => stream;
+        public TextReader OpenTextReader(int index) => new StreamReader(stream);
     }
 
     private static string Describe(float value) =>
