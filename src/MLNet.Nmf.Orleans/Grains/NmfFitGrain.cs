@@ -40,17 +40,25 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     private bool Running => S.Phase is NmfClusterFitPhase.Starting or NmfClusterFitPhase.Iterating or NmfClusterFitPhase.Finishing;
 
     /// <inheritdoc />
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await ReadCheckpointAsync();
+
+    /// <summary>
+    /// Reads the checkpoint and, when the fit is running, resumes from it. A checkpoint the storage refuses is neither
+    /// resumed from nor overwritten: the fit is reported failed with the storage's message (which names the file), and
+    /// read again at the next call, so that a file restored from a copy resumes the fit.
+    /// </summary>
+    private async Task ReadCheckpointAsync()
     {
         try
         {
             await _state.ReadAsync();
+            _damaged = null;
         }
         catch (Exception e) when (e is InvalidDataException or CheckpointStorageException)
         {
-            // Neither resumed nor overwritten: the fit is reported failed with the storage's message, which names the file.
+            if (_damaged != e.Message)
+                _log.LogError(e, "NMF fit {FitId}: its checkpoint cannot be read.", FitId);
             _damaged = e.Message;
-            _log.LogError(e, "NMF fit {FitId}: its checkpoint cannot be read.", FitId);
             return;
         }
         if (Running)
@@ -65,6 +73,8 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     {
         ArgumentNullException.ThrowIfNull(request);
         if (_damaged is not null)
+            await ReadCheckpointAsync();
+        if (_damaged is not null)
             return Status();
         if (S.Request is null)
         {
@@ -78,11 +88,13 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     }
 
     /// <inheritdoc />
-    public Task<NmfClusterFitStatus> GetStatus()
+    public async Task<NmfClusterFitStatus> GetStatus()
     {
-        if (Running)
+        if (_damaged is not null)
+            await ReadCheckpointAsync();
+        if (_damaged is null && Running)
             EnsureLoop();
-        return Task.FromResult(Status());
+        return Status();
     }
 
     private void EnsureLoop() =>
