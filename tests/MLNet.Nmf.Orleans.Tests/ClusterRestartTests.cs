@@ -89,12 +89,12 @@ public sealed class ClusterRestartTests : IDisposable
 
         var shardError = (await again.Invoking(c => c.WaitAsync(shardDamagedId, cancellation: limit.Token)).Should().ThrowAsync<NmfClusterFitException>()).Which;
         shardError.Status.Error.Should().Contain($"The checkpoint file '{shardFile}' is damaged: its SHA-256 does not match its contents")
-            .And.Contain("delete it and start the fit again under a new fit id");
+            .And.StartWith($"Shard 1 of fit {shardDamagedId} cannot resume, so the fit stops: ").And.EndWith("It is not loaded. Delete the file and start the fit again under a new fit id.");
         File.Exists(shardDamaged.ModelPath).Should().BeFalse();
 
         var coordinatorError = (await again.Invoking(c => c.WaitAsync(coordinatorDamagedId, cancellation: limit.Token)).Should().ThrowAsync<NmfClusterFitException>()).Which;
         coordinatorError.Status.Phase.Should().Be(NmfClusterFitPhase.Failed);
-        coordinatorError.Message.Should().Contain($"The checkpoint file '{coordinatorFile}' is damaged: its SHA-256 does not match its contents").And.Contain("start the fit again under a new fit id");
+        coordinatorError.Message.Should().Contain($"The checkpoint file '{coordinatorFile}' is damaged: its SHA-256 does not match its contents").And.EndWith("It is not loaded. Restore the file from a copy to resume the fit, or delete it and start the fit again under a new fit id.");
         iterationBefore.Should().BeLessThan(60);
         File.WriteAllBytes(coordinatorFile, coordinatorBytes); // restored from a copy: the same fit goes on
         (await again.WaitAsync(coordinatorDamagedId, cancellation: limit.Token)).Iteration.Should().Be(60);

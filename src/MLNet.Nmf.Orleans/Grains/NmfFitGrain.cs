@@ -56,9 +56,12 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         }
         catch (Exception e) when (e is InvalidDataException or CheckpointStorageException)
         {
-            if (_damaged != e.Message)
+            string message = e is InvalidDataException
+                ? e.Message + " Restore the file from a copy to resume the fit, or delete it and start the fit again under a new fit id."
+                : e.Message;
+            if (_damaged != message)
                 _log.LogError(e, "NMF fit {FitId}: its checkpoint cannot be read.", FitId);
-            _damaged = e.Message;
+            _damaged = message;
             return;
         }
         if (Running)

@@ -201,7 +201,9 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         }
         catch (Exception e) when (e is InvalidDataException or CheckpointStorageException)
         {
-            throw new NmfShardException(string.Create(CultureInfo.InvariantCulture, $"Shard {assignment.Index} of fit {assignment.FitId} cannot resume: {e.Message}"), e);
+            throw new NmfShardException(e is InvalidDataException
+                ? string.Create(CultureInfo.InvariantCulture, $"Shard {assignment.Index} of fit {assignment.FitId} cannot resume, so the fit stops: {e.Message} Delete the file and start the fit again under a new fit id.")
+                : e.Message, e);
         }
         string recorded = _checkpoint.State.ShardSha256;
         if (recorded.Length > 0 && recorded != _rowsSha256)

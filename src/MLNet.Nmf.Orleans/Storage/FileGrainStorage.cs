@@ -82,7 +82,7 @@ public sealed class FileGrainStorage : IGrainStorage
     /// <summary>The state a file holds, once its marker and SHA-256 are checked; a file that fails either is refused, naming it.</summary>
     private T Decode<T>(byte[] bytes, string path)
     {
-        const string WhatToDo = "The fit cannot resume from it: restore the file from a copy, or delete it and start the fit again under a new fit id.";
+        const string WhatToDo = "It is not loaded.";
         if (bytes.Length < HeaderLength || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"The checkpoint file '{path}' ({bytes.Length} bytes) is not a checkpoint of MLNet.Nmf's cluster fit with a SHA-256 (as written since format 1), or was cut short. {WhatToDo}"));
