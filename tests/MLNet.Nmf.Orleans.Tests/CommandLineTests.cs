@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace MLNet.Nmf.Orleans.Tests;
 
@@ -291,6 +293,13 @@ public sealed class CommandLineTests : IDisposable
             using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
                 await silo.WaitForExitAsync(limit.Token);
             (await started.Output).Should().NotContain("failed to deactivate promptly");
+            // The fit was not failed by its silo's stop: a silo started on these checkpoints goes on from them.
+            var storage = new Storage.FileGrainStorage(Path.Combine(_root, "checkpoints"),
+                new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>());
+            var checkpoint = new GrainState<Grains.FitCheckpoint>(new Grains.FitCheckpoint());
+            await storage.ReadStateAsync("fit", GrainId.Create("nmffit", id), checkpoint);
+            checkpoint.State!.Phase.Should().Be(Client.NmfClusterFitPhase.Iterating, checkpoint.State.Error);
+            checkpoint.State.Iteration.Should().BeGreaterThan(0);
         }
         finally
         {

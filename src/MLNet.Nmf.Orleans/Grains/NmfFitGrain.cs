@@ -139,9 +139,10 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
             if (S.Phase == NmfClusterFitPhase.Finishing)
                 await FinishAsync(request, manifest, components, shards, cancellation);
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (Exception) when (cancellation.IsCancellationRequested)
         {
-            // The activation is going away (its silo stops); the next activation resumes from the checkpoint.
+            // The activation is going away (its silo stops; a shard call may fail any way then): not a failure of the fit.
+            // The next activation resumes from the checkpoint.
         }
         catch (Exception e) when (e is NmfShardException or ArgumentException or TimeoutException or InvalidOperationException or InvalidDataException)
         {
