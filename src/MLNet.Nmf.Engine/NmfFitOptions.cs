@@ -82,7 +82,9 @@ public sealed record NmfFitOptions
     /// <summary>
     /// Stopping tolerance, relative to the first iteration: the projected-gradient violation for the
     /// coordinate-descent solvers, the loss decrease over 10 iterations for multiplicative updates.
-    /// 0 runs exactly <see cref="MaxIterations"/> iterations.
+    /// 0 runs exactly <see cref="MaxIterations"/> iterations. Above 0, a start that is already stationary to float
+    /// precision (e.g. data of exactly rank k started from its own factors) stops the coordinate-descent solvers after
+    /// one iteration, converged, and the multiplicative updates at their first check (iteration 10, or 20 for β ≠ 2).
     /// </summary>
     public double Tolerance { get; init; } = Defaults.Tolerance;
 

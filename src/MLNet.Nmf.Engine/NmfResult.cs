@@ -17,7 +17,7 @@ public sealed class NmfResult
         _h = h; // null: copied from the projector on first use
         Iterations = iterations;
         Converged = converged;
-        LossHistory = lossHistory;
+        LossHistory = Array.AsReadOnly(lossHistory); // a view: the array cannot be reached through it, e.g. by a cast
         RelativeError = relativeError;
         Divergence = divergence;
         Objective = objective;
@@ -36,12 +36,17 @@ public sealed class NmfResult
     /// <summary>Outer iterations run (<c>n_iter_</c>).</summary>
     public int Iterations { get; }
 
-    /// <summary>True when the tolerance stopped the fit before <see cref="NmfFitOptions.MaxIterations"/>.</summary>
+    /// <summary>
+    /// True when the tolerance stopped the fit (also when it was met at the last iteration allowed, so <see cref="Iterations"/>
+    /// can equal <see cref="NmfFitOptions.MaxIterations"/>); false when MaxIterations ran out first, and always with a
+    /// tolerance of 0. A start already stationary to float precision converges after one iteration (see <see cref="NmfFitOptions.Tolerance"/>).
+    /// </summary>
     public bool Converged { get; }
 
     /// <summary>
     /// The objective (divergence plus penalties) at the start of each iteration, then after the last one, as the stopping
     /// rule read it: with a loss other than Frobenius, an almost exact fit can show values slightly below 0 from rounding.
+    /// Read-only: it is not an array that a cast could reach and change.
     /// </summary>
     public IReadOnlyList<double> LossHistory { get; }
 

@@ -15,8 +15,9 @@ namespace MLNet.Nmf;
 public sealed class NmfModelParameters
 {
     private readonly float[] _components;
-    private readonly double[] _lossHistory;
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<double> _lossHistory;
     private readonly string[]? _slotNames;
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<string>? _slotNamesView;
 
     internal NmfModelParameters(int rank, int featureCount, float[] components, NmfSolver solver, NmfLoss loss, double beta,
         Penalty penalty, double projectionTolerance, int projectionMaxIterations,
@@ -36,8 +37,10 @@ public sealed class NmfModelParameters
         Converged = converged;
         ReconstructionError = reconstructionError;
         Divergence = divergence;
-        _lossHistory = lossHistory;
+        // Read-only views, not the arrays: a caller's cast to double[] or string[] changed what the model reports and saves.
+        _lossHistory = Array.AsReadOnly(lossHistory);
         _slotNames = slotNames;
+        _slotNamesView = slotNames is null ? null : Array.AsReadOnly(slotNames);
         MissingValues = missingValues;
         NewtonTolerance = newtonTolerance;
         Projector = NmfEngine.CreateProjector(new DenseMatrix(rank, featureCount, components), beta, penalty, missingValues, projectionTolerance, projectionMaxIterations,
@@ -73,7 +76,8 @@ public sealed class NmfModelParameters
     /// <summary>Outer iterations run.</summary>
     public int Iterations { get; }
 
-    /// <summary>True when the tolerance stopped the fit before the iteration limit.</summary>
+    /// <summary>True when the tolerance stopped the fit (also when it was met at the last iteration allowed); false when the
+    /// iteration limit ran out first, and always with a tolerance of 0.</summary>
     public bool Converged { get; }
 
     /// <summary>‖X − WH‖_F / ‖X‖_F on the training data.</summary>
@@ -93,7 +97,7 @@ public sealed class NmfModelParameters
     public NmfMissingValues MissingValues { get; }
 
     /// <summary>The input column's slot names (e.g. the terms of FeaturizeText), or null when it had none.</summary>
-    public IReadOnlyList<string>? SlotNames => _slotNames;
+    public IReadOnlyList<string>? SlotNames => _slotNamesView;
 
     internal Penalty Penalty { get; }
     internal double ProjectionTolerance { get; }

@@ -63,7 +63,8 @@ public sealed class NmfOptions
     /// <summary>Maximum outer iterations.</summary>
     public int MaximumIterations { get; set; } = Defaults.MaximumIterations;
 
-    /// <summary>Stopping tolerance relative to the first iteration (0 runs every iteration).</summary>
+    /// <summary>Stopping tolerance relative to the first iteration (0 runs every iteration; above 0, a start already
+    /// stationary to float precision stops after the first, see <see cref="NmfFitOptions.Tolerance"/>).</summary>
     public double Tolerance { get; set; } = Defaults.Tolerance;
 
     /// <summary>Coordinate sweeps per factor update for <see cref="NmfSolver.CoordinateDescent"/> (1 = scikit-learn's cd; 0 = chosen by rank).</summary>

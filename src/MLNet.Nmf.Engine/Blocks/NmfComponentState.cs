@@ -12,7 +12,8 @@ namespace MLNet.Nmf.Engine.Blocks;
 /// hands each iteration's <see cref="NmfBlockStepInput"/> to the block steps, and updates Hᵀ from their
 /// statistics summed in block order, with the same HALS routine that updates W (the transposed problem).
 /// It also keeps the objective history and applies the stopping rule (violation relative to the first
-/// iteration's, as scikit-learn's <c>_fit_coordinate_descent</c>).
+/// iteration's, as scikit-learn's <c>_fit_coordinate_descent</c>, and a start that is already stationary to float
+/// precision converged: <see cref="StoppingRule"/>).
 /// </summary>
 /// <remarks>
 /// One iteration: <see cref="NextStep"/>, then every block's <see cref="NmfBlockStep.Update"/>, then
@@ -24,6 +25,7 @@ public sealed class NmfComponentState
     private readonly NmfFitOptions _options;
     private readonly SeededRandom _random;
     private readonly List<double> _history;
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<double> _historyView;
     private readonly BlockPartition _blocks;
     private float[] _crossProduct;
     private readonly int _degree;
@@ -64,6 +66,7 @@ public sealed class NmfComponentState
         _random = new SeededRandom((ulong)(uint)options.Seed ^ 0x5DEECE66DUL);
         _blocks = BlockPartition.Even(columns, 256);
         _history = ObjectiveHistory.Create(options.MaxIterations);
+        _historyView = _history.AsReadOnly();
         _crossProduct = Array.Empty<float>(); // rented on first use (see Narrow, ReleaseBuffers)
         _gramFloat = new float[checked(k * k + FactorLayout.Padding)];
         WSweeps = options.InnerIterationsFor(nonZeroCount, rows, columns);
@@ -127,8 +130,11 @@ public sealed class NmfComponentState
     /// <summary>‖X‖²_F as the last statistics summed it.</summary>
     public double DataSquaredNorm { get; private set; }
 
-    /// <summary>The objective at the start (<see cref="Start"/>) and after each iteration.</summary>
-    public IReadOnlyList<double> LossHistory => _history;
+    /// <summary>
+    /// The objective at the start (<see cref="Start"/>) and after each iteration: a read-only view of the state's own list,
+    /// which a cast cannot reach (adding to it broke the invariant of one value per iteration plus the start).
+    /// </summary>
+    public IReadOnlyList<double> LossHistory => _historyView;
 
     /// <summary>Records the starting objective from the blocks' <see cref="NmfBlockStep.Measure"/> statistics summed in block order.</summary>
     public void Start(NmfBlockStatistics measured)
@@ -168,6 +174,10 @@ public sealed class NmfComponentState
         int k = Rank;
         float[] product = Narrow(total);
         long start = Stopwatch.GetTimestamp();
+        // The rounding noise of the first violation, from H before its update (what the W side's gradient used).
+        double noise = Iterations == 0
+            ? StoppingRule.FrobeniusNoise(Rows, Columns, k, total.DataSquaredNorm, Trace(total.Gram, k), Trace(ComponentsGram, k))
+            : 0;
         float[] gram = FactorOps.ToFloat(total.Gram, k, PenaltyH.L2, _gramFloat);
         double violation = total.Violation + CoordinateDescentSolver.UpdateFactor(ComponentsTransposed, product, gram, (float)PenaltyH.L1, k, Order(), _blocks, _degree, HSweeps, "row-sweeps H");
         StageClock.Add("HALS sweeps H", start);
@@ -181,7 +191,7 @@ public sealed class NmfComponentState
         StageClock.Add("objective", start);
         if (Iterations == 1)
             _firstViolation = violation;
-        if (_firstViolation == 0 || violation / _firstViolation <= _options.Tolerance)
+        if (StoppingRule.Converged(Iterations, violation, _firstViolation, _options.Tolerance, noise))
             Converged = true;
         // The one progress and cancellation hook of every block-wise fit, last: a cancellation leaves a complete iteration.
         if (report)
@@ -250,6 +260,14 @@ public sealed class NmfComponentState
         double penalties = PenaltyW.FromSums(stats.FeatureSum, stats.FeatureSquares)
             + PenaltyH.Evaluate(ComponentsTransposed.AsSpan(0, Columns * Rank));
         return 0.5 * Math.Max(squared, 0) + penalties;
+    }
+
+    private static double Trace(double[] gram, int k)
+    {
+        double trace = 0;
+        for (int t = 0; t < k; t++)
+            trace += gram[t * k + t];
+        return trace;
     }
 
     private float[] Narrow(NmfBlockStatistics stats)

@@ -18,7 +18,7 @@ public sealed class NmfStreamedResult
         Converged = converged;
         Passes = passes;
         RowsRead = rowsRead;
-        LossHistory = lossHistory;
+        LossHistory = Array.AsReadOnly(lossHistory); // a view: the array cannot be reached through it, e.g. by a cast
         RelativeError = relativeError;
         Divergence = divergence;
         Projector = projector;
@@ -34,7 +34,8 @@ public sealed class NmfStreamedResult
     /// <summary>Iterations run (one per pass after the first).</summary>
     public int Iterations { get; }
 
-    /// <summary>True when the tolerance stopped the fit.</summary>
+    /// <summary>True when the tolerance stopped the fit (also when it was met at the last iteration or pass allowed); false when
+    /// MaxIterations or MaxPasses ran out first, and always with a tolerance of 0.</summary>
     public bool Converged { get; }
 
     /// <summary>Passes over the data, the first (counting) one included (a fit resumed from a checkpoint counts them as if it had not been interrupted).</summary>
@@ -43,7 +44,7 @@ public sealed class NmfStreamedResult
     /// <summary>Rows read over all passes (a resumed fit counts them as if it had not been interrupted; its repeated first pass is not counted).</summary>
     public long RowsRead { get; }
 
-    /// <summary>The objective at the start and after each iteration.</summary>
+    /// <summary>The objective at the start and after each iteration (read-only: not an array that a cast could reach and change).</summary>
     public IReadOnlyList<double> LossHistory { get; }
 
     /// <summary>‖X − WH‖_F / ‖X‖_F with W as the last pass left it and the final H (the monitor; no extra pass is made).</summary>

@@ -9,7 +9,8 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// iteration sweeps the coordinates of every row of W (given H), then of every row of Hᵀ (given W)
 /// through the transposed problem, with a few projected Newton steps per coordinate
 /// (<see cref="KlCoordinateRow"/>). Stops like <see cref="CoordinateDescentSolver"/>: when the summed
-/// projected-gradient violation falls below <c>tolerance</c> times the first iteration's.
+/// projected-gradient violation falls below <c>tolerance</c> times the first iteration's, or after the first iteration
+/// when that violation is rounding noise next to the size of the gradient's terms (<see cref="StoppingRule"/>).
 /// </summary>
 internal static unsafe class CoordinateDescentKLSolver
 {
@@ -29,15 +30,15 @@ internal static unsafe class CoordinateDescentKLSolver
         while (iteration < options.MaxIterations)
         {
             double penalty = state.PenaltyValue();
-            var (violationW, divergence) = UpdateSide(state, updateW: true);
+            var (violationW, divergence, scaleW) = UpdateSide(state, updateW: true);
             history.Add(divergence + penalty);
-            var (violationH, _) = UpdateSide(state, updateW: false);
+            var (violationH, _, scaleH) = UpdateSide(state, updateW: false);
             double violation = violationW + violationH;
             iteration++;
             state.Progress.Report(iteration, history);
             if (iteration == 1)
                 firstViolation = violation;
-            if (firstViolation == 0 || violation / firstViolation <= options.Tolerance)
+            if (StoppingRule.Converged(iteration, violation, firstViolation, options.Tolerance, StoppingRule.KullbackLeiblerNoise(scaleW + scaleH)))
             {
                 converged = true;
                 break;
@@ -47,8 +48,12 @@ internal static unsafe class CoordinateDescentKLSolver
         return new SolverOutcome(iteration, converged, history.ToArray());
     }
 
-    /// <summary>One sweep over every row of A. Returns the violation and the divergence before the sweep.</summary>
-    private static (double Violation, double Divergence) UpdateSide(FitState state, bool updateW)
+    /// <summary>
+    /// One sweep over every row of A. Returns the violation, the divergence before the sweep, and the size of the
+    /// gradient's terms: each coordinate's gradient is Σ_j b_tj − Σ_j (x_j / (ab)_j)·b_tj, two sums of about Σ_j b_tj
+    /// near a fit, so the rows' Σ_t Σ_j b_tj (rows times B's sum) is what <see cref="StoppingRule"/> measures noise against.
+    /// </summary>
+    private static (double Violation, double Divergence, double Scale) UpdateSide(FitState state, bool updateW)
     {
         var (data, a, b, penalty, blocks) = state.Side(updateW);
         int k = state.Rank;
@@ -88,8 +93,12 @@ internal static unsafe class CoordinateDescentKLSolver
             totalViolation += violations[block];
             totalDivergence += divergences[block];
         }
+        double bTotal = 0;
         for (int t = 0; t < k; t++)
+        {
             totalDivergence += aSums[t] * bSums[t];
-        return (totalViolation, totalDivergence);
+            bTotal += bSums[t];
+        }
+        return (totalViolation, totalDivergence, 2.0 * data.Rows * bTotal);
     }
 }

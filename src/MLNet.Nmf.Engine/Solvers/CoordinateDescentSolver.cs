@@ -9,7 +9,8 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// scikit-learn's <c>_fit_coordinate_descent</c>: each update of a factor A (given the other, B) visits
 /// every coordinate once, using the Gram matrix BᵀB + L2·I and the product MB − L1, so the
 /// per-coordinate step is exact. Stops when the summed projected-gradient violation falls below
-/// <c>tolerance</c> times the first iteration's. With <see cref="NmfFitOptions.InnerIterations"/> = 1 it
+/// <c>tolerance</c> times the first iteration's, or after the first iteration when that violation is rounding noise
+/// (a start already stationary to float precision; <see cref="StoppingRule"/>). With <see cref="NmfFitOptions.InnerIterations"/> = 1 it
 /// is scikit-learn's <c>solver='cd'</c> step for step. The fit itself is driven block by block
 /// (<see cref="Blocks.NmfBlockStep"/> updates W, <see cref="Blocks.NmfComponentState"/> updates Hᵀ); this class
 /// holds the update routine they share.

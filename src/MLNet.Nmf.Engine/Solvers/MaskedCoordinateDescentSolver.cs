@@ -8,7 +8,7 @@ namespace MLNet.Nmf.Engine.Solvers;
 /// <summary>
 /// Coordinate descent (HALS) for ½ Σ_{(i,j) observed} (x_ij − w_i·h_j)² plus penalties: the
 /// <see cref="NmfMissingValues.Ignore"/> counterpart of <see cref="CoordinateDescentSolver"/>, with the same
-/// updates, inner sweeps, stopping rule and determinism. The product with X is the same (missing entries were
+/// updates, inner sweeps, stopping rule (<see cref="StoppingRule"/>) and determinism. The product with X is the same (missing entries were
 /// taken out of the data, see <see cref="MissingPattern.Split"/>); what changes is that each row of the factor
 /// being updated has its own Gram matrix, over the other factor's rows it is observed with
 /// (<see cref="MaskedKernels.RowGram"/>). The H update is the same routine on the transposed problem.
@@ -37,15 +37,19 @@ internal static unsafe class MaskedCoordinateDescentSolver
         {
             // The W update sees the factors as the previous iteration left them: its objective is free.
             double penalties = state.PenaltyValue();
+            double hSquared = iteration == 0 ? SquaredNorm(state.Ht, state.Columns * k) : 0; // H as the W side's gradient sees it
             var (violation, dataTerm) = UpdateSide(state, pattern, updateW: true, product, update: true);
             history.Add(dataTerm + penalties);
+            double noise = iteration == 0
+                ? StoppingRule.FrobeniusNoise(state.Rows, state.Columns, k, state.X.SquaredNorm, SquaredNorm(state.W, state.Rows * k), hSquared)
+                : 0;
             violation += UpdateSide(state, pattern.Transposed, updateW: false, product, update: true).Violation;
             iteration++;
             state.Progress.Report(iteration, history); // progress, and cancellation (the token, MLContext.CancelExecution)
 
             if (iteration == 1)
                 firstViolation = violation;
-            if (firstViolation == 0 || violation / firstViolation <= options.Tolerance)
+            if (StoppingRule.Converged(iteration, violation, firstViolation, options.Tolerance, noise))
             {
                 converged = true;
                 break;
@@ -53,6 +57,14 @@ internal static unsafe class MaskedCoordinateDescentSolver
         }
         history.Add(UpdateSide(state, pattern, updateW: true, product, update: false).DataTerm + state.PenaltyValue());
         return new SolverOutcome(iteration, converged, history.ToArray());
+    }
+
+    private static double SquaredNorm(float[] factor, int length)
+    {
+        double sum = 0;
+        for (int i = 0; i < length; i++)
+            sum += (double)factor[i] * factor[i];
+        return sum;
     }
 
     /// <summary>
