@@ -29,9 +29,10 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>
     /// Starts three silos and a client; <paramref name="siloResponseTimeout"/> is the silos' response timeout for grain calls
     /// (15 s); <paramref name="checkpoints"/> a folder of checkpoints to keep beyond this cluster (Root/checkpoints by default);
-    /// <paramref name="withoutCheckpointStorage"/> leaves the checkpoint storage out, as a host that forgot it.
+    /// <paramref name="withoutCheckpointStorage"/> leaves the checkpoint storage out, <paramref name="withoutAddNmf"/> the call
+    /// to AddNmf, as a host that forgot them.
     /// </summary>
-    public static async Task<ClusterHarness> StartAsync(int silos = 3, TimeSpan? siloResponseTimeout = null, string? checkpoints = null, bool withoutCheckpointStorage = false)
+    public static async Task<ClusterHarness> StartAsync(int silos = 3, TimeSpan? siloResponseTimeout = null, string? checkpoints = null, bool withoutCheckpointStorage = false, bool withoutAddNmf = false)
     {
         string root = Path.Combine(Path.GetTempPath(), "nmf-orleans-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -40,7 +41,8 @@ public sealed class ClusterHarness : IAsyncDisposable
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddNmf();
+            if (!withoutAddNmf)
+                silo.AddNmf();
             if (!withoutCheckpointStorage)
                 silo.AddNmfFileCheckpoints(checkpoints);
             silo.Services.Configure<ClusterMembershipOptions>(o =>

@@ -122,4 +122,19 @@ public sealed class ClusterRestartTests : IDisposable
         (await act.Should().ThrowAsync<NmfClusterFitException>()).Which.Status.Error.Should().Be(
             "This silo has no grain storage named 'nmf-checkpoints', where the cluster fit keeps its checkpoints. Add siloBuilder.AddNmfFileCheckpoints(a folder every silo reaches) or AddRedisGrainStorage(NmfCluster.CheckpointStorageName, ...) to every silo.");
     }
+
+    [Fact]
+    public async Task Fit_OnASiloWithoutAddNmf_FailsSayingWhatToCall_InsteadOfRetryingThePlacementForMinutes()
+    {
+        await using var harness = await ClusterHarness.StartAsync(silos: 1, withoutAddNmf: true);
+        string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 2, rows: 100);
+        var client = new NmfClusterClient(harness.Cluster.Client) { PollInterval = TimeSpan.FromMilliseconds(100) };
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var act = () => client.FitAsync(Request(manifest, "no-add-nmf", 3), cancellation: limit.Token);
+
+        (await act.Should().ThrowAsync<NmfClusterFitException>()).Which.Status.Error.Should()
+            .MatchRegex("^Silo S?127\\.0\\.0\\.1:[0-9]+:[0-9]+ hosts the NMF grains without their setup: ")
+            .And.EndWith("call siloBuilder.AddNmf() on every silo (with the checkpoint storage: AddNmfFileCheckpoints or AddRedisGrainStorage(NmfCluster.CheckpointStorageName, ...)).");
+    }
 }

@@ -120,6 +120,10 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                 .ToArray();
             S.ShardCount = shards.Length;
             var options = request.ToOptions() with { DegreeOfParallelism = NmfCluster.ShardDegreeOfParallelism };
+            if (ServiceProvider.GetService<NmfSiloMarker>() is null)
+                // Placing the shards failed ("Could not resolve placement strategy ShardSpreadPlacement"), retried for RecoveryTimeout.
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Silo {_silo.SiloAddress} hosts the NMF grains without their setup: call siloBuilder.AddNmf() on every silo (with the checkpoint storage: AddNmfFileCheckpoints or AddRedisGrainStorage(NmfCluster.CheckpointStorageName, ...))."));
             NmfComponentState components;
             if (S.Phase == NmfClusterFitPhase.Starting)
             {
