@@ -106,7 +106,7 @@ public sealed class ClusterRestartTests : IDisposable
 
         var replacedError = (await again.Invoking(c => c.WaitAsync(shardReplacedId, cancellation: limit.Token)).Should().ThrowAsync<NmfClusterFitException>()).Which;
         replacedError.Status.Error.Should().Be(
-            $"Shard 1 ('{replaced}') of fit {shardReplacedId} changed since the fit read it: the SHA-256 of its rows differs from the one its checkpoint recorded, so the fit cannot resume exactly. Put the shard back as it was, or start the fit again under a new fit id.");
+            $"Shard 1 ('{replaced}') of fit {shardReplacedId} changed since the fit read it: the SHA-256 of its rows differs from the one its checkpoint recorded, so the fit cannot resume exactly and stops. Start it again under a new fit id.");
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         bool restored = _step is null || _featuresIteration != iteration - 1;
         var step = await EnsureLoaded(assignment, plan.DataExponent);
         if (!_checkpoint.IsRead)
-            await ReadCheckpoint(assignment, manifestPath: assignment.ManifestPath);
+            await ReadCheckpoint(assignment);
         if (_featuresIteration != iteration - 1)
             Restore(step, plan, iteration - 1, assignment);
         var features = _features!;
@@ -193,7 +193,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     /// Reads the stored W_b once per activation; a checkpoint the storage refuses ends the fit with its message (naming the
     /// file), and so does a shard whose rows are not the ones the checkpoint was made from (the file was replaced mid-fit).
     /// </summary>
-    private async Task ReadCheckpoint(ShardAssignment assignment, string manifestPath)
+    private async Task ReadCheckpoint(ShardAssignment assignment)
     {
         try
         {
@@ -208,9 +208,9 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         string recorded = _checkpoint.State.ShardSha256;
         if (recorded.Length > 0 && recorded != _rowsSha256)
         {
-            string path = ShardManifest.Load(manifestPath).ShardPath(manifestPath, assignment.Index);
+            string path = ShardManifest.Load(assignment.ManifestPath).ShardPath(assignment.ManifestPath, assignment.Index);
             throw new NmfShardException(string.Create(CultureInfo.InvariantCulture,
-                $"Shard {assignment.Index} ('{path}') of fit {assignment.FitId} changed since the fit read it: the SHA-256 of its rows differs from the one its checkpoint recorded, so the fit cannot resume exactly. Put the shard back as it was, or start the fit again under a new fit id."));
+                $"Shard {assignment.Index} ('{path}') of fit {assignment.FitId} changed since the fit read it: the SHA-256 of its rows differs from the one its checkpoint recorded, so the fit cannot resume exactly and stops. Start it again under a new fit id."));
         }
     }
 
