@@ -109,6 +109,32 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fit_ShardsOfDifferentTermsButAsManySlots_NamesTheShardAndTheFirstDifferingSlot()
+    {
+        // Two featurizations with as many terms: the shards used to be fitted together, slot j meaning two different words.
+        string Split(string name, string prefix)
+        {
+            var ml = new MLContext(seed: 1);
+            var schema = SchemaDefinition.Create(typeof(DenseRow));
+            var names = new VBuffer<ReadOnlyMemory<char>>(12, Enumerable.Range(0, 12).Select(j => (prefix + j).AsMemory()).ToArray());
+            schema[nameof(DenseRow.Features)].AddAnnotation("SlotNames", names, new VectorDataViewType(TextDataViewType.Instance, 12));
+            var rows = Enumerable.Range(0, 90).Select(i => new DenseRow { Features = Enumerable.Range(0, 12).Select(j => (float)((i + j) % 4)).ToArray() });
+            NmfShards.Split(ml, ml.Data.LoadFromEnumerable(rows, schema), "Features", 3, Folder(name));
+            return Path.Combine(Folder(name), "shards.json");
+        }
+        string manifest = Split("terms-a", "a");
+        Split("terms-b", "b");
+        string shard2 = Path.Combine(Folder("terms-a"), "shard-002.idv");
+        File.Copy(Path.Combine(Folder("terms-b"), "shard-002.idv"), shard2, overwrite: true);
+
+        var (error, model) = await FitFails(manifest);
+
+        error.Message.Should().Contain(
+            $"Shard 2 ('{shard2}') has other slot names in column 'Features' than shard 0 ('{Path.Combine(Folder("terms-a"), "shard-000.idv")}'): slot 0 is 'b0' here and 'a0' there; all shards must come from one featurization: write them again with one `split` (NmfShards.Split).");
+        File.Exists(model).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Fit_NegativeValueInShard3_NamesShardRowAndSlot()
     {
         // 600 rows of 12 features split into 6 shards of 100: global row 334 is shard 3's row 34.
