@@ -72,9 +72,16 @@ internal static class FitCommand
             }
         });
         NmfClusterFitStatus final;
+        // Ctrl+C and SIGTERM stop the host's lifetime, not the process: waiting must end with it (it polled on until SIGKILL).
+        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         try
         {
-            final = await nmf.WaitAsync(fitId, progress);
+            final = await nmf.WaitAsync(fitId, progress, stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"interrupted: fit {fitId} goes on in the cluster; reattach with --fit-id {fitId}.");
+            return 130;
         }
         catch (NmfClusterFitException e)
         {

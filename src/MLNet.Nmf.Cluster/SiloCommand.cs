@@ -20,6 +20,8 @@ internal static class SiloCommand
         string? checkpoints = args.Optional("--checkpoints") is { } dir ? Path.GetFullPath(dir) : null;
         NmfCluster.ShardDegreeOfParallelism = args.Int("--threads", fallback: Environment.ProcessorCount, min: 1);
         args.CheckAllUsed();
+        if (checkpoints is not null)
+            CheckFolder(checkpoints);
         CheckFree("--port", port);
         CheckFree("--gateway", gateway);
         Clustering.CheckRedis(clustering);
@@ -51,6 +53,24 @@ internal static class SiloCommand
         Console.WriteLine($"NMF silo ready: 127.0.0.1:{port}, gateway {gateway}, pid {Environment.ProcessId}");
         await host.WaitForShutdownAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// Refuses a --checkpoints that is a file or cannot be created: the silo started all the same, and every fit then
+    /// failed when its grains first reached the storage.
+    /// </summary>
+    private static void CheckFolder(string checkpoints)
+    {
+        if (File.Exists(checkpoints))
+            throw new CommandException($"--checkpoints '{checkpoints}' is a file; give a folder (the same shared folder on every silo).");
+        try
+        {
+            Directory.CreateDirectory(checkpoints);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"--checkpoints '{checkpoints}' cannot be created ({e.Message}); give a folder every silo can write.", e);
+        }
     }
 
     /// <summary>Refuses, naming the option, a port that something on this machine already listens on.</summary>

@@ -75,6 +75,24 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fit_TruncatedShard_NamesTheShardAndWhatToDo_AndLeavesTheFileFreeToBeWrittenAgain()
+    {
+        // ML.NET's loader, failing on the damaged file, left its stream open: the file stayed locked (until the GC ran)
+        // against the rewrite the error asks for.
+        string manifest = Corpus.Split(Folder("truncated"), shards: 3, rows: 150);
+        string shard1 = Path.Combine(Folder("truncated"), "shard-001.idv");
+        File.WriteAllBytes(shard1, File.ReadAllBytes(shard1)[..^200]);
+
+        var (error, model) = await FitFails(manifest);
+
+        error.Message.Should().Contain($"Shard 1 ('{shard1}') cannot be read as an ML.NET binary IDV: ")
+            .And.Contain("Write the shards and the manifest again with `split` (NmfShards.Split).");
+        File.Exists(model).Should().BeFalse();
+        var rewrite = () => new FileStream(shard1, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose();
+        rewrite.Should().NotThrow();
+    }
+
+    [Fact]
     public async Task Fit_ShardsOfDifferentVectorSizes_NamesTheShardAndBothSizes()
     {
         string manifest = Corpus.Split(Folder("sizes-a"), shards: 6, rows: 300);
@@ -91,6 +109,32 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fit_ShardsOfDifferentTermsButAsManySlots_NamesTheShardAndTheFirstDifferingSlot()
+    {
+        // Two featurizations with as many terms: the shards used to be fitted together, slot j meaning two different words.
+        string Split(string name, string prefix)
+        {
+            var ml = new MLContext(seed: 1);
+            var schema = SchemaDefinition.Create(typeof(DenseRow));
+            var names = new VBuffer<ReadOnlyMemory<char>>(12, Enumerable.Range(0, 12).Select(j => (prefix + j).AsMemory()).ToArray());
+            schema[nameof(DenseRow.Features)].AddAnnotation("SlotNames", names, new VectorDataViewType(TextDataViewType.Instance, 12));
+            var rows = Enumerable.Range(0, 90).Select(i => new DenseRow { Features = Enumerable.Range(0, 12).Select(j => (float)((i + j) % 4)).ToArray() });
+            NmfShards.Split(ml, ml.Data.LoadFromEnumerable(rows, schema), "Features", 3, Folder(name));
+            return Path.Combine(Folder(name), "shards.json");
+        }
+        string manifest = Split("terms-a", "a");
+        Split("terms-b", "b");
+        string shard2 = Path.Combine(Folder("terms-a"), "shard-002.idv");
+        File.Copy(Path.Combine(Folder("terms-b"), "shard-002.idv"), shard2, overwrite: true);
+
+        var (error, model) = await FitFails(manifest);
+
+        error.Message.Should().Contain(
+            $"Shard 2 ('{shard2}') has other slot names in column 'Features' than shard 0 ('{Path.Combine(Folder("terms-a"), "shard-000.idv")}'): slot 0 is 'b0' here and 'a0' there; all shards must come from one featurization: write them again with one `split` (NmfShards.Split).");
+        File.Exists(model).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Fit_NegativeValueInShard3_NamesShardRowAndSlot()
     {
         // 600 rows of 12 features split into 6 shards of 100: global row 334 is shard 3's row 34.
@@ -98,9 +142,11 @@ public sealed class BadInputTests : IAsyncLifetime
         {
             Features = Enumerable.Range(0, 12).Select(j => (float)((i * 7 + j * 3) % 5)).ToArray(),
         }).ToArray();
-        rows[334].Features[9] = -0.25f;
         var ml = new MLContext(seed: 1);
         NmfShards.Split(ml, ml.Data.LoadFromEnumerable(rows), "Features", 6, Folder("negative"));
+        rows[334].Features[9] = -0.25f; // NmfShards.Split refuses it: shard 3 is written again by hand
+        using (var stream = File.Create(Path.Combine(Folder("negative"), "shard-003.idv")))
+            ml.Data.SaveAsBinary(ml.Data.LoadFromEnumerable(rows[300..400]), stream, keepHidden: false);
 
         var (error, model) = await FitFails(Path.Combine(Folder("negative"), "shards.json"));
 
@@ -148,6 +194,25 @@ public sealed class BadInputTests : IAsyncLifetime
 
         error.Message.Should().Contain($"could not be written to '{file}'").And.Contain("FeaturesDirectory");
         File.Exists(model).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN (NaN)")]
+    [InlineData(-0.5f, "a negative value (-0.5)")]
+    [InlineData(float.PositiveInfinity, "an infinite value (Infinity)")]
+    public void Split_OfDataWithABadValue_IsRefusedNamingRowAndSlot_AndWritesNoShard(float bad, string described)
+    {
+        // Split wrote such values into the shards; only the fit, on the cluster, refused them.
+        var rows = Enumerable.Range(0, 50).Select(i => new DenseRow { Features = Enumerable.Range(0, 12).Select(j => (float)((i + j) % 3)).ToArray() }).ToArray();
+        rows[41].Features[7] = bad;
+        var ml = new MLContext(seed: 1);
+        string folder = Folder("split-" + Guid.NewGuid().ToString("N"));
+
+        var act = () => NmfShards.Split(ml, ml.Data.LoadFromEnumerable(rows), "Features", 4, folder);
+
+        act.Should().Throw<ArgumentException>().WithMessage(
+            $"Column 'Features' has {described} at row 41, slot 7; NMF needs finite, non-negative input. Clean, clip or shift the values before splitting; no shard was written.*");
+        (Directory.Exists(folder) ? Directory.GetFiles(folder) : []).Should().BeEmpty();
     }
 
     private sealed class DenseRow

@@ -26,18 +26,25 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>A temporary folder for shards, checkpoints and models (the "shared folder").</summary>
     public string Root { get; }
 
-    /// <summary>Starts three silos and a client.</summary>
-    public static async Task<ClusterHarness> StartAsync(int silos = 3)
+    /// <summary>
+    /// Starts three silos and a client; <paramref name="siloResponseTimeout"/> is the silos' response timeout for grain calls
+    /// (15 s); <paramref name="checkpoints"/> a folder of checkpoints to keep beyond this cluster (Root/checkpoints by default);
+    /// <paramref name="withoutCheckpointStorage"/> leaves the checkpoint storage out, <paramref name="withoutAddNmf"/> the call
+    /// to AddNmf, as a host that forgot them.
+    /// </summary>
+    public static async Task<ClusterHarness> StartAsync(int silos = 3, TimeSpan? siloResponseTimeout = null, string? checkpoints = null, bool withoutCheckpointStorage = false, bool withoutAddNmf = false)
     {
         string root = Path.Combine(Path.GetTempPath(), "nmf-orleans-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
-        string checkpoints = Path.Combine(root, "checkpoints");
+        checkpoints ??= Path.Combine(root, "checkpoints");
         NmfCluster.ShardDegreeOfParallelism = 1;
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddNmf();
-            silo.AddNmfFileCheckpoints(checkpoints);
+            if (!withoutAddNmf)
+                silo.AddNmf();
+            if (!withoutCheckpointStorage)
+                silo.AddNmfFileCheckpoints(checkpoints);
             silo.Services.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);
@@ -47,7 +54,7 @@ public sealed class ClusterHarness : IAsyncDisposable
                 o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(5);
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
             });
-            silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = siloResponseTimeout ?? TimeSpan.FromSeconds(15));
         });
         builder.ConfigureClient(client => client.Services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15)));
         var cluster = builder.Build();

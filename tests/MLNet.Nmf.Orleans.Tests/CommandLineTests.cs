@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace MLNet.Nmf.Orleans.Tests;
 
@@ -141,6 +143,20 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Silo_WithCheckpointsThatIsAFile_SaysSoNamingCheckpoints_InsteadOfStarting()
+    {
+        // The silo started, and every fit on it failed when its grains first reached the storage.
+        string file = Path.Combine(_root, "a-file");
+        File.WriteAllText(file, "not a folder");
+        int[] ports = FreePorts.Take(2);
+
+        var run = Run("silo", "--port", FreePorts.Text(ports[0]), "--gateway", FreePorts.Text(ports[1]),
+            "--clustering", "localhost", "--primary", FreePorts.Text(ports[0]), "--checkpoints", file);
+
+        ShouldBeAUserError(run, $"--checkpoints '{file}' is a file; give a folder (the same shared folder on every silo).");
+    }
+
+    [Fact]
     public void Silo_WithRedisClusteringWhereNoRedisListens_SaysSoNamingClustering()
     {
         int[] ports = FreePorts.Take(3); // nothing listens on any of them now
@@ -204,26 +220,124 @@ public sealed class CommandLineTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Fit_OnTwoSiloProcesses_OneKilledMidFit_ResumesFromTheCheckpoint_AndTheModelIsBitIdenticalToTheSingleMachineFit()
+    {
+        // The silos are separate processes, as the README runs them; the second one is killed (SIGKILL) mid-fit.
+        string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 4, rows: 400);
+        var primary = await StartSilo();
+        using var first = primary.Process;
+        var secondary = await StartSilo(primary.SiloPort, threads: 2); // another thread count: the same bits
+        using var second = secondary.Process;
+        string model = Path.Combine(_root, "model.zip");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { CliPath(), "fit", "--manifest", manifest, "--rank", "5", "--iterations", "300", "--seed", "3",
+                     "--out", model, "--gateway", FreePorts.Text(primary.Gateway) })
+            start.ArgumentList.Add(a);
+        using var fit = Process.Start(start)!;
+        try
+        {
+            (await WaitForLine(fit, "iteration ")).Should().BeTrue("the fit should start iterating");
+            var output = fit.StandardOutput.ReadToEndAsync();
+            var error = fit.StandardError.ReadToEndAsync();
+            second.Kill(entireProcessTree: true);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await fit.WaitForExitAsync(limit.Token);
+
+            fit.ExitCode.Should().Be(0, await output + await error);
+            (await output).Should().MatchRegex("resumed: iteration [0-9]+ redone from the checkpoint of iteration [0-9]+; reassigned: shard [0-9]+: ", "the fit lost a silo that owned shards");
+            var request = new Client.NmfClusterFitRequest { ManifestPath = manifest, ModelPath = model, Rank = 5, MaxIterations = 300, Seed = 3, Tolerance = 0 };
+            var reference = Corpus.SingleMachineFit(manifest, request);
+            var fitted = Corpus.LoadModel(model);
+            fitted.Components.ToArray().Should().Equal(reference.H.Values.ToArray(), "the iteration lost with the silo was redone from the checkpoint");
+            fitted.LossHistory.Should().Equal(reference.LossHistory);
+        }
+        finally
+        {
+            if (!fit.HasExited)
+                fit.Kill(entireProcessTree: true);
+            first.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task Fit_InterruptedBySigterm_StopsWaitingAndSaysHowToReattach_AndTheSiloStopsWithoutAGrainLeftRunning()
+    {
+        // SIGTERM (and Ctrl+C) were swallowed by the host and the fit command polled on until SIGKILL; the silo, told to
+        // stop, waited 30 s for the coordinator's loop and logged "Some grains failed to deactivate promptly".
+        string manifest = Corpus.Split(Path.Combine(_root, "shards"), shards: 2, rows: 200);
+        var started = await StartSilo();
+        using var silo = started.Process;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { CliPath(), "fit", "--manifest", manifest, "--rank", "3", "--iterations", "1000000", "--seed", "1",
+                     "--out", Path.Combine(_root, "model.zip"), "--gateway", FreePorts.Text(started.Gateway) })
+            start.ArgumentList.Add(a);
+        using var fit = Process.Start(start)!;
+        try
+        {
+            string? firstLine = await fit.StandardOutput.ReadLineAsync();
+            firstLine.Should().StartWith("fit ");
+            string id = firstLine!.Split(' ')[1];
+            (await WaitForLine(fit, "iteration ")).Should().BeTrue("the fit should start iterating");
+            var output = fit.StandardOutput.ReadToEndAsync();
+            var error = fit.StandardError.ReadToEndAsync();
+
+            Signal(fit, "TERM");
+            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                await fit.WaitForExitAsync(limit.Token);
+
+            fit.ExitCode.Should().Be(130, await output + await error);
+            (await error).Should().Contain($"interrupted: fit {id} goes on in the cluster; reattach with --fit-id {id}").And.NotContain("   at ");
+
+            Signal(silo, "TERM"); // its coordinator is still iterating
+            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+                await silo.WaitForExitAsync(limit.Token);
+            (await started.Output).Should().NotContain("failed to deactivate promptly");
+            // The fit was not failed by its silo's stop: a silo started on these checkpoints goes on from them.
+            var storage = new Storage.FileGrainStorage(Path.Combine(_root, "checkpoints"),
+                new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>());
+            var checkpoint = new GrainState<Grains.FitCheckpoint>(new Grains.FitCheckpoint());
+            await storage.ReadStateAsync("fit", GrainId.Create("nmffit", id), checkpoint);
+            checkpoint.State!.Phase.Should().Be(Client.NmfClusterFitPhase.Iterating, checkpoint.State.Error);
+            checkpoint.State.Iteration.Should().BeGreaterThan(0);
+        }
+        finally
+        {
+            if (!fit.HasExited)
+                fit.Kill(entireProcessTree: true);
+            if (!silo.HasExited)
+                silo.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>Sends a POSIX signal (TERM, INT) as `kill` does.</summary>
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        kill.WaitForExit();
+        kill.ExitCode.Should().Be(0);
+    }
+
     /// <summary>
-    /// A silo process on localhost clustering on ports chosen at run time, returned with its gateway port once it says it
-    /// is ready; the caller kills it. Should another program take a chosen port before the silo binds it, the silo says
-    /// so and is started again on other ports.
+    /// A silo process on localhost clustering on ports chosen at run time, returned with its gateway and silo ports once it
+    /// says it is ready; the caller kills it. It is the cluster's first silo, or joins the one at <paramref name="primary"/>.
+    /// Should another program take a chosen port before the silo binds it, the silo says so and is started again on other ports.
     /// </summary>
-    private async Task<(Process Process, int Gateway)> StartSilo()
+    private async Task<(Process Process, int Gateway, int SiloPort, Task<string> Output)> StartSilo(int? primary = null, int threads = 1)
     {
         for (int attempt = 1; ; attempt++)
         {
             int[] ports = FreePorts.Take(2);
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { CliPath(), "silo", "--port", FreePorts.Text(ports[0]), "--gateway", FreePorts.Text(ports[1]),
-                         "--clustering", "localhost", "--primary", FreePorts.Text(ports[0]), "--checkpoints", Path.Combine(_root, "checkpoints"), "--threads", "1" })
+                         "--clustering", "localhost", "--primary", FreePorts.Text(primary ?? ports[0]), "--checkpoints", Path.Combine(_root, "checkpoints"),
+                         "--threads", FreePorts.Text(threads) })
                 start.ArgumentList.Add(a);
             var silo = Process.Start(start)!;
             var error = silo.StandardError.ReadToEndAsync(); // keep draining
             if (await WaitForLine(silo, "NMF silo ready"))
             {
-                _ = silo.StandardOutput.ReadToEndAsync(); // keep draining
-                return (silo, ports[1]);
+                return (silo, ports[1], ports[0], silo.StandardOutput.ReadToEndAsync()); // keeps draining
             }
             silo.Kill(entireProcessTree: true);
             await silo.WaitForExitAsync();

@@ -20,21 +20,29 @@ internal static class ShardReader
             throw new NmfShardException($"{shard} is missing: no such file. Every silo must be able to read every shard (put them in a shared folder or storage).");
         var ml = new MLContext(seed: 0);
         IDataView data;
+        // Opened here and closed on the way out whatever happens: ML.NET's loader, failing on a damaged file, left its
+        // stream to the GC, and the file stayed locked against the very rewrite the error asks for.
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
-            data = ml.Data.LoadFromBinary(path);
+            data = ml.Data.LoadFromBinary(new OneFile(path, file));
             _ = data.Schema.Count;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new NmfShardException($"{shard} cannot be read as an ML.NET binary IDV: {e.Message}", e);
+            throw new NmfShardException($"{shard} cannot be read as an ML.NET binary IDV: {e.Message} Write the shards and the manifest again with `split` (NmfShards.Split).", e);
         }
+        // The loader holds the file open until disposed: left to the GC, the silo kept every shard it read open (and
+        // locked against being written again, by split or by hand) long after the fit.
+        using var loader = data as IDisposable;
         DataViewSchema.Column column = data.Schema.GetColumnOrNull(manifest.Column)
             ?? throw new NmfShardException($"{shard} has no column '{manifest.Column}'; the manifest names that column.");
         if (column.Type is not VectorDataViewType { IsKnownSize: true } vector || !vector.ItemType.Equals(NumberDataViewType.Single))
             throw new NmfShardException($"{shard}: column '{manifest.Column}' is {column.Type}; expected a known-size vector of Single.");
         if (vector.Size != manifest.FeatureCount)
             throw new NmfShardException(Invariant($"{shard} has vectors of {vector.Size} slots in column '{manifest.Column}', but the manifest (and the other shards) have {manifest.FeatureCount}; all shards must come from one featurization."));
+        if (index > 0)
+            CheckSlotNames(manifest, manifestPath, index, shard, SlotNamesOf(column, manifest.FeatureCount));
 
         long firstRow = manifest.FirstRow(index);
         var pointers = new List<int> { 0 };
@@ -83,13 +91,53 @@ internal static class ShardReader
     public static string[]? SlotNames(ShardManifest manifest, string manifestPath, int index)
     {
         var data = new MLContext(seed: 0).Data.LoadFromBinary(manifest.ShardPath(manifestPath, index));
-        var column = data.Schema[manifest.Column];
+        using var loader = data as IDisposable;
+        return SlotNamesOf(data.Schema[manifest.Column], manifest.FeatureCount);
+    }
+
+    private static string[]? SlotNamesOf(DataViewSchema.Column column, int size)
+    {
         if (column.Annotations.Schema.GetColumnOrNull("SlotNames") is not { } slots
-            || slots.Type is not VectorDataViewType { ItemType: TextDataViewType } names0 || names0.Size != manifest.FeatureCount)
+            || slots.Type is not VectorDataViewType { ItemType: TextDataViewType } names0 || names0.Size != size)
             return null;
         var names = default(VBuffer<ReadOnlyMemory<char>>);
         column.GetSlotNames(ref names);
         return names.DenseValues().Select(n => n.ToString()).ToArray();
+    }
+
+    /// <summary>
+    /// Refuses a shard whose slot names (FeaturizeText's terms) are not shard 0's: of another featurization with as many
+    /// terms, it was fitted as if its slots meant shard 0's (the model names them by shard 0).
+    /// </summary>
+    private static void CheckSlotNames(ShardManifest manifest, string manifestPath, int index, string shard, string[]? own)
+    {
+        string[]? first;
+        try
+        {
+            first = SlotNames(manifest, manifestPath, 0);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return; // shard 0's own reading reports what is wrong with it
+        }
+        if (first is null && own is null)
+            return;
+        string other = $"shard 0 ('{manifest.ShardPath(manifestPath, 0)}')";
+        const string WhatToDo = "all shards must come from one featurization: write them again with one `split` (NmfShards.Split).";
+        if (first is null || own is null)
+            throw new NmfShardException($"{shard} {(own is null ? "has no slot names" : "has slot names")} in column '{manifest.Column}' but {other} {(first is null ? "has none" : "has")}; {WhatToDo}");
+        for (int j = 0; j < own.Length; j++)
+            if (!string.Equals(own[j], first[j], StringComparison.Ordinal))
+                throw new NmfShardException(Invariant($"{shard} has other slot names in column '{manifest.Column}' than {other}: slot {j} is '{own[j]}' here and '{first[j]}' there; {WhatToDo}"));
+    }
+
+    /// <summary>One open file as ML.NET's stream source (the loader reads it through this stream only).</summary>
+    private sealed class OneFile(string path, Stream stream) : IMultiStreamSource
+    {
+        public int Count => 1;
+        public string GetPathOrNull(int index) => path;
+        public Stream Open(int index) => stream;
+        public TextReader OpenTextReader(int index) => new StreamReader(stream);
     }
 
     private static string Describe(float value) =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MLNet.Nmf.Engine;
 using MLNet.Nmf.Engine.Blocks;
@@ -8,6 +9,7 @@ using MLNet.Nmf.Orleans.Client;
 using MLNet.Nmf.Orleans.Data;
 using MLNet.Nmf.Orleans.Hosting;
 using MLNet.Nmf.Orleans.Model;
+using MLNet.Nmf.Orleans.Storage;
 
 namespace MLNet.Nmf.Orleans.Grains;
 
@@ -17,16 +19,18 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     /// <summary>How long the coordinator keeps retrying an iteration whose shards cannot be reached before it gives up.</summary>
     public static TimeSpan RecoveryTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    private readonly IPersistentState<FitCheckpoint> _state;
+    private readonly StoredState<FitCheckpoint> _state;
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<NmfFitGrain> _log;
     private IGrainTimer? _loop;
+    private readonly CancellationToken _siloStopping;
+    private string? _damaged; // why the stored checkpoint was refused; the fit is then reported failed with it
 
     /// <summary>Created by Orleans.</summary>
-    public NmfFitGrain([PersistentState("fit", NmfCluster.CheckpointStorageName)] IPersistentState<FitCheckpoint> state,
-        ILocalSiloDetails silo, ILogger<NmfFitGrain> log)
+    public NmfFitGrain(IGrainContext context, ILocalSiloDetails silo, ILogger<NmfFitGrain> log)
     {
-        _state = state;
+        _siloStopping = context.ActivationServices.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        _state = new StoredState<FitCheckpoint>(context, "fit");
         _silo = silo;
         _log = log;
     }
@@ -36,25 +40,50 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     private bool Running => S.Phase is NmfClusterFitPhase.Starting or NmfClusterFitPhase.Iterating or NmfClusterFitPhase.Finishing;
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await ReadCheckpointAsync();
+
+    /// <summary>
+    /// Reads the checkpoint and, when the fit is running, resumes from it. A checkpoint the storage refuses is neither
+    /// resumed from nor overwritten: the fit is reported failed with the storage's message (which names the file), and
+    /// read again at the next call, so that a file restored from a copy resumes the fit.
+    /// </summary>
+    private async Task ReadCheckpointAsync()
     {
+        try
+        {
+            await _state.ReadAsync();
+            _damaged = null;
+        }
+        catch (Exception e) when (e is InvalidDataException or CheckpointStorageException)
+        {
+            string message = e is InvalidDataException
+                ? e.Message + " Restore the file from a copy to resume the fit, or delete it and start the fit again under a new fit id."
+                : e.Message;
+            if (_damaged != message)
+                _log.LogError(e, "NMF fit {FitId}: its checkpoint cannot be read.", FitId);
+            _damaged = message;
+            return;
+        }
         if (Running)
         {
             Event($"coordinator activated on silo {_silo.SiloAddress} in phase {S.Phase}; resuming from the checkpoint of iteration {S.Iteration}");
             EnsureLoop();
         }
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     public async Task<NmfClusterFitStatus> Start(NmfClusterFitRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (_damaged is not null)
+            await ReadCheckpointAsync();
+        if (_damaged is not null)
+            return Status();
         if (S.Request is null)
         {
             _state.State = new FitCheckpoint { Request = request, Phase = NmfClusterFitPhase.Starting };
             Event($"fit {FitId} started on silo {_silo.SiloAddress}: rank {request.Rank}, at most {request.MaxIterations} iterations, seed {request.Seed}, manifest {request.ManifestPath}");
-            await _state.WriteStateAsync();
+            await _state.WriteAsync();
         }
         if (Running)
             EnsureLoop();
@@ -62,18 +91,25 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
     }
 
     /// <inheritdoc />
-    public Task<NmfClusterFitStatus> GetStatus()
+    public async Task<NmfClusterFitStatus> GetStatus()
     {
-        if (Running)
+        if (_damaged is not null)
+            await ReadCheckpointAsync();
+        if (_damaged is null && Running)
             EnsureLoop();
-        return Task.FromResult(Status());
+        return Status();
     }
 
     private void EnsureLoop() =>
         _loop ??= this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
 
-    private async Task RunAsync(CancellationToken cancellation)
+    private async Task RunAsync(CancellationToken timer)
     {
+        // The loop ends when the silo stops: Orleans waits for a running timer before it deactivates the grain, and the
+        // timer's own token is not cancelled then, so the loop retried the shards (gone with the silo) until Orleans gave up
+        // on the deactivation (30 s). The next activation, elsewhere, resumes from the checkpoint.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(timer, _siloStopping);
+        var cancellation = stopping.Token;
         try
         {
             var request = S.Request!;
@@ -84,6 +120,10 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                 .ToArray();
             S.ShardCount = shards.Length;
             var options = request.ToOptions() with { DegreeOfParallelism = NmfCluster.ShardDegreeOfParallelism };
+            if (ServiceProvider.GetService<NmfSiloMarker>() is null)
+                // Placing the shards failed ("Could not resolve placement strategy ShardSpreadPlacement"), retried for RecoveryTimeout.
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Silo {_silo.SiloAddress} hosts the NMF grains without their setup: call siloBuilder.AddNmf() on every silo (with the checkpoint storage: AddNmfFileCheckpoints or AddRedisGrainStorage(NmfCluster.CheckpointStorageName, ...))."));
             NmfComponentState components;
             if (S.Phase == NmfClusterFitPhase.Starting)
             {
@@ -94,15 +134,21 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                 components = NmfComponentState.Resume(Transposed(S.Components), S.Plan!.Columns, S.Rows, S.NonZeros, S.Plan.DataScale.Apply(options),
                     new NmfComponentCheckpoint(S.Iteration, S.FirstViolation, S.Converged, S.LossHistory.ToArray()));
             while (S.Phase == NmfClusterFitPhase.Iterating)
+            {
+                // The activation is going away (its silo stops): the next one resumes from this checkpoint. The loop went on
+                // until Orleans gave up on deactivating it (30 s), delaying the silo's stop.
+                cancellation.ThrowIfCancellationRequested();
                 await IterateAsync(components, shards, cancellation);
+            }
             if (S.Phase == NmfClusterFitPhase.Finishing)
                 await FinishAsync(request, manifest, components, shards, cancellation);
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (Exception) when (cancellation.IsCancellationRequested)
         {
-            // The activation is going away (its silo stops); the next activation resumes from the checkpoint.
+            // The activation is going away (its silo stops; a shard call may fail any way then): not a failure of the fit.
+            // The next activation resumes from the checkpoint.
         }
-        catch (Exception e) when (e is NmfShardException or ArgumentException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is NmfShardException or ArgumentException or TimeoutException or InvalidOperationException or InvalidDataException)
         {
             if (e is not NmfShardException)
                 _log.LogError(e, "NMF fit {FitId} failed.", FitId);
@@ -172,7 +218,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         S.Phase = NmfClusterFitPhase.Iterating;
         Event(string.Create(CultureInfo.InvariantCulture,
             $"plan: {rows} x {n}, {nonZeros} non-zeros in {shards.Length} shards; rank {k}; at most {components.WSweeps}/{components.HSweeps} sweeps per W/H update"));
-        await _state.WriteStateAsync();
+        await _state.WriteAsync();
         return components;
     }
 
@@ -210,7 +256,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         // Each shard rewrites its state with its last two W_b; the coordinator writes Hᵀ.
         S.CheckpointBytesPerIteration = (long)plan.Columns * plan.Rank * sizeof(float) + 2L * S.Rows * plan.Rank * sizeof(float);
         S.IterationSeconds.Add(clock.Elapsed.TotalSeconds);
-        await _state.WriteStateAsync();
+        await _state.WriteAsync();
         _log.LogInformation("NMF fit {FitId}: iteration {Iteration}, objective {Objective:G8}, {Bytes} bytes sent, {Seconds:F3} s.",
             FitId, t, S.LossHistory[^1], S.BytesPerIteration, clock.Elapsed.TotalSeconds);
         DelayDeactivation(TimeSpan.FromMinutes(30));
@@ -249,7 +295,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         }
         S.Phase = NmfClusterFitPhase.Completed;
         Event(string.Create(CultureInfo.InvariantCulture, $"completed after {S.Iteration} iterations; relative error {S.RelativeError:F6}; model written to {request.ModelPath}"));
-        await _state.WriteStateAsync();
+        await _state.WriteAsync();
         foreach (var s in shards)
         {
             try { await s.Grain.Clear(); }
@@ -314,7 +360,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
                 return await call();
             }
             // A lost silo is worth retrying; an error that the same call would only repeat is not.
-            catch (Exception e) when (e is not (NmfShardException or ArgumentException or ArithmeticException or OutOfMemoryException)
+            catch (Exception e) when (e is not (NmfShardException or ArgumentException or ArithmeticException or InvalidDataException or OutOfMemoryException)
                 && !cancellation.IsCancellationRequested && DateTime.UtcNow < deadline)
             {
                 onFailure?.Invoke();
@@ -329,7 +375,7 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
         S.Phase = NmfClusterFitPhase.Failed;
         S.Error = message;
         Event($"failed: {message}");
-        await _state.WriteStateAsync();
+        await _state.WriteAsync();
     }
 
     private void Event(string message)
@@ -341,7 +387,9 @@ public sealed class NmfFitGrain : Grain, INmfFitGrain
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
-    private NmfClusterFitStatus Status() => new()
+    private NmfClusterFitStatus Status() => _damaged is not null
+        ? new() { FitId = FitId, Phase = NmfClusterFitPhase.Failed, Error = _damaged }
+        : new()
     {
         FitId = FitId,
         Phase = S.Request is null ? NmfClusterFitPhase.None : S.Phase,

@@ -10,6 +10,7 @@ using MLNet.Nmf.Engine.Solvers;
 using MLNet.Nmf.Orleans.Data;
 using MLNet.Nmf.Orleans.Hosting;
 using MLNet.Nmf.Orleans.Placement;
+using MLNet.Nmf.Orleans.Storage;
 
 namespace MLNet.Nmf.Orleans.Grains;
 
@@ -17,7 +18,7 @@ namespace MLNet.Nmf.Orleans.Grains;
 [ShardSpreadPlacement]
 public sealed class NmfShardGrain : Grain, INmfShardGrain
 {
-    private readonly IPersistentState<ShardCheckpoint> _checkpoint;
+    private readonly StoredState<ShardCheckpoint> _checkpoint;
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<NmfShardGrain> _log;
     private NmfBlockStep? _step;
@@ -25,14 +26,13 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     private float _largest;
     private float[]? _features;
     private long _firstRow;
+    private string _rowsSha256 = "";
     private int _featuresIteration = -1;
 
     /// <summary>Created by Orleans.</summary>
-    public NmfShardGrain(
-        [PersistentState("features", NmfCluster.CheckpointStorageName)] IPersistentState<ShardCheckpoint> checkpoint,
-        ILocalSiloDetails silo, ILogger<NmfShardGrain> log)
+    public NmfShardGrain(IGrainContext context, ILocalSiloDetails silo, ILogger<NmfShardGrain> log)
     {
-        _checkpoint = checkpoint;
+        _checkpoint = new StoredState<ShardCheckpoint>(context, "features");
         _silo = silo;
         _log = log;
     }
@@ -66,6 +66,8 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         ArgumentNullException.ThrowIfNull(input);
         bool restored = _step is null || _featuresIteration != iteration - 1;
         var step = await EnsureLoaded(assignment, plan.DataExponent);
+        if (!_checkpoint.IsRead)
+            await ReadCheckpoint(assignment);
         if (_featuresIteration != iteration - 1)
             Restore(step, plan, iteration - 1, assignment);
         var features = _features!;
@@ -119,7 +121,12 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
     /// <inheritdoc />
     public async Task Clear()
     {
-        await _checkpoint.ClearStateAsync();
+        if (!_checkpoint.IsRead)
+        {
+            try { await _checkpoint.ReadAsync(); }
+            catch (Exception e) when (e is InvalidDataException or CheckpointStorageException) { } // removed all the same (or nothing to remove)
+        }
+        await _checkpoint.ClearAsync();
         DeactivateOnIdle();
     }
 
@@ -150,6 +157,7 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         var rows = await Task.Run(() => ShardReader.Read(manifest, assignment.ManifestPath, assignment.Index));
         _firstRow = manifest.FirstRow(assignment.Index);
         _largest = NmfBlockScale.Largest(rows);
+        _rowsSha256 = Sha256(rows);
         _step = new NmfBlockStep(exponent == 0 ? rows : NmfBlockScale.FromExponents(exponent, 0).Apply(rows));
         _stepExponent = exponent;
         return _step;
@@ -166,27 +174,69 @@ public sealed class NmfShardGrain : Grain, INmfShardGrain
         {
             var c = _checkpoint.State;
             byte[] bytes = c.IterationA == iteration ? c.FeaturesA : c.IterationB == iteration ? c.FeaturesB
-                : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Shard {assignment.Index} of fit {assignment.FitId} has no checkpoint of iteration {iteration} (it holds {c.IterationA} and {c.IterationB}); the fit cannot resume exactly."));
+                : throw new NmfShardException(string.Create(CultureInfo.InvariantCulture,
+                    $"Shard {assignment.Index} of fit {assignment.FitId} has no checkpoint of iteration {iteration} (its stored state holds iterations {c.IterationA} and {c.IterationB}), so the fit cannot resume exactly. {CheckpointAdvice}"));
             var stored = MemoryMarshal.Cast<byte, float>(bytes);
             if (stored.Length != (long)step.Rows * plan.Rank)
-                throw new InvalidOperationException($"Shard {assignment.Index} of fit {assignment.FitId}: the checkpoint of iteration {iteration} holds {stored.Length} values, expected {step.Rows} x {plan.Rank}.");
+                throw new NmfShardException(string.Create(CultureInfo.InvariantCulture,
+                    $"Shard {assignment.Index} of fit {assignment.FitId}: its checkpoint of iteration {iteration} holds {stored.Length} values, but its {step.Rows} rows at rank {plan.Rank} need {(long)step.Rows * plan.Rank}; the shard changed under the fit. {CheckpointAdvice}"));
             _features = step.CreateFeatures(plan.Rank);
             stored.CopyTo(_features);
         }
         _featuresIteration = iteration;
     }
 
+    private const string CheckpointAdvice =
+        "Every silo must reach the same checkpoint storage (AddNmfFileCheckpoints on a shared folder, or Redis), and neither it nor the shards may change while the fit runs. Start the fit again under a new fit id.";
+
+    /// <summary>
+    /// Reads the stored W_b once per activation; a checkpoint the storage refuses ends the fit with its message (naming the
+    /// file), and so does a shard whose rows are not the ones the checkpoint was made from (the file was replaced mid-fit).
+    /// </summary>
+    private async Task ReadCheckpoint(ShardAssignment assignment)
+    {
+        try
+        {
+            await _checkpoint.ReadAsync();
+        }
+        catch (Exception e) when (e is InvalidDataException or CheckpointStorageException)
+        {
+            throw new NmfShardException(e is InvalidDataException
+                ? string.Create(CultureInfo.InvariantCulture, $"Shard {assignment.Index} of fit {assignment.FitId} cannot resume, so the fit stops: {e.Message} Delete the file and start the fit again under a new fit id.")
+                : e.Message, e);
+        }
+        string recorded = _checkpoint.State.ShardSha256;
+        if (recorded.Length > 0 && recorded != _rowsSha256)
+        {
+            string path = ShardManifest.Load(assignment.ManifestPath).ShardPath(assignment.ManifestPath, assignment.Index);
+            throw new NmfShardException(string.Create(CultureInfo.InvariantCulture,
+                $"Shard {assignment.Index} ('{path}') of fit {assignment.FitId} changed since the fit read it: the SHA-256 of its rows differs from the one its checkpoint recorded, so the fit cannot resume exactly and stops. Start it again under a new fit id."));
+        }
+    }
+
+    /// <summary>SHA-256 (hex) of the rows' CSR arrays: sizes, row pointers, column indices, values.</summary>
+    private static string Sha256(Engine.Matrices.CsrMatrix rows)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<int> sizes = [rows.Rows, rows.Columns];
+        hash.AppendData(MemoryMarshal.AsBytes(sizes));
+        hash.AppendData(MemoryMarshal.AsBytes(rows.RowPointers));
+        hash.AppendData(MemoryMarshal.AsBytes(rows.ColumnIndices));
+        hash.AppendData(MemoryMarshal.AsBytes(rows.Values));
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     private async Task Save(NmfBlockStep step, ShardPlan plan, int iteration)
     {
         var c = _checkpoint.State;
+        c.ShardSha256 = _rowsSha256;
         byte[] bytes = MemoryMarshal.AsBytes(_features.AsSpan(0, step.Rows * plan.Rank)).ToArray();
         // Keep the slot holding iteration − 1; overwrite the other.
         if (c.IterationA == iteration - 1)
             (c.IterationB, c.FeaturesB) = (iteration, bytes);
         else
             (c.IterationA, c.FeaturesA) = (iteration, bytes);
-        await _checkpoint.WriteStateAsync();
+        await _checkpoint.WriteAsync();
     }
 
     private static string WriteFeatures(float[] features, int count, long firstRow, int rank, string directory, int index)

@@ -15,4 +15,6 @@ public sealed class ShardCheckpoint
     [Id(2)] public int IterationB { get; set; } = -1;
     /// <summary>W_b after <see cref="IterationB"/>.</summary>
     [Id(3)] public byte[] FeaturesB { get; set; } = [];
+    /// <summary>SHA-256 of the shard's rows as the fit read them (hex): a shard that changed under the fit is refused on resume.</summary>
+    [Id(4)] public string ShardSha256 { get; set; } = "";
 }

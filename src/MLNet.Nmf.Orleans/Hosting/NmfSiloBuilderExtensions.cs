@@ -18,6 +18,7 @@ public static class NmfSiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
+        builder.Services.AddSingleton<NmfSiloMarker>();
         return builder;
     }
 
@@ -31,3 +32,6 @@ public static class NmfSiloBuilderExtensions
         return builder;
     }
 }
+
+/// <summary>Registered by <see cref="NmfSiloBuilderExtensions.AddNmf"/>: the coordinator checks for it before placing any shard.</summary>
+internal sealed class NmfSiloMarker;

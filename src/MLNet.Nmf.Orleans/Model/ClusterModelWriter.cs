@@ -19,7 +19,9 @@ internal static class ClusterModelWriter
         var slotNames = ShardReader.SlotNames(manifest, request.ManifestPath, 0);
         var transformer = NmfTransformer.FromComponents(ml, request.OutputColumnName, manifest.Column, components,
             request.ToOptions(), iterations, converged, lossHistory, relativeError, divergence, slotNames);
-        var schema = ml.Data.LoadFromBinary(manifest.ShardPath(request.ManifestPath, 0)).Schema;
+        var shard = ml.Data.LoadFromBinary(manifest.ShardPath(request.ManifestPath, 0));
+        using var loader = shard as IDisposable; // or the file stays open
+        var schema = shard.Schema;
         string full = Path.GetFullPath(request.ModelPath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temporary = full + ".partial";

@@ -8,11 +8,17 @@ namespace MLNet.Nmf.Orleans.Storage;
 /// <summary>
 /// Grain storage in files of a folder that every silo can reach (a shared folder stands in for shared storage):
 /// one file per grain and state, written to a temporary file and then renamed, so a reader never sees half a
-/// checkpoint and a silo that dies mid-write loses nothing that was recorded. For tests and single-host demos;
-/// a production cluster uses Redis (<c>AddRedisGrainStorage</c>) or another durable provider.
+/// checkpoint and a silo that dies mid-write loses nothing that was recorded. Each file carries a marker and the
+/// SHA-256 of its contents: a damaged, truncated or foreign file is refused (<see cref="InvalidDataException"/>
+/// naming the file and what to do), never loaded. For tests and single-host demos; a production cluster uses Redis
+/// (<c>AddRedisGrainStorage</c>) or another durable provider.
 /// </summary>
 public sealed class FileGrainStorage : IGrainStorage
 {
+    /// <summary>The first bytes of every file: "MLNet.Nmf grain state", format 1.</summary>
+    private static ReadOnlySpan<byte> Magic => "NMFGRST1"u8;
+    private const int HeaderLength = 8 + SHA256.HashSizeInBytes;
+
     private readonly string _directory;
     private readonly Serializer _serializer;
 
@@ -37,7 +43,7 @@ public sealed class FileGrainStorage : IGrainStorage
             return;
         }
         byte[] bytes = await File.ReadAllBytesAsync(path);
-        grainState.State = _serializer.Deserialize<T>(bytes);
+        grainState.State = Decode<T>(bytes, path);
         grainState.RecordExists = true;
         grainState.ETag = File.GetLastWriteTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -47,7 +53,7 @@ public sealed class FileGrainStorage : IGrainStorage
     {
         string path = PathOf(stateName, grainId);
         string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await File.WriteAllBytesAsync(temporary, _serializer.SerializeToArray(grainState.State));
+        await File.WriteAllBytesAsync(temporary, Encode(_serializer.SerializeToArray(grainState.State)));
         File.Move(temporary, path, overwrite: true);
         grainState.RecordExists = true;
         grainState.ETag = File.GetLastWriteTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -61,6 +67,37 @@ public sealed class FileGrainStorage : IGrainStorage
         grainState.RecordExists = false;
         grainState.ETag = null;
         return Task.CompletedTask;
+    }
+
+    /// <summary>The marker, the payload's SHA-256, the payload.</summary>
+    private static byte[] Encode(byte[] payload)
+    {
+        var bytes = new byte[HeaderLength + payload.Length];
+        Magic.CopyTo(bytes);
+        SHA256.HashData(payload, bytes.AsSpan(Magic.Length, SHA256.HashSizeInBytes));
+        payload.CopyTo(bytes.AsSpan(HeaderLength));
+        return bytes;
+    }
+
+    /// <summary>The state a file holds, once its marker and SHA-256 are checked; a file that fails either is refused, naming it.</summary>
+    private T Decode<T>(byte[] bytes, string path)
+    {
+        const string WhatToDo = "It is not loaded.";
+        if (bytes.Length < HeaderLength || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The checkpoint file '{path}' ({bytes.Length} bytes) is not a checkpoint of MLNet.Nmf's cluster fit with a SHA-256 (as written since format 1), or was cut short. {WhatToDo}"));
+        var payload = bytes.AsSpan(HeaderLength);
+        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes.AsSpan(Magic.Length, SHA256.HashSizeInBytes)))
+            throw new InvalidDataException($"The checkpoint file '{path}' is damaged: its SHA-256 does not match its contents, so it cannot be trusted. {WhatToDo}");
+        try
+        {
+            return _serializer.Deserialize<T>(bytes.AsMemory(HeaderLength))!;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Intact bytes that are not this state (written for another type): refused as well.
+            throw new InvalidDataException($"The checkpoint file '{path}' does not hold a {typeof(T).Name}: {e.Message} {WhatToDo}", e);
+        }
     }
 
     private string PathOf(string stateName, GrainId grainId)
