@@ -645,7 +645,7 @@ public sealed unsafe partial class NmfProjector
     /// HHᵀ summed in double in the order j = 0..n−1 (so the same bits on every thread), for <see cref="ActiveSetRow"/>;
     /// made on the first row that needs it (two threads may both make it, with the same values).
     /// </summary>
-    private double[] ExactGram => _exactGram ?? (_exactGram = FactorOps.ExactGram(_ht, Features, Rank));
+    private double[] ExactGram => LazyInitializer.EnsureInitialized(ref _exactGram, () => FactorOps.ExactGram(_ht, Features, Rank));
 
     /// <summary>The components H (k x n), row-major.</summary>
     public float[] CopyComponents() => FactorOps.TransposeFromFactor(_ht, Features, Rank);
