@@ -397,7 +397,19 @@ public static class NmfEngine
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="newtonTolerance"/> is outside [0, 1], or as above.</exception>
     /// <exception cref="ArgumentException">The components hold NaN (a matrix built with <see cref="NmfMissingValues.Ignore"/>), or as above.</exception>
     public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty, NmfMissingValues missingValues,
-        double tolerance, int maxIterations, double newtonTolerance)
+        double tolerance, int maxIterations, double newtonTolerance) =>
+        CreateProjector(components, beta, penalty, missingValues, tolerance, maxIterations, newtonTolerance, activeSetFinish: true);
+
+    /// <summary>
+    /// A projector as above that finishes a Frobenius row still moving after <paramref name="maxIterations"/> sweeps
+    /// exactly when <paramref name="activeSetFinish"/> is true (see <see cref="NmfProjector.ActiveSetFinish"/>; what
+    /// <see cref="Fit"/> does), or returns its last sweep when false: a model saved before that rule existed (format 4 and
+    /// earlier) passes false and keeps its features bit for bit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">As above.</exception>
+    /// <exception cref="ArgumentException">As above.</exception>
+    public static NmfProjector CreateProjector(DenseMatrix components, double beta, Penalty penalty, NmfMissingValues missingValues,
+        double tolerance, int maxIterations, double newtonTolerance, bool activeSetFinish)
     {
         if (!(newtonTolerance >= 0 && newtonTolerance <= 1))
             throw new ArgumentOutOfRangeException(nameof(newtonTolerance), newtonTolerance, "The Newton step tolerance must be in [0, 1].");
@@ -423,7 +435,7 @@ public static class NmfEngine
             throw new ArgumentException(Invariant($"The components hold NaN at component {bad / n}, feature {bad % n}; components must be finite and non-negative everywhere (they have no missing entries)."), nameof(components));
         var ht = Kernels.FactorOps.TransposeToFactor(components.Values, k, n);
         CheckComponents(ht, n, k, nameof(components));
-        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations, ignore, newtonTolerance);
+        return new NmfProjector(ht, n, k, beta, penalty, tolerance, maxIterations, ignore, newtonTolerance, activeSetFinish);
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

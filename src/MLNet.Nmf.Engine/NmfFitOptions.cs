@@ -129,9 +129,21 @@ public sealed record NmfFitOptions
     public DenseMatrix? InitialH { get; init; }
 
     /// <summary>Relative tolerance of the per-row projection (Transform, and the final W of Fit).</summary>
+    /// <remarks>
+    /// A row's sweeps stop at the first one that changes its features by at most this much relative to their size
+    /// (Σ_t |Δw_t| ≤ tol · Σ_t w_t): it bounds the last step, not the distance to the row's exact minimizer, which is
+    /// larger where the sweeps converge slowly. Frobenius: a row that has not met it after
+    /// <see cref="ProjectionMaxIterations"/> sweeps is solved exactly from there (see <see cref="ProjectionMaxIterations"/>).
+    /// </remarks>
     public double ProjectionTolerance { get; init; } = Defaults.ProjectionTolerance;
 
     /// <summary>Maximum sweeps of the per-row projection.</summary>
+    /// <remarks>
+    /// Frobenius: a row still moving after them (near-collinear components, e.g. a rank close to the number of features)
+    /// is finished by an exact active-set solve in double (Lawson–Hanson), so its features are its exact minimizer
+    /// rounded to float; rows that met <see cref="ProjectionTolerance"/> first keep the sweeps' features. Other losses: such a
+    /// row returns its last sweep's features. (Models saved before model format 5 return the last sweep for Frobenius too.)
+    /// </remarks>
     public int ProjectionMaxIterations { get; init; } = Defaults.ProjectionMaxIterations;
 
     /// <summary>

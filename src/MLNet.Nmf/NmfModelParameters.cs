@@ -22,7 +22,8 @@ public sealed class NmfModelParameters
     internal NmfModelParameters(int rank, int featureCount, float[] components, NmfSolver solver, NmfLoss loss, double beta,
         Penalty penalty, double projectionTolerance, int projectionMaxIterations,
         int iterations, bool converged, double reconstructionError, double divergence, double[] lossHistory, string[]? slotNames,
-        NmfMissingValues missingValues = NmfMissingValues.Error, double newtonTolerance = NmfProjector.DefaultNewtonTolerance)
+        NmfMissingValues missingValues = NmfMissingValues.Error, double newtonTolerance = NmfProjector.DefaultNewtonTolerance,
+        bool activeSetFinish = true)
     {
         Rank = rank;
         FeatureCount = featureCount;
@@ -43,8 +44,9 @@ public sealed class NmfModelParameters
         _slotNamesView = slotNames is null ? null : Array.AsReadOnly(slotNames);
         MissingValues = missingValues;
         NewtonTolerance = newtonTolerance;
+        ActiveSetFinish = activeSetFinish;
         Projector = NmfEngine.CreateProjector(new DenseMatrix(rank, featureCount, components), beta, penalty, missingValues, projectionTolerance, projectionMaxIterations,
-            newtonTolerance);
+            newtonTolerance, activeSetFinish);
     }
 
     /// <summary>Number of components k (length of the output vector).</summary>
@@ -105,6 +107,12 @@ public sealed class NmfModelParameters
 
     /// <summary>The projector's <see cref="NmfProjector.NewtonTolerance"/> (a model of format 1 or 2: its projection tolerance).</summary>
     internal double NewtonTolerance { get; }
+
+    /// <summary>
+    /// The projection rule stored from format 5: true finishes a Frobenius row still moving at the sweep limit exactly
+    /// (<see cref="NmfProjector.ActiveSetFinish"/>); a model of format 4 or earlier: false, its last sweep, as it was saved.
+    /// </summary>
+    internal bool ActiveSetFinish { get; }
     internal NmfProjector Projector { get; }
     internal float[] RawComponents => _components;
 

@@ -98,6 +98,11 @@ static IEstimator<ITransformer> Pipeline(MLContext ml, string variant)
                 Solver = NmfSolver.CoordinateDescentKL, Loss = NmfLoss.KullbackLeibler,
             })
             .Append(ml.Transforms.NormalizeMinMax("Scaled", "Topics")),
+        // Frobenius at rank 60 of 64 pixels: near-collinear components, so most rows' projection sweeps run to the limit.
+        "digits-nmf-wide" => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
+            {
+                OutputColumnName = "Topics", InputColumnName = "Pixels", Rank = 60,
+            }),
         // NaN pixels are missing entries (digits-missing.csv).
         "digits-missing" => ml.Transforms.NonNegativeMatrixFactorization(new NmfOptions
             {

@@ -145,13 +145,22 @@ public sealed unsafe partial class NmfProjector
             for (int t = 0; t < k; t++)
                 a[t] = 0f;
             float l1 = (float)penalty.L1;
-            for (int sweep = 0; sweep < MaxIterations; sweep++)
+            bool converged = false;
+            for (int sweep = 0; sweep < MaxIterations && !converged; sweep++)
             {
                 for (int t = 0; t < k; t++)
                     previous[t] = a[t];
                 MaskedKernels.Sweep(a, product, gram, l1, k, order, out _);
-                if (Converged(a, previous, k))
-                    break;
+                converged = Converged(a, previous, k);
+            }
+            if (!converged)
+                AtSweepLimit(1);
+            if (!converged && ActiveSetFinish)
+            {
+                var exact = ws.FinishGram();
+                fixed (double* pe = exact)
+                    MaskedKernels.RowGram(ExactGram, ht, k, missing, Features, pe);
+                ws.ActiveSet.Finish(exact, penalty.L2, product, l1, a);
             }
         }
         for (int t = 0; t < k; t++)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using MLNet.Nmf.Engine.Kernels;
 using MLNet.Nmf.Engine.Losses;
@@ -20,7 +21,18 @@ namespace MLNet.Nmf.Engine.Projection;
 /// change is below the tolerance, so the result depends only on the row and H: Fit computes its W with
 /// this very code, which is why Fit's features and a later projection of the same rows agree.
 /// </summary>
-/// <remarks>Immutable and safe to share across threads; give each thread its own <see cref="ProjectionWorkspace"/>.</remarks>
+/// <remarks>
+/// <para>What the tolerance means for the features returned: a row stops at the first sweep that changes its features by
+/// at most <see cref="Tolerance"/> relative (Σ_t |Δw_t| ≤ tol · Σ_t w_t). That bounds the last step, not the distance to
+/// the exact minimizer, which is larger where the sweeps converge slowly (near-collinear components).</para>
+/// <para>Frobenius with <see cref="ActiveSetFinish"/> (every projector but those of models saved before format 5): a row
+/// whose sweeps have not met the tolerance after <see cref="MaxIterations"/> sweeps is solved exactly from there by an
+/// active-set method in double (Lawson–Hanson), so it gets its exact minimizer rounded to float; the other rows keep the
+/// sweeps' bits. Without it (and for the other losses) such a row returns the features of its last sweep: at k = 60 on
+/// 64 pixels those were 1.4 % above the exact minimizer's error, and on an exactly representable matrix 0.017 against
+/// 3e-6.</para>
+/// Immutable and safe to share across threads; give each thread its own <see cref="ProjectionWorkspace"/>.
+/// </remarks>
 public sealed unsafe partial class NmfProjector
 {
     private readonly float[] _ht;     // n x k, padded
@@ -29,6 +41,7 @@ public sealed unsafe partial class NmfProjector
     private readonly int[] _order;
     private readonly int[] _allColumns;
     private readonly double[] _fullGram; // HHᵀ in double, for the Gram matrices of rows with missing entries
+    private double[]? _exactGram;        // HHᵀ summed in double, for the exact finish (made on its first row)
     private readonly double _largestSum; // max_t Σ_j H[t, j]: times a row's largest value, bounds every product x·Hᵀ
 
     /// <summary>
@@ -49,9 +62,10 @@ public sealed unsafe partial class NmfProjector
     public const double DefaultNewtonTolerance = 0.1;
 
     internal NmfProjector(float[] ht, int features, int rank, double beta, Penalty penalty, double tolerance, int maxIterations,
-        bool allowMissing = false, double newtonTolerance = DefaultNewtonTolerance)
+        bool allowMissing = false, double newtonTolerance = DefaultNewtonTolerance, bool activeSetFinish = true)
     {
         NewtonTolerance = newtonTolerance;
+        ActiveSetFinish = activeSetFinish && beta == 2;
         _ht = ht;
         Features = features;
         Rank = rank;
@@ -84,8 +98,18 @@ public sealed unsafe partial class NmfProjector
     /// <summary>Relative change below which a row's sweeps stop.</summary>
     public double Tolerance { get; }
 
-    /// <summary>Maximum sweeps per row.</summary>
+    /// <summary>
+    /// Maximum sweeps per row; with <see cref="ActiveSetFinish"/>, a row still moving after them is solved exactly from there.
+    /// </summary>
     public int MaxIterations { get; }
+
+    /// <summary>
+    /// Frobenius: whether a row whose sweeps have not met <see cref="Tolerance"/> after <see cref="MaxIterations"/> sweeps
+    /// is finished by an exact active-set solve (Lawson–Hanson, in double), which gives it its exact minimizer rounded to
+    /// float. True for every Frobenius projector but those of models saved by MLNet.Nmf before model format 5, which return
+    /// such a row's last sweep and keep doing so; always false for the other losses.
+    /// </summary>
+    public bool ActiveSetFinish { get; }
 
     /// <summary>
     /// Kullback-Leibler: the relative step |Δw_t| / w_t below which a coordinate's Newton steps stop within a sweep
@@ -406,6 +430,15 @@ public sealed unsafe partial class NmfProjector
                     else
                         break;
                 }
+                int stillMoving = BitOperations.PopCount(Vector256.ExtractMostSignificantBits(active0))
+                    + BitOperations.PopCount(Vector256.ExtractMostSignificantBits(active1));
+                if (stillMoving > 0)
+                    AtSweepLimit(stillMoving);
+                if (ActiveSetFinish && stillMoving > 0)
+                {
+                    FinishExactly(a0, lane, active0, ref workspace);
+                    FinishExactly(a1, lane, active1, ref workspace);
+                }
                 if (ordinary0)
                     ordinary0 = Finish(a0, count0, k, pw + (long)i * k);
                 if (ordinary1)
@@ -446,6 +479,37 @@ public sealed unsafe partial class NmfProjector
         return ProjectionKernels.StillMoving(a, a + lane, k, Tolerance, active);
     }
 
+    /// <summary>Counts rows whose sweeps reached the limit before their tolerance (<see cref="StageClock"/>, when profiling).</summary>
+    private static void AtSweepLimit(int rows) => StageClock.Count("projection rows at the sweep limit", rows);
+
+    /// <summary>
+    /// The exact finish (<see cref="ActiveSetRow"/>) of the lanes still moving after the sweep limit, each on its own row's
+    /// features and products, as <see cref="ProjectFrobenius"/> finishes that row alone.
+    /// </summary>
+    private void FinishExactly(float* a, int lane, Vector256<float> active, ref ProjectionWorkspace? workspace)
+    {
+        uint moving = Vector256.ExtractMostSignificantBits(active);
+        if (moving == 0)
+            return;
+        workspace ??= CreateWorkspace();
+        int k = Rank;
+        float* features = workspace.FeaturesPointer, product = workspace.Product, p = a + 2 * lane;
+        double l1 = (float)Penalty.L1;
+        for (int r = 0; r < 8; r++)
+        {
+            if ((moving & (1u << r)) == 0)
+                continue;
+            for (int t = 0; t < k; t++)
+            {
+                features[t] = a[t * 8 + r];
+                product[t] = p[t * 8 + r];
+            }
+            workspace.ActiveSet.Finish(ExactGram, Penalty.L2, product, l1, features);
+            for (int t = 0; t < k; t++)
+                a[t * 8 + r] = features[t];
+        }
+    }
+
     /// <summary>Copies a group's features out; false when one is not finite (the group then takes the one-row path).</summary>
     private static bool Finish(float* a, int count, int k, float* output)
     {
@@ -474,14 +538,18 @@ public sealed unsafe partial class NmfProjector
         for (int t = 0; t < k; t++)
             a[t] = 0f;
         float l1 = (float)penalty.L1;
-        for (int sweep = 0; sweep < MaxIterations; sweep++)
+        bool converged = false;
+        for (int sweep = 0; sweep < MaxIterations && !converged; sweep++)
         {
             for (int t = 0; t < k; t++)
                 previous[t] = a[t];
             CoordinateDescentSolver.UpdateRow(a, product, gram, l1, k, _order);
-            if (Converged(a, previous, k))
-                break;
+            converged = Converged(a, previous, k);
         }
+        if (!converged)
+            AtSweepLimit(1);
+        if (!converged && ActiveSetFinish)
+            ws.ActiveSet.Finish(ExactGram, penalty.L2, product, l1, a);
         for (int t = 0; t < k; t++)
             features[t] = a[t];
     }
@@ -572,6 +640,12 @@ public sealed unsafe partial class NmfProjector
         }
         return change <= Tolerance * size;
     }
+
+    /// <summary>
+    /// HHᵀ summed in double in the order j = 0..n−1 (so the same bits on every thread), for <see cref="ActiveSetRow"/>;
+    /// made on the first row that needs it (two threads may both make it, with the same values).
+    /// </summary>
+    private double[] ExactGram => LazyInitializer.EnsureInitialized(ref _exactGram, () => FactorOps.ExactGram(_ht, Features, Rank));
 
     /// <summary>The components H (k x n), row-major.</summary>
     public float[] CopyComponents() => FactorOps.TransposeFromFactor(_ht, Features, Rank);

@@ -22,6 +22,11 @@ public sealed partial class ProjectionWorkspace
         return (_observedIndices, _observedValues!, _missing!);
     }
 
+    private double[]? _finishGram;
+
+    /// <summary>A row's observed Gram matrix summed in double, for the exact finish.</summary>
+    internal double[] FinishGram() => _finishGram ??= new double[Rank * Rank];
+
     internal (double[] Double, float[] Float) MaskedGram()
     {
         _gramDouble ??= new double[Rank * Rank];

@@ -47,6 +47,11 @@ public sealed unsafe partial class ProjectionWorkspace
         return _scaled.AsSpan(0, values.Length);
     }
     internal KlRow Kl { get; }
+
+    private ActiveSetRow? _activeSet;
+
+    /// <summary>The exact finish's scratch, made on the first row that needs it.</summary>
+    internal ActiveSetRow ActiveSet => _activeSet ??= new ActiveSetRow(Rank);
     internal float[] Features { get; }
     internal float* FeaturesPointer => (float*)Unsafe.AsPointer(ref Features[0]);
     internal float* Previous => (float*)Unsafe.AsPointer(ref _previous[0]);

@@ -85,6 +85,9 @@ internal static class NmfModelChecks
     public static string? MissingValuesWithBeta(NmfMissingValues missingValues, double beta) => missingValues == NmfMissingValues.Error || beta == 2 ? null
         : Invariant($"MissingValues Ignore with beta {beta}; only the Frobenius loss supports it.");
 
+    public static string? ProjectionRule(int rule) => rule is 0 or 1 ? null
+        : Invariant($"Invalid projection rule {rule}; it is 0 (sweeps up to the limit) or 1 (then the exact finish).");
+
     public static string? NewtonTolerance(double tolerance) => tolerance >= 0 && tolerance <= 1 ? null
         : Invariant($"Invalid Newton step tolerance {tolerance}; it is a relative step in [0, 1].");
 

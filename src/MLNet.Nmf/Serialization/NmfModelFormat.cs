@@ -19,9 +19,11 @@ namespace MLNet.Nmf.Serialization;
 /// float64 relative error · float64 divergence · int32 h + float64[h] loss history ·
 /// int32 s (0 or n) + s strings (slot names) · [version ≥ 2: int32 missing values (0 Error, 1 Ignore)] ·
 /// [version ≥ 3: float64 Newton step tolerance of the Kullback-Leibler projection] ·
+/// [version ≥ 5: int32 projection rule (0: sweeps up to the limit; 1: then the exact finish of rows still moving)] ·
 /// [version ≥ 4: the 32-byte SHA-256 of every payload byte before it] · magic "PFMN".
 /// Version 1 payloads (no missing-values field) load as Error; version 1 and 2 payloads project with the Newton
-/// step tolerance they were saved with, their projection tolerance, so they keep predicting bit for bit.
+/// step tolerance they were saved with, their projection tolerance, so they keep predicting bit for bit; versions 1 to 4
+/// project with rule 0 (a Frobenius row still moving at the sweep limit returns its last sweep), as they were saved.
 /// From version 4 the checksum is verified before any field is decoded, so a payload changed after it was saved (a
 /// flipped bit in storage or transfer, which can leave every value valid) is refused as damaged; versions 1 to 3 have
 /// no checksum and are checked field by field only.
@@ -30,7 +32,7 @@ internal static class NmfModelFormat
 {
     public const uint Magic = 0x50464D4E;      // bytes "NMFP"
     public const uint EndMagic = 0x4E4D4650;   // bytes "PFMN"
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     /// <summary>Bytes of the version 4 checksum (SHA-256).</summary>
     public const int ChecksumBytes = 32;
@@ -49,7 +51,7 @@ internal static class NmfModelFormat
         writer.Write(EndMagic);
     }
 
-    /// <summary>Every field from the start marker to the Newton step tolerance (what the checksum covers).</summary>
+    /// <summary>Every field from the start marker to the projection rule (what the checksum covers).</summary>
     private static void WriteFields(BinaryWriter writer, NmfModelParameters model)
     {
         writer.Write(Magic);
@@ -79,6 +81,7 @@ internal static class NmfModelFormat
                 writer.Write(name);
         writer.Write((int)model.MissingValues); // version 2
         writer.Write(model.NewtonTolerance); // version 3
+        writer.Write(model.ActiveSetFinish ? 1 : 0); // version 5
     }
 
     /// <summary>Decodes the payload, which occupies exactly the next <paramref name="length"/> bytes of <paramref name="reader"/>.</summary>
@@ -191,12 +194,19 @@ internal static class NmfModelFormat
             newtonTolerance = reader.ReadDouble();
             Check(NmfModelChecks.NewtonTolerance(newtonTolerance));
         }
+        bool activeSetFinish = false; // what versions 1 to 4 projected with
+        if (version >= 5)
+        {
+            int rule = reader.ReadInt32();
+            Check(NmfModelChecks.ProjectionRule(rule));
+            activeSetFinish = rule == 1;
+        }
         if (version >= 4)
             reader.ReadBytes(ChecksumBytes); // verified before decoding (VerifyChecksum)
         uint end = reader.ReadUInt32();
         Check(end == EndMagic, $"The NMF payload does not end with its end marker; the model file is damaged.");
         return new NmfModelParameters(rank, features, components, (NmfSolver)solver, (NmfLoss)loss, beta, new Penalty(l1, l2),
-            tolerance, sweeps, iterations, converged, error, divergence, history, names, missingValues, newtonTolerance);
+            tolerance, sweeps, iterations, converged, error, divergence, history, names, missingValues, newtonTolerance, activeSetFinish);
     }
 
     private static long Remaining(BinaryReader reader) =>

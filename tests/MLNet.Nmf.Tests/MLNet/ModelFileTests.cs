@@ -41,6 +41,22 @@ public class ModelFileTests
         actual.Should().Equal(expected);
     }
 
+    [Fact]
+    public void Format4Model_SavedAgain_KeepsItsProjectionRuleAndPredictions()
+    {
+        // A format 4 model projects a row still moving at the sweep limit with its last sweep; saved again (format 5) it
+        // must store rule 0, not take the exact finish of new fits, which changes most of this rank-60 model's rows.
+        var ml = new MLContext(seed: 3);
+        var old = ml.Model.Load(TestData.DataPath(Path.Combine("models", "v4-digits-nmf-wide.zip")), out var schema);
+        var resaved = ModelZip.Save(ml, old, schema);
+        BitConverter.ToInt32(resaved.Entry, resaved.PayloadStart + ModelZip.Version).Should().Be(5);
+        BitConverter.ToInt32(resaved.Entry, resaved.PayloadStart + ProjectionRuleField(resaved)).Should().Be(0);
+        var expected = File.ReadAllBytes(TestData.DataPath(Path.Combine("models", "v4-digits-nmf-wide.outputs.bin")));
+        var actual = ModelZip.Load(ml, resaved.With(resaved.Entry)).Transform(Digits(ml)).GetColumn<VBuffer<float>>("Topics")
+            .SelectMany(v => v.DenseValues()).SelectMany(BitConverter.GetBytes).ToArray();
+        actual.Should().Equal(expected.Take(actual.Length), "the saving process's Transform outputs come first in the file");
+    }
+
     private static (MLContext Ml, ModelZip Zip) Saved(int rank = 4)
     {
         var ml = new MLContext(seed: 1);
@@ -59,8 +75,11 @@ public class ModelFileTests
         return zip.With(ModelZip.Resealed(entry)); // crafted, not damaged: the checksum matches, so the field checks decide
     }
 
-    /// <summary>Offset of the Newton step tolerance from the payload's start: the last field, before the checksum and the end marker.</summary>
-    private static int NewtonToleranceField(ModelZip zip) => zip.PayloadEnd - zip.PayloadStart - sizeof(uint) - NmfModelFormat.ChecksumBytes - sizeof(double);
+    /// <summary>Offset of the projection rule from the payload's start: the last field, before the checksum and the end marker.</summary>
+    private static int ProjectionRuleField(ModelZip zip) => zip.PayloadEnd - zip.PayloadStart - sizeof(uint) - NmfModelFormat.ChecksumBytes - sizeof(int);
+
+    /// <summary>Offset of the Newton step tolerance from the payload's start: just before the projection rule.</summary>
+    private static int NewtonToleranceField(ModelZip zip) => ProjectionRuleField(zip) - sizeof(double);
 
     private const string Damaged = "The NMF payload's checksum does not match its contents";
 
@@ -100,13 +119,15 @@ public class ModelFileTests
     }
 
     [Fact]
-    public void SavedModel_IsFormat4_EndingWithTheNewtonToleranceAndTheChecksumOfEverythingBefore()
+    public void SavedModel_IsFormat5_EndingWithTheProjectionRuleAndTheChecksumOfEverythingBefore()
     {
         var (_, zip) = Saved();
         var entry = zip.Entry;
-        BitConverter.ToInt32(entry, zip.PayloadStart + ModelZip.Version).Should().Be(4);
+        BitConverter.ToInt32(entry, zip.PayloadStart + ModelZip.Version).Should().Be(5);
         BitConverter.ToDouble(entry, zip.PayloadStart + NewtonToleranceField(zip)).Should().Be(global::MLNet.Nmf.Engine.Projection.NmfProjector.DefaultNewtonTolerance,
-            "format 3 added the KL projection's Newton step tolerance as the last field");
+            "format 3 added the KL projection's Newton step tolerance");
+        BitConverter.ToInt32(entry, zip.PayloadStart + ProjectionRuleField(zip)).Should().Be(1,
+            "format 5 added the projection rule after it: 1, a Frobenius row still moving at the sweep limit is finished exactly");
         int covered = zip.PayloadEnd - zip.PayloadStart - sizeof(uint) - NmfModelFormat.ChecksumBytes;
         entry.AsSpan(zip.PayloadStart + covered, NmfModelFormat.ChecksumBytes).ToArray()
             .Should().Equal(System.Security.Cryptography.SHA256.HashData(entry.AsSpan(zip.PayloadStart, covered)),
@@ -166,6 +187,17 @@ public class ModelFileTests
     {
         var (ml, zip) = Saved();
         var act = () => ModelZip.Load(ml, Edit(zip, NewtonToleranceField(zip), BitConverter.GetBytes(value)));
+        act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains(message)),
+            "the NMF decoder must refuse the field by name");
+    }
+
+    [Theory]
+    [InlineData(2, "Invalid projection rule 2")]
+    [InlineData(-1, "Invalid projection rule -1")]
+    public void CraftedProjectionRule_IsRefusedByTheDecoder(int value, string message)
+    {
+        var (ml, zip) = Saved();
+        var act = () => ModelZip.Load(ml, Edit(zip, ProjectionRuleField(zip), BitConverter.GetBytes(value)));
         act.Should().Throw<Exception>().Where(e => ModelZip.Chain(e).Any(x => x is InvalidDataException && x.Message.Contains(message)),
             "the NMF decoder must refuse the field by name");
     }

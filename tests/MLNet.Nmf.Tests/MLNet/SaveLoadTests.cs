@@ -59,6 +59,9 @@ public class SaveLoadTests
     [InlineData("v2-digits-nmf-first", "digits-nmf-first", "digits-300.csv")]
     [InlineData("v3-text-nmf-last", "text-nmf-last", "debian-small.tsv")]
     [InlineData("v3-digits-nmf-first", "digits-nmf-first", "digits-300.csv")]
+    [InlineData("v4-text-nmf-last", "text-nmf-last", "debian-small.tsv")]
+    [InlineData("v4-digits-nmf-first", "digits-nmf-first", "digits-300.csv")]
+    [InlineData("v4-digits-nmf-wide", "digits-nmf-wide", "digits-300.csv")]
     public void ModelSavedByAnEarlierVersion_LoadsAndPredictsIdentically(string name, string variant, string dataFile)
     {
         string dir = Directory.CreateTempSubdirectory("nmf-oldmodel-").FullName;
