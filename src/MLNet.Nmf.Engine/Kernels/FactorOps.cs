@@ -51,26 +51,16 @@ internal static unsafe class FactorOps
     }
 
     /// <summary>
-    /// AᵀA (k x k) of a padded rows x k factor with every product and sum in double, rows in order: exact to double
-    /// rounding where <see cref="Gram(float[], int, int, int)"/> (float partial sums) is exact to about 1e-7. Single-threaded.
+    /// AᵀA (k x k) of a padded rows x k factor with every product and sum in double, rows in order
+    /// (<see cref="DoubleKernels.AccumulateGramUpper"/>, mirrored): exact to double rounding where
+    /// <see cref="Gram(float[], int, int, int)"/> (float partial sums) is exact to about 1e-7. Single-threaded.
     /// </summary>
     public static double[] ExactGram(float[] a, int rows, int k)
     {
         var gram = new double[checked(k * k)];
-        var row = new double[k];
-        for (long i = 0; i < rows; i++)
-        {
-            for (int t = 0; t < k; t++)
-                row[t] = a[i * k + t];
-            for (int s = 0; s < k; s++)
-            {
-                double v = row[s];
-                if (v == 0)
-                    continue;
-                for (int t = s; t < k; t++)
-                    gram[s * k + t] += v * row[t];
-            }
-        }
+        fixed (float* pa = a)
+        fixed (double* pg = gram)
+            DoubleKernels.AccumulateGramUpper(pa, rows, k, pg);
         for (int s = 0; s < k; s++)
             for (int t = 0; t < s; t++)
                 gram[s * k + t] = gram[t * k + s];

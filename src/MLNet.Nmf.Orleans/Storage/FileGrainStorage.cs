@@ -53,7 +53,12 @@ public sealed class FileGrainStorage : IGrainStorage
     {
         string path = PathOf(stateName, grainId);
         string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await File.WriteAllBytesAsync(temporary, Encode(_serializer.SerializeToArray(grainState.State)));
+        byte[] payload = _serializer.SerializeToArray(grainState.State);
+        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        {
+            await file.WriteAsync(Header(payload)); // the payload is written as it is: no second copy of a shard's W
+            await file.WriteAsync(payload);
+        }
         File.Move(temporary, path, overwrite: true);
         grainState.RecordExists = true;
         grainState.ETag = File.GetLastWriteTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -69,14 +74,13 @@ public sealed class FileGrainStorage : IGrainStorage
         return Task.CompletedTask;
     }
 
-    /// <summary>The marker, the payload's SHA-256, the payload.</summary>
-    private static byte[] Encode(byte[] payload)
+    /// <summary>What precedes the payload in a file: the marker and the payload's SHA-256.</summary>
+    private static byte[] Header(byte[] payload)
     {
-        var bytes = new byte[HeaderLength + payload.Length];
-        Magic.CopyTo(bytes);
-        SHA256.HashData(payload, bytes.AsSpan(Magic.Length, SHA256.HashSizeInBytes));
-        payload.CopyTo(bytes.AsSpan(HeaderLength));
-        return bytes;
+        var header = new byte[HeaderLength];
+        Magic.CopyTo(header);
+        SHA256.HashData(payload, header.AsSpan(Magic.Length, SHA256.HashSizeInBytes));
+        return header;
     }
 
     /// <summary>The state a file holds, once its marker and SHA-256 are checked; a file that fails either is refused, naming it.</summary>
